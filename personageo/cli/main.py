@@ -1,0 +1,81 @@
+"""The ``personageo`` click group.
+
+Subcommands live in their own modules under :mod:`personageo.cli` and are imported only when
+invoked (click's documented lazy-group pattern), so ``personageo --help`` never imports torch.
+A command appears once its module exists; each module exposes a click object named ``command``.
+
+Exit codes: 0 clean, 1 findings (lint/verify errors), 2 usage or input errors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from personageo import __version__
+from personageo.errors import PersonageoError
+
+#: command name -> (module, one-line help shown by ``--help`` without importing the module)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("personageo.cli.train", "Fine-tune checkpoints (full-parameter SFT or LoRA)."),
+    "extract": ("personageo.cli.extract", "Extract per-question persona activations."),
+    "analyze": ("personageo.cli.analyze", "Activations + config -> validated run_result.json."),
+    "verify": ("personageo.cli.verify", "Audit a results file's own statistics."),
+    "schema": ("personageo.cli.schema", "Print or export the results JSON Schema."),
+    "report": ("personageo.cli.report", "Render, update and post clean-result write-ups."),
+    "lint": ("personageo.cli.lint", "Lint a write-up and bind its numbers to the results."),
+    "run": ("personageo.cli.run", "Run every stage from one config (train ... lint)."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n, (mod, _) in COMMANDS.items() if importlib.util.find_spec(mod)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, _ = COMMANDS[cmd_name]
+        if importlib.util.find_spec(module_name) is None:
+            return None
+        return importlib.import_module(module_name).command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][1]) for n in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                               "auto_envvar_prefix": "PERSONAGEO"})
+@click.version_option(__version__, "--version", prog_name="personageo")
+def cli() -> None:
+    """personageo: persona-geometry experiments, from training to a verified write-up."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning :class:`PersonageoError` into exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="personageo", standalone_mode=False)
+    except PersonageoError as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""How a number is shown, and how shown text is read back: one module, used both ways.
+
+The renderer formats every number through :func:`format_value`; the linter parses numbers with
+:func:`parse_number` and checks them with :func:`agrees`. A round trip
+``parse_number(format_value(x, spec))`` recovers the spec and a value that :func:`agrees` with x.
+
+Spec mini-language (a subset of Python's format spec plus a unit suffix)::
+
+    [+][.N](f|%|x|d|e)
+
+* ``f`` fixed decimals (``.4f`` -> ``0.1110``), ``+`` forces a sign (``+0.1110``);
+* ``%`` percent of a fraction (``.1%``: 0.0031 -> ``0.3%``);
+* ``x`` multiplier (``.2x``: 1.1719 -> ``1.17×``);
+* ``d`` integer (``d``: 66 -> ``66``);
+* ``e`` scientific (``.0e``: 1e-4 -> ``1e-4``).
+
+Negative numbers use the ASCII hyphen-minus; the parser also accepts the Unicode minus (U+2212).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+TIMES = "×"
+MINUS_CHARS = "\\-\u2212\u2013"  # hyphen-minus, Unicode minus, en dash (regex class)
+RANGE_SEP = "–"
+
+_SPEC = re.compile(r"^(?P<sign>\+)?(?:\.(?P<digits>\d+))?(?P<kind>[f%xde])$")
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    """``f``, ``%``, ``x``, ``d`` or ``e``."""
+    digits: int = 0
+    signed: bool = False
+
+    def __str__(self) -> str:
+        out = "+" if self.signed else ""
+        if self.kind != "d":
+            out += f".{self.digits}"
+        return out + self.kind
+
+
+def parse_spec(spec: str | Spec) -> Spec:
+    if isinstance(spec, Spec):
+        return spec
+    m = _SPEC.match(spec)
+    if not m:
+        raise ValueError(f"bad number spec {spec!r}: expected [+][.N](f|%|x|d|e)")
+    digits = int(m["digits"]) if m["digits"] is not None else (0 if m["kind"] == "d" else 2)
+    return Spec(m["kind"], digits, bool(m["sign"]))
+
+
+def format_value(value: float, spec: str | Spec) -> str:
+    """Format ``value`` according to ``spec`` (see the module docstring)."""
+    s = parse_spec(spec)
+    if not math.isfinite(value):
+        raise ValueError(f"cannot format non-finite value {value!r}")
+    sign = "+" if s.signed else ""
+    if s.kind == "f":
+        text = f"{value:{sign}.{s.digits}f}"
+    elif s.kind == "%":
+        text = f"{value * 100:{sign}.{s.digits}f}%"
+    elif s.kind == "x":
+        text = f"{value:{sign}.{s.digits}f}{TIMES}"
+    elif s.kind == "d":
+        if value != int(value):
+            raise ValueError(f"integer spec for non-integer value {value!r}")
+        text = f"{int(value):{sign}d}"
+    else:  # "e": compact exponent, 1e-4 rather than 1e-04
+        mant, exp = f"{value:{sign}.{s.digits}e}".split("e")
+        text = f"{mant}e{int(exp)}"
+    if text.lstrip("+-").strip("0.%×") == "" and text.startswith("-"):
+        text = text[1:]  # never show "-0.000"
+    return text
+
+
+def format_range(lo: float, hi: float, spec: str | Spec, sep: str = RANGE_SEP) -> str:
+    return f"{format_value(lo, spec)}{sep}{format_value(hi, spec)}"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A number as read from text: its value in the unit shown and how precisely it is shown."""
+
+    value: float
+    """The value as a plain number (percent already divided by 100)."""
+    spec: Spec
+    text: str
+
+    @property
+    def half_ulp(self) -> float:
+        """Half a unit of the last displayed digit, in the value's own scale."""
+        if self.spec.kind == "e":
+            exp = math.floor(math.log10(abs(self.value))) if self.value else 0
+            return 0.5 * 10.0 ** (exp - self.spec.digits)
+        unit = 10.0 ** (-self.spec.digits)
+        return 0.5 * unit / (100.0 if self.spec.kind == "%" else 1.0)
+
+
+_NUMBER = re.compile(
+    r"^(?P<sign>[+" + MINUS_CHARS + r"])?(?P<int>\d+)(?:\.(?P<frac>\d+))?"
+    r"(?:[eE](?P<exp>[+\-\u2212]?\d+))?(?P<unit>%|×|x)?$"
+)
+
+
+def parse_number(text: str) -> Parsed:
+    """Read a shown number (``+0.111``, ``−0.02``, ``0.3%``, ``5.07×``, ``1e-4``, ``66``)."""
+    t = text.strip().replace(",", "")
+    m = _NUMBER.match(t)
+    if not m:
+        raise ValueError(f"not a number: {text!r}")
+    frac = m["frac"] or ""
+    neg = m["sign"] is not None and m["sign"] != "+"  # any minus character
+    signed = m["sign"] is not None
+    mag = float(f"{m['int']}.{frac}" if frac else m["int"])
+    if m["exp"] is not None:
+        exp = int(m["exp"].replace("\u2212", "-"))
+        value = mag * 10.0**exp
+        spec = Spec("e", len(frac), signed)
+    elif m["unit"] == "%":
+        value = mag / 100.0
+        spec = Spec("%", len(frac), signed)
+    elif m["unit"] in ("×", "x"):
+        value = mag
+        spec = Spec("x", len(frac), signed)
+    elif frac:
+        value = mag
+        spec = Spec("f", len(frac), signed)
+    else:
+        value = mag
+        spec = Spec("d", 0, signed)
+    return Parsed(-value if neg else value, spec, text)
+
+
+def agrees(value: float, shown: Parsed | str) -> bool:
+    """True when ``value`` displays as ``shown`` at its precision (round half either way).
+
+    The comparison allows exactly half a unit of the last digit (plus float noise), so both
+    correct roundings of a tie agree and a number off by one unit of its last digit does not.
+    """
+    p = parse_number(shown) if isinstance(shown, str) else shown
+    tol = p.half_ulp * (1 + 1e-9) + 1e-12
+    return abs(value - p.value) <= tol
+
+
+def same_format(value: float, shown: Parsed | str) -> bool:
+    """True when formatting ``value`` with the shown spec reproduces the shown text exactly."""
+    p = parse_number(shown) if isinstance(shown, str) else shown
+    want = p.text.strip().replace("\u2212", "-").replace("x", TIMES)
+    try:
+        return format_value(value, p.spec) == want
+    except ValueError:
+        return False
