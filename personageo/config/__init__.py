@@ -5,6 +5,9 @@ Sections are defined in their own modules (``train``, ``extract``, ``analysis``)
 """
 
 from personageo.config.experiment import (
+    BASE_CHECKPOINT,
+    CheckpointRef,
+    checkpoint_id,
     BaselineSpec,
     ConditionSpec,
     DataSpec,
@@ -16,6 +19,7 @@ from personageo.config.experiment import (
 )
 
 __all__ = [
+    "BASE_CHECKPOINT", "CheckpointRef", "checkpoint_id",
     "BaselineSpec", "ConditionSpec", "DataSpec", "ExperimentConfig", "MethodSpec", "ModelSpec",
     "PathsSpec", "load_config",
 ]

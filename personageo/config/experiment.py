@@ -120,6 +120,22 @@ class PathsSpec(Section):
     figures: str | None = None
 
 
+BASE_CHECKPOINT = "base"
+
+
+def checkpoint_id(condition: str, seed: int, step: int | None = None) -> str:
+    """Canonical checkpoint id: ``<condition>-s<seed>`` (final) or ``...-step<step>``."""
+    return f"{condition}-s{seed}" + (f"-step{step}" if step is not None else "")
+
+
+class CheckpointRef(Section):
+    id: str
+    condition: str | None = None
+    seed: int | None = None
+    step: int | None = None
+    """None = the final checkpoint of the run."""
+
+
 class ExperimentConfig(Section):
     experiment: ExperimentSpec
     model: ModelSpec
@@ -150,6 +166,18 @@ class ExperimentConfig(Section):
 
     def config_hash(self) -> str:
         return sha256_json(self.model_dump(mode="json"))
+
+    def checkpoints(self) -> list[CheckpointRef]:
+        """Every model the experiment measures: the base, then each condition x seed (final
+        checkpoint, then any extra ``train.save_steps``)."""
+        out = [CheckpointRef(id=BASE_CHECKPOINT)]
+        for c in self.conditions:
+            for seed in c.training.seeds:
+                out.append(CheckpointRef(id=checkpoint_id(c.id, seed), condition=c.id, seed=seed))
+                for step in self.train.save_steps:
+                    out.append(CheckpointRef(id=checkpoint_id(c.id, seed, step), condition=c.id,
+                                             seed=seed, step=step))
+        return out
 
     def condition(self, cid: str) -> ConditionSpec:
         for c in self.conditions:

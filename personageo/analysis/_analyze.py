@@ -1,0 +1,318 @@
+"""Stored activations + experiment config -> a validated :class:`RunResult`.
+
+Steps: one M1 measurement per (checkpoint, method, layer); one tested cell per (trained
+checkpoint, method, layer) with its permutation test against the base model; one family per
+metric corrected together; comparisons of each treatment cell with its baseline's cell (a
+baseline condition of this experiment, or an external results file); ratio-vote verdicts per
+method x data type; seed aggregates; weight-delta norms and sample answers for the write-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from personageo.activations import read_activations, read_answers, store_dir
+from personageo.analysis._design import build_design, read_train_manifest
+from personageo.analysis._provenance import collect_provenance, now_iso
+from personageo.config import BASE_CHECKPOINT, ExperimentConfig
+from personageo.errors import InputError, Location
+from personageo.inputs import load_personas, load_questions
+from personageo.schema import (
+    BaselineRef,
+    Comparison,
+    Experiment,
+    Family,
+    Measurement,
+    PermutationTest,
+    RunResult,
+    Sample,
+    SeedAggregate,
+    SourceFile,
+    SourceIssue,
+    TestedCell,
+    Verdict,
+    VerdictRule,
+    WeightNorm,
+    load_run_result,
+)
+from personageo.stats import (
+    adjust_pvalues,
+    aggregate_seeds,
+    centroids,
+    cosine_matrix,
+    get_metric,
+    offdiag,
+    pair_signflip_test,
+    persona_test,
+    question_test,
+    reject,
+    vote,
+)
+
+SAMPLES_PER_CHECKPOINT = 2
+
+
+@dataclass
+class _Store:
+    vectors: np.ndarray  # [P, Q, L, D] restricted to the config's layers
+    manifest: object
+    path: Path
+
+
+def _load_store(root: Path, checkpoint: str, method: str, cfg: ExperimentConfig,
+                personas: list[str]) -> _Store:
+    d = store_dir(root, checkpoint, method)
+    vectors, manifest = read_activations(d)
+    names = [p.name for p in manifest.personas]
+    if names != personas:
+        raise InputError(f"activation personas {names} differ from the config's {personas}",
+                         Location(str(d / "manifest.json"), pointer="/personas"))
+    missing = [layer for layer in cfg.layers if layer not in manifest.layers]
+    if missing:
+        raise InputError(f"layers {missing} were not extracted",
+                         Location(str(d / "manifest.json"), pointer="/layers"))
+    if manifest.layer_convention != cfg.layer_convention:
+        raise InputError(f"layer convention {manifest.layer_convention!r} differs from the "
+                         f"config's {cfg.layer_convention!r}",
+                         Location(str(d / "manifest.json"), pointer="/layer_convention"))
+    idx = [manifest.layers.index(layer) for layer in cfg.layers]
+    return _Store(vectors[:, :, idx, :], manifest, d)
+
+
+def _run_test(cfg: ExperimentConfig, base: np.ndarray, post: np.ndarray, cell_seed: int):
+    """Permutation test of one cell; ``base``/``post`` are [P, Q, D] per-question vectors."""
+    a = cfg.analysis
+    if a.exact_reproduction or a.test == "pair_signflip":
+        bc, pc = centroids(base), centroids(post)
+        return pair_signflip_test(offdiag(cosine_matrix(bc)), offdiag(cosine_matrix(pc)),
+                                  n_perm=a.n_perm, alternative=a.alternative,
+                                  seed=a.seed if a.exact_reproduction else cell_seed,
+                                  legacy=a.exact_reproduction)
+    if a.test == "persona":
+        return persona_test(centroids(base), centroids(post), n_perm=a.n_perm,
+                            alternative=a.alternative, seed=cell_seed)
+    return question_test(base, post, n_perm=a.n_perm, alternative=a.alternative, seed=cell_seed)
+
+
+def _cell_seed(base_seed: int, cell_id: str) -> int:
+    """Independent, reproducible stream per cell (the original re-seeded every cell alike)."""
+    digest = hashlib.sha256(f"{base_seed}:{cell_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str | Path | None = None,
+            runs: str | Path | None = None, config_path: str | None = None,
+            progress=None) -> RunResult:
+    """Compute the run result of ``cfg`` from stored activations under ``activations``."""
+    t0, started = time.perf_counter(), now_iso()
+    root = Path(root)
+    act_root = Path(activations) if activations else root / cfg.paths.activations
+    runs_root = Path(runs) if runs else root / cfg.paths.runs
+    personas = load_personas(root / cfg.personas)
+    questions = load_questions(root / cfg.questions)
+    names = list(personas)
+    metric = get_metric(cfg.analysis.metric)
+    checkpoints = cfg.checkpoints()
+    methods = [m.id for m in cfg.methods]
+
+    stores = {(ck.id, m): _load_store(act_root, ck.id, m, cfg, names)
+              for ck in checkpoints for m in methods}
+    manifests = {ck.id: read_train_manifest(runs_root, ck.id) for ck in checkpoints}
+
+    measurements: list[Measurement] = []
+    meas_id: dict[tuple[str, str, int], str] = {}
+    for (ck, m), st in stores.items():
+        for li, layer in enumerate(cfg.layers):
+            mid = f"{ck}/{m}/L{layer}/{metric.id}"
+            c = centroids(st.vectors[:, :, li, :])
+            measurements.append(Measurement(
+                id=mid, checkpoint=ck, method=m, layer=layer, metric=metric.id,
+                value=float(metric.fn(c)), n_personas=len(names),
+                n_pairs=len(names) * (len(names) - 1) // 2, n_questions=st.vectors.shape[1],
+                inputs_sha256=st.manifest.vectors_sha256))
+            meas_id[(ck, m, layer)] = mid
+    values = {x.id: x.value for x in measurements}
+
+    cells: list[TestedCell] = []
+    by_key: dict[tuple[str, str, int], TestedCell] = {}
+    raw: list[tuple[str, object]] = []
+    trained = [ck for ck in checkpoints if ck.id != BASE_CHECKPOINT]
+    for ck in trained:
+        for m in methods:
+            for li, layer in enumerate(cfg.layers):
+                cid = f"{metric.id}_{m}_L{layer}_{ck.id}"
+                base_v = stores[(BASE_CHECKPOINT, m)].vectors[:, :, li, :]
+                post_v = stores[(ck.id, m)].vectors[:, :, li, :]
+                res = _run_test(cfg, base_v, post_v, _cell_seed(cfg.analysis.seed, cid))
+                raw.append((cid, res))
+                b, p = meas_id[(BASE_CHECKPOINT, m, layer)], meas_id[(ck.id, m, layer)]
+                cells.append(TestedCell(
+                    id=cid, condition=ck.condition, method=m, layer=layer, metric=metric.id,
+                    base=b, post=p, delta=values[p] - values[b],
+                    test=PermutationTest(kind=res.kind, alternative=res.alternative,
+                                         n_perm=res.n_perm, seed=res.seed, b=res.b, p=res.p,
+                                         p_convention=res.p_convention,
+                                         reseeded_per_cell=res.reseeded_per_cell),
+                    p_adjusted=res.p, family=metric.id, significant=False))
+                by_key[(ck.id, m, layer)] = cells[-1]
+            if progress:
+                progress(f"tested {ck.id} / {m}")
+
+    fam = Family(id=metric.id, correction=cfg.analysis.correction, alpha=cfg.analysis.alpha,
+                 reject_rule="le", members=[c.id for c in cells])
+    if cells:
+        p_adj = adjust_pvalues(np.array([c.test.p for c in cells]), fam.correction)
+        sig = reject(p_adj, fam.alpha, fam.reject_rule)
+        for c, pa, s in zip(cells, p_adj, sig):
+            c.p_adjusted = float(min(1.0, max(pa, c.test.p)))
+            c.significant = bool(s)
+
+    comparisons = _comparisons(cfg, trained, methods, by_key, values, meas_id, root)
+    verdicts = _verdicts(cfg, comparisons, by_key)
+    aggregates = _aggregates(cfg, methods, by_key)
+    weight_norms = [WeightNorm(checkpoint=ck, global_l2=man["weight_norms"]["global_l2"],
+                               per_block={int(k): v for k, v in
+                                          man["weight_norms"].get("per_block", {}).items()},
+                               dtype="float32", scope=man["weight_norms"].get("scope"))
+                    for ck, man in manifests.items() if man and man.get("weight_norms")]
+    samples = _samples(stores, trained, personas, questions)
+
+    ext_packages = {}
+    for st in stores.values():
+        ext_packages.update(getattr(st.manifest, "packages", {}) or {})
+    sources = [SourceFile(path=str(cfg.personas), role="personas"),
+               SourceFile(path=str(cfg.questions), sha256=questions.sha256, role="questions")]
+    if config_path:
+        sources.insert(0, SourceFile(path=str(config_path), role="config"))
+    if cfg.baseline:
+        sources.append(SourceFile(path=cfg.baseline.results, role="baseline_results"))
+    design = build_design(cfg, personas, questions, manifests,
+                          {m.id: (stores[(BASE_CHECKPOINT, m.id)].manifest.generation)
+                           for m in cfg.methods})
+    src_issues = []
+    if cfg.baseline and cfg.baseline.source_issue:
+        src_issues.append(SourceIssue(number=cfg.baseline.source_issue,
+                                      role="supplies the baseline deltas"))
+    return RunResult(
+        experiment=Experiment(id=cfg.experiment.id, issue=cfg.experiment.issue,
+                              title=cfg.experiment.title, source_issues=src_issues),
+        provenance=collect_provenance(stage="analyze", config_hash=cfg.config_hash(),
+                                      started_at=started,
+                                      wall_time_s=round(time.perf_counter() - t0, 3),
+                                      source_files=sources, extraction_packages=ext_packages,
+                                      cwd=root),
+        design=design, measurements=measurements, families=[fam] if cells else [],
+        cells=cells, comparisons=comparisons, verdicts=verdicts, weight_norms=weight_norms,
+        aggregates=aggregates, samples=samples)
+
+
+def _comparisons(cfg, trained, methods, by_key, values, meas_id, root) -> list[Comparison]:
+    out: list[Comparison] = []
+    external = None
+    if cfg.baseline:
+        external = load_run_result(root / cfg.baseline.results)
+    for ck in trained:
+        if ck.step is not None:
+            continue
+        cond = cfg.condition(ck.condition)
+        if cond.role == "baseline":
+            continue
+        for m in methods:
+            for layer in cfg.layers:
+                cell = by_key[(ck.id, m, layer)]
+                if cond.baseline is not None:
+                    bcond = cfg.condition(cond.baseline)
+                    seed = ck.seed if ck.seed in bcond.training.seeds else bcond.training.seeds[0]
+                    bck = f"{bcond.id}-s{seed}"
+                    bcell = by_key[(bck, m, layer)]
+                    ref = BaselineRef(source=None, cell=bcell.id, condition=bcond.id,
+                                      base_measurement=bcell.base,
+                                      base_value=values[bcell.base])
+                    bdelta = bcell.delta
+                elif external is not None:
+                    bref = cfg.baseline.cell_map.get(cond.data.data_type)
+                    match = [c for c in external.cells if c.condition == bref and
+                             c.method == m and c.layer == layer and c.metric == cell.metric]
+                    if not match:
+                        raise InputError(f"no baseline cell for {bref}/{m}/L{layer}",
+                                         Location(cfg.baseline.results, pointer="/cells"))
+                    bcell = match[0]
+                    bvals = {x.id: x.value for x in external.measurements}
+                    ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
+                                      base_measurement=bcell.base,
+                                      base_value=bvals.get(bcell.base))
+                    bdelta = bcell.delta
+                else:
+                    continue
+                ratio = cell.delta / bdelta if bdelta != 0 else None
+                out.append(Comparison(id=f"cmp_{cell.id}", cell=cell.id, delta=cell.delta,
+                                      baseline_delta=bdelta, baseline=ref, ratio=ratio))
+    return out
+
+
+def _verdicts(cfg, comparisons, by_cell_key) -> list[Verdict]:
+    spec = cfg.analysis.verdict
+    rule = VerdictRule(low=spec.low, high=spec.high, min_votes=spec.min_votes)
+    cells = {c.id: c for c in by_cell_key.values()}
+    groups: dict[tuple, list[Comparison]] = defaultdict(list)
+    for cmp in comparisons:
+        cell = cells[cmp.cell]
+        cond = cfg.condition(cell.condition)
+        if spec.voting_lr is not None and not np.isclose(cond.training.lr, spec.voting_lr):
+            continue
+        groups[(cell.method, cond.data.data_type, cond.id, cell.post.split("/")[0])].append(cmp)
+    per_type = defaultdict(int)
+    for (m, dtype, _, _) in groups:
+        per_type[(m, dtype)] += 1
+    out = []
+    for (m, dtype, cond_id, ck), cmps in groups.items():
+        res = vote([c.ratio for c in cmps], low=rule.low, high=rule.high,
+                   min_votes=rule.min_votes)
+        vid = f"verdict_{m}_{dtype}" + (f"_{ck}" if per_type[(m, dtype)] > 1 else "")
+        out.append(Verdict(id=vid, method=m, group=dtype, rule=rule,
+                           comparisons=[c.id for c in cmps], votes_low=res.votes_low,
+                           votes_high=res.votes_high, result=res.result))
+    return out
+
+
+def _aggregates(cfg, methods, by_key) -> list[SeedAggregate]:
+    out = []
+    for cond in cfg.conditions:
+        if len(cond.training.seeds) < 2:
+            continue
+        for m in methods:
+            for layer in cfg.layers:
+                cs = [by_key[(f"{cond.id}-s{s}", m, layer)] for s in cond.training.seeds]
+                summary = aggregate_seeds([c.delta for c in cs])
+                out.append(SeedAggregate(
+                    id=f"agg_{m}_L{layer}_{cond.id}", condition=cond.id, method=m, layer=layer,
+                    metric=cs[0].metric, cells=[c.id for c in cs], n=summary.n,
+                    mean=summary.mean, sd=summary.sd))
+    return out
+
+
+def _samples(stores, trained, personas, questions) -> list[Sample]:
+    """A few answers per final checkpoint, chosen deterministically by a hash order."""
+    text = {q.id: q.text for q in questions.questions}
+    out = []
+    for ck in trained:
+        if ck.step is not None:
+            continue
+        for (ck_id, m), st in stores.items():
+            if ck_id != ck.id:
+                continue
+            answers = read_answers(st.path)
+            ranked = sorted(answers, key=lambda a: hashlib.sha256(
+                f"{a.get('persona')}|{a.get('question_id')}".encode()).hexdigest())
+            for a in ranked[:SAMPLES_PER_CHECKPOINT]:
+                qid = a.get("question_id")
+                out.append(Sample(checkpoint=ck.id, method=m, persona=a["persona"],
+                                  question=a.get("question") or text.get(qid, ""),
+                                  answer=a.get("answer"), question_id=qid))
+    return out

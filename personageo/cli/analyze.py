@@ -1,0 +1,48 @@
+"""``personageo analyze CONFIG``: activations + config -> validated run_result.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from personageo.files import read_json
+from personageo.schema import save_run_result
+
+
+@click.command("analyze")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--root", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Research repo root; relative paths in the config resolve against it.")
+@click.option("--activations", type=click.Path(file_okay=False), default=None,
+              help="Activation store root (default: paths.activations of the config).")
+@click.option("--runs", type=click.Path(file_okay=False), default=None,
+              help="Training runs root with train manifests (default: paths.runs).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Results file (default: eval_results/issue_N/run_result.json).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing, different results file.")
+def command(config: str, root: str, activations: str | None, runs: str | None,
+            output: str | None, overwrite: bool) -> None:
+    """Compute M1, tests, BH, comparisons and verdicts into a validated results file."""
+    from personageo.analysis import analyze, default_results_path
+    from personageo.config import load_config
+    from personageo.errors import InputError, Location
+
+    cfg = load_config(config)
+    out = Path(output) if output else Path(root) / default_results_path(cfg)
+    run = analyze(cfg, root=root, activations=activations, runs=runs, config_path=config,
+                  progress=lambda msg: click.echo(msg, err=True))
+    if out.exists() and not overwrite:
+        old = read_json(out)
+        new = run.model_dump(mode="json")
+        for volatile in ("started_at", "finished_at", "wall_time_s"):
+            old.get("provenance", {}).pop(volatile, None)
+            new["provenance"].pop(volatile, None)
+        if old != new:
+            raise InputError("results file exists with different content", Location(str(out)),
+                             hint="pass --overwrite to replace it")
+    save_run_result(run, out)
+    n_sig = sum(c.significant for c in run.cells)
+    click.echo(f"wrote {out}: {len(run.measurements)} measurements, {len(run.cells)} cells "
+               f"({n_sig} significant), {len(run.comparisons)} comparisons, "
+               f"{len(run.verdicts)} verdicts", err=True)

@@ -1,0 +1,85 @@
+"""Readers of the experiment's input files: personas (JSON) and questions (JSONL).
+
+Both return plain data plus the hashes the results file records; malformed input raises
+:class:`~personageo.errors.InputError` with file, line and column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from personageo.errors import InputError, Location
+from personageo.files import read_json, sha256_file, sha256_text
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int | str
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionFile:
+    questions: list[Question]
+    sha256: str
+    path: str
+
+    @property
+    def distinct_count(self) -> int:
+        return len({q.text for q in self.questions})
+
+    def duplicates(self) -> list[list[int | str]]:
+        """Groups of question ids whose text is identical (each group has >= 2 ids)."""
+        groups: dict[str, list[int | str]] = defaultdict(list)
+        for q in self.questions:
+            groups[q.text].append(q.id)
+        return [ids for ids in groups.values() if len(ids) > 1]
+
+
+def load_personas(path: str | Path) -> dict[str, str]:
+    """``{name: system prompt}`` from a JSON object; non-string values are refused."""
+    obj = read_json(path)
+    if not isinstance(obj, dict) or not obj:
+        raise InputError("expected a non-empty JSON object {persona name: system prompt}",
+                         Location(str(path), pointer=""))
+    for name, prompt in obj.items():
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InputError(f"persona {name!r}: expected a non-empty string prompt",
+                             Location(str(path), pointer="/" + name))
+    return dict(obj)
+
+
+def persona_hashes(personas: dict[str, str]) -> dict[str, str]:
+    return {name: sha256_text(prompt) for name, prompt in personas.items()}
+
+
+def load_questions(path: str | Path) -> QuestionFile:
+    """Questions from JSONL: one ``{"id": int|str, "question": str}`` object per line."""
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError("questions file not found", Location(str(p))) from None
+    out: list[Question] = []
+    seen: set = set()
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", Location(str(p), lineno, exc.colno)) \
+                from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("question"), str):
+            raise InputError('expected {"id": ..., "question": "..."}', Location(str(p), lineno, 1))
+        qid = rec.get("id", lineno - 1)
+        if qid in seen:
+            raise InputError(f"duplicate question id {qid!r}", Location(str(p), lineno, 1))
+        seen.add(qid)
+        out.append(Question(qid, rec["question"]))
+    if not out:
+        raise InputError("no questions in file", Location(str(p)))
+    return QuestionFile(out, sha256_file(p), str(p))

@@ -1,0 +1,27 @@
+"""Shared pytest configuration: GPU tests are skipped unless PERSONAGEO_GPU_TESTS=1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO.parent / "shared" / "reference"
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PERSONAGEO_GPU_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="GPU test: set PERSONAGEO_GPU_TESTS=1 on a CUDA machine")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.skip("../shared/reference is not available")
+    return REFERENCE

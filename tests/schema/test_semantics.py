@@ -1,0 +1,96 @@
+"""Planted inconsistencies: each must be reported with its JSON pointer."""
+
+import json
+
+import pytest
+
+from personageo.errors import InputError
+from personageo.schema import check_semantics, load_run_result, parse_run_result, save_run_result
+from personageo.schema import RunResult
+from tests.schema.tiny_run import tiny_run_dict
+
+
+def issues_of(doc):
+    return {(i.pointer, i.message.split(" ")[0]) for i in check_semantics(RunResult.model_validate(doc))}
+
+
+def pointers(doc):
+    return [i.pointer for i in check_semantics(RunResult.model_validate(doc))]
+
+
+def test_consistent_fixture_has_no_issues():
+    assert pointers(tiny_run_dict()) == []
+
+
+@pytest.mark.parametrize(
+    "mutate, pointer",
+    [
+        (lambda d: d["cells"][0].update(delta=0.2), "/cells/0/delta"),
+        (lambda d: d["cells"][0].update(base="nope"), "/cells/0/base"),
+        (lambda d: d["cells"][0].update(significant=False), "/cells/0/significant"),
+        (lambda d: d["cells"][1]["test"].update(p=0.001, b=None), "/cells/1/test/p"),
+        (lambda d: d["cells"][1]["test"].update(b=5), "/cells/1/test/p"),
+        (lambda d: d["cells"][0].update(p_adjusted=0.001), "/cells/0/p_adjusted"),
+        (lambda d: d["comparisons"][0].update(ratio=2.0), "/comparisons/0/ratio"),
+        (lambda d: d["comparisons"][0].update(delta=0.1), "/comparisons/0/delta"),
+        (lambda d: d["measurements"][0].update(value=1.5), "/measurements/0/value"),
+        (lambda d: d["measurements"][1].update(id="base/A"), "/measurements/1/id"),
+        (lambda d: d["families"][0].update(members=["cA"]), "/cells/1/family"),
+        (lambda d: d["design"]["checkpoints"][1].update(condition="zzz"),
+         "/design/checkpoints/1/condition"),
+    ],
+)
+def test_each_planted_problem_is_found_at_its_pointer(mutate, pointer):
+    doc = tiny_run_dict()
+    mutate(doc)
+    assert pointer in pointers(doc)
+
+
+def test_legacy_b_over_n_allows_zero_but_plus_one_does_not():
+    doc = tiny_run_dict()
+    doc["cells"][0]["test"].update(p=0.0, b=0, p_convention="b_over_n")
+    doc["cells"][0]["p_adjusted"] = 0.0
+    assert pointers(doc) == []
+    doc["cells"][0]["test"]["p_convention"] = "plus_one"
+    assert "/cells/0/test/p" in pointers(doc)
+
+
+def test_parse_reports_type_errors_with_pointers(tmp_path):
+    doc = tiny_run_dict()
+    doc["cells"][0]["delta"] = "big"
+    doc["measurements"][2]["value"] = float("nan")
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc).replace("NaN", "NaN"))
+    with pytest.raises(InputError) as err:
+        load_run_result(path)
+    text = str(err.value)
+    assert str(path) in text
+    assert "#/cells/0/delta" in text and "#/measurements/2/value" in text
+
+
+def test_newer_schema_version_is_refused():
+    doc = tiny_run_dict()
+    doc["schema_version"] = "2.0"
+    with pytest.raises(InputError, match="newer"):
+        parse_run_result(doc, "x.json")
+
+
+def test_save_is_atomic_and_refuses_inconsistent(tmp_path):
+    good = RunResult.model_validate(tiny_run_dict())
+    out = tmp_path / "r.json"
+    save_run_result(good, out)
+    assert load_run_result(out) == good
+    bad_doc = tiny_run_dict()
+    bad_doc["cells"][0]["delta"] = 0.5
+    with pytest.raises(InputError):
+        save_run_result(RunResult.model_validate(bad_doc), out)
+    assert load_run_result(out) == good  # the old file is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temp file left
+
+
+def test_invalid_json_names_line_and_column(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{\n  "a": 1,\n  oops\n}')
+    with pytest.raises(InputError) as err:
+        load_run_result(path)
+    assert f"{path}:3:3" in str(err.value)
