@@ -26,6 +26,7 @@ from dataclasses import dataclass
 TIMES = "×"
 MINUS_CHARS = "\\-\u2212\u2013"  # hyphen-minus, Unicode minus, en dash (regex class)
 RANGE_SEP = "–"
+_EPS = 2.0**-52
 
 _SPEC = re.compile(r"^(?P<sign>\+)?(?:\.(?P<digits>\d+))?(?P<kind>[f%xde])$")
 
@@ -73,8 +74,9 @@ def format_value(value: float, spec: str | Spec) -> str:
     else:  # "e": compact exponent, 1e-4 rather than 1e-04
         mant, exp = f"{value:{sign}.{s.digits}e}".split("e")
         text = f"{mant}e{int(exp)}"
-    if text.lstrip("+-").strip("0.%×") == "" and text.startswith("-"):
-        text = text[1:]  # never show "-0.000"
+    body = text.lstrip("+-")
+    if text.startswith("-") and body.split("e")[0].strip("0.%×") == "":
+        text = ("+" if s.signed else "") + body  # never show "-0.000"
     return text
 
 
@@ -95,7 +97,11 @@ class Parsed:
     def half_ulp(self) -> float:
         """Half a unit of the last displayed digit, in the value's own scale."""
         if self.spec.kind == "e":
-            exp = math.floor(math.log10(abs(self.value))) if self.value else 0
+            m = re.search(r"[eE]([+\-\u2212]?\d+)", self.text)
+            if m:  # the exponent as shown ("10.0e-5" has a unit of 1e-6)
+                exp = int(m[1].replace("\u2212", "-"))
+            else:
+                exp = math.floor(math.log10(abs(self.value))) if self.value else 0
             return 0.5 * 10.0 ** (exp - self.spec.digits)
         unit = 10.0 ** (-self.spec.digits)
         return 0.5 * unit / (100.0 if self.spec.kind == "%" else 1.0)
@@ -115,7 +121,7 @@ def parse_number(text: str) -> Parsed:
         raise ValueError(f"not a number: {text!r}")
     frac = m["frac"] or ""
     neg = m["sign"] is not None and m["sign"] != "+"  # any minus character
-    signed = m["sign"] is not None
+    signed = m["sign"] == "+"  # the spec's "+" flag: a plus sign is shown
     mag = float(f"{m['int']}.{frac}" if frac else m["int"])
     if m["exp"] is not None:
         exp = int(m["exp"].replace("\u2212", "-"))
@@ -143,7 +149,7 @@ def agrees(value: float, shown: Parsed | str) -> bool:
     correct roundings of a tie agree and a number off by one unit of its last digit does not.
     """
     p = parse_number(shown) if isinstance(shown, str) else shown
-    tol = p.half_ulp * (1 + 1e-9) + 1e-12
+    tol = p.half_ulp * (1 + 1e-9) + 8 * _EPS * max(abs(value), abs(p.value))  # float noise
     return abs(value - p.value) <= tol
 
 
@@ -151,7 +157,8 @@ def same_format(value: float, shown: Parsed | str) -> bool:
     """True when formatting ``value`` with the shown spec reproduces the shown text exactly."""
     p = parse_number(shown) if isinstance(shown, str) else shown
     want = p.text.strip().replace("\u2212", "-").replace("x", TIMES)
+    spec = Spec("f", 0, p.spec.signed) if p.spec.kind == "d" else p.spec  # "2" shows 1.5 too
     try:
-        return format_value(value, p.spec) == want
+        return format_value(value, spec) == want
     except ValueError:
         return False
