@@ -91,6 +91,9 @@ class Provenance(_Model):
     source_files: list[SourceFile] = Field(default_factory=list)
     unknown: list[str] = Field(default_factory=list)
     """Dotted names of fields the source did not record (legacy imports list them here)."""
+    documented: dict[str, str] = Field(default_factory=dict)
+    """Dotted field name -> source, for values a legacy import took from documentation of the
+    original code (e.g. ``pipeline.md`` section 4) rather than from the source file itself."""
 
 
 # --------------------------------------------------------------------------- design
@@ -134,8 +137,9 @@ class LoraParams(_Model):
 
 
 class Training(_Model):
-    method: Literal["full", "lora", "none"]
-    """``full`` = full-parameter SFT, ``lora`` = peft LoRA, ``none`` = the untrained base."""
+    method: Literal["full", "lora", "none", "unknown"]
+    """``full`` = full-parameter SFT, ``lora`` = peft LoRA, ``none`` = the untrained base,
+    ``unknown`` = not recorded (legacy imports)."""
     lr: float | None = None
     steps: int | None = None
     seeds: list[int] | None = None
@@ -244,16 +248,18 @@ class TestedCell(_Model):
     method: str
     layer: int
     metric: str
-    base: str
-    """Id of the base measurement."""
-    post: str
-    """Id of the post measurement."""
-    delta: float
-    """post - base."""
+    base: str | None
+    """Id of the base measurement (None only in legacy imports that did not record it)."""
+    post: str | None
+    """Id of the post measurement (None only in legacy imports that did not record it)."""
+    delta: float | None
+    """post - base (None only in legacy imports that did not record it)."""
     test: PermutationTest
     p_adjusted: float = Field(ge=0.0, le=1.0)
     family: str
     significant: bool
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Recorded values without a schema field (legacy imports: ``ci_95``, ``p_holm``, ...)."""
 
 
 class BaselineRef(_Model):
@@ -277,6 +283,8 @@ class Comparison(_Model):
     baseline: BaselineRef
     ratio: float | None
     """delta / baseline_delta; None when the baseline delta is 0."""
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Recorded values without a schema field (legacy imports: duplicate legacy entries)."""
 
 
 class VerdictRule(_Model):
@@ -306,6 +314,8 @@ class Verdict(_Model):
     votes_low: int
     votes_high: int
     result: Literal["H1", "H2", "H3"]
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Recorded values without a schema field (legacy imports: description, total_layers)."""
 
 
 class WeightNorm(_Model):
@@ -357,3 +367,6 @@ class RunResult(_Model):
     samples: list[Sample] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     """Free-text remarks (e.g. what a legacy import could not map)."""
+    legacy: dict[str, Any] | None = None
+    """Legacy imports only: every part of the legacy file that no record above holds, verbatim
+    (``{"layout": ..., "top_level": {...}, "results": {...}}``), so the import is lossless."""

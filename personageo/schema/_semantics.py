@@ -95,16 +95,20 @@ def check_semantics(run: RunResult) -> list[Issue]:
         at = ("cells", i)
         c.ref(at + ("condition",), cell.condition, conditions, "condition")
         c.ref(at + ("method",), cell.method, methods, "method")
-        ok_b = c.ref(at + ("base",), cell.base, measurements, "measurement")
-        ok_p = c.ref(at + ("post",), cell.post, measurements, "measurement")
-        if ok_b and ok_p:
-            base = run.measurements[measurements[cell.base]]
-            post = run.measurements[measurements[cell.post]]
-            for side, m in (("base", base), ("post", post)):
+        sides = {}
+        for side in ("base", "post"):
+            mid = getattr(cell, side)
+            if mid is not None and c.ref(at + (side,), mid, measurements, "measurement"):
+                m = sides[side] = run.measurements[measurements[mid]]
                 if (m.method, m.layer, m.metric) != (cell.method, cell.layer, cell.metric):
                     c.add(at + (side,), f"{side} measurement {m.id!r} is "
                           f"{m.method}/L{m.layer}/{m.metric}",
                           f"{cell.method}/L{cell.layer}/{cell.metric} like the cell")
+        if len(sides) == 2 and cell.delta is None:
+            c.add(at + ("delta",), "delta missing although both measurements are given",
+                  "delta = post.value - base.value")
+        elif len(sides) == 2:
+            base, post = sides["base"], sides["post"]
             if not close(cell.delta, post.value - base.value):
                 c.add(at + ("delta",), f"delta {cell.delta!r} != post - base "
                       f"= {post.value - base.value!r}", "delta = post.value - base.value")
@@ -147,7 +151,7 @@ def check_semantics(run: RunResult) -> list[Issue]:
         at = ("comparisons", i)
         if c.ref(at + ("cell",), cmp.cell, cells, "cell"):
             cell_delta = run.cells[cells[cmp.cell]].delta
-            if not close(cmp.delta, cell_delta):
+            if cell_delta is not None and not close(cmp.delta, cell_delta):
                 c.add(at + ("delta",), f"delta {cmp.delta!r} != cell delta {cell_delta!r}",
                       f"the delta of cell {cmp.cell!r}")
         if cmp.baseline_delta == 0.0:
