@@ -1,0 +1,57 @@
+"""Statistics of persona geometry: pure numpy / scipy / statsmodels, no torch.
+
+Public surface (implementation lives in the submodules):
+
+* geometry -- :func:`centroids`, :func:`cosine_matrix`, :func:`offdiag`, :func:`m1` and the
+  metric registry (:class:`Metric`, :func:`register_metric`, :func:`get_metric`).
+* permutation tests -- :func:`pair_signflip_test` (+ ``_many``), :func:`persona_test`,
+  :func:`question_test`, all returning :class:`PermutationResult`.
+* multiple testing -- :func:`adjust_pvalues`, :func:`reject`.
+* verdicts -- :func:`vote` -> :class:`VoteResult`.
+* seeds -- :func:`aggregate_seeds` -> :class:`SeedSummary`.
+"""
+
+from personageo.stats.geometry import (
+    Metric,
+    centroids,
+    cosine_matrix,
+    get_metric,
+    m1,
+    metric_ids,
+    offdiag,
+    register_metric,
+)
+from personageo.stats.multitest import CORRECTIONS, adjust_pvalues, reject
+from personageo.stats.permutation import (
+    PermutationResult,
+    pair_signflip_test,
+    pair_signflip_test_many,
+    persona_test,
+    question_test,
+)
+from personageo.stats.seeds import SeedSummary, aggregate_seeds
+from personageo.stats.verdicts import VERDICT_LABELS, VoteResult, vote
+
+__all__ = [
+    "CORRECTIONS",
+    "Metric",
+    "PermutationResult",
+    "SeedSummary",
+    "VERDICT_LABELS",
+    "VoteResult",
+    "adjust_pvalues",
+    "aggregate_seeds",
+    "centroids",
+    "cosine_matrix",
+    "get_metric",
+    "m1",
+    "metric_ids",
+    "offdiag",
+    "pair_signflip_test",
+    "pair_signflip_test_many",
+    "persona_test",
+    "question_test",
+    "register_metric",
+    "reject",
+    "vote",
+]

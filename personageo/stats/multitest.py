@@ -1,0 +1,113 @@
+"""Multiple-testing correction within a family of tested cells, and the significance rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["CORRECTIONS", "adjust_pvalues", "reject"]
+
+_STATSMODELS = {"bh": "fdr_bh", "holm": "holm", "bonferroni": "bonferroni"}
+CORRECTIONS = ("bh", "holm", "bonferroni", "none", "bh_running_max")
+"""Accepted ``method`` names of :func:`adjust_pvalues` (the schema's ``Family.correction``)."""
+
+
+def _check_pvalues(pvals) -> np.ndarray:
+    p = np.asarray(pvals, dtype=np.float64)
+    if p.ndim != 1:
+        raise ValueError(f"`pvals` must be 1-dimensional, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError("`pvals` must contain only finite values in [0, 1]")
+    return p
+
+
+def adjust_pvalues(pvals, method: str) -> np.ndarray:
+    """Adjust a family's p-values for multiple testing.
+
+    Parameters
+    ----------
+    pvals : array_like, shape (m,)
+        Raw p-values of one family, in any order.
+    method : {"bh", "holm", "bonferroni", "none", "bh_running_max"}
+        "bh": Benjamini-Hochberg step-up FDR [1]_; "holm": Holm step-down FWER [2]_;
+        "bonferroni"; "none": the raw p-values; "bh_running_max": the original issue-238 code's
+        non-standard BH, for exact reproduction only (see Notes).
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        Adjusted p-values in the input order, each in [0, 1] and >= its raw p-value.
+
+    Notes
+    -----
+    "bh", "holm" and "bonferroni" are computed by
+    ``statsmodels.stats.multitest.multipletests`` (methods ``fdr_bh``, ``holm``,
+    ``bonferroni``). BH: with sorted ``p_(1) <= ... <= p_(m)``,
+    ``q_(i) = min_{j >= i} min(1, m p_(j) / j)`` (running minimum from the largest p down).
+
+    "bh_running_max" takes the running *maximum* of ``m p_(i) / i`` from the smallest p upward,
+    clipped at 1: more conservative than BH and not a recognised procedure. For
+    ``p = [0.010, 0.011]`` it gives ``[0.020, 0.020]`` where BH gives ``[0.011, 0.011]``.
+
+    References
+    ----------
+    .. [1] Y. Benjamini and Y. Hochberg, "Controlling the false discovery rate", JRSS B 57, 1995.
+    .. [2] S. Holm, "A simple sequentially rejective multiple test procedure", Scand. J. Stat. 6,
+       1979.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.010, 0.011], "bh")
+    array([0.011, 0.011])
+    >>> adjust_pvalues([0.010, 0.011], "bh_running_max")
+    array([0.02, 0.02])
+    """
+    if method not in CORRECTIONS:
+        raise ValueError(f"`method` must be one of {CORRECTIONS}, got {method!r}")
+    p = _check_pvalues(pvals)
+    if p.size == 0 or method == "none":
+        return p.copy()
+    if method == "bh_running_max":
+        order = np.argsort(p, kind="stable")
+        ranks = np.arange(1, p.size + 1)
+        stepped = np.maximum.accumulate(p[order] * p.size / ranks)
+        out = np.empty_like(p)
+        out[order] = np.minimum(stepped, 1.0)
+        return out
+    from statsmodels.stats.multitest import multipletests
+
+    return np.asarray(multipletests(p, method=_STATSMODELS[method])[1], dtype=np.float64)
+
+
+def reject(p_adjusted, alpha: float, rule: str = "le") -> np.ndarray:
+    """Significance flags of adjusted p-values.
+
+    Parameters
+    ----------
+    p_adjusted : array_like, shape (m,)
+    alpha : float
+        Level, ``0 < alpha < 1``.
+    rule : {"le", "lt"}, default "le"
+        "le": significant when ``p <= alpha`` (the usual definition); "lt": ``p < alpha``
+        (what the original code did).
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+
+    Examples
+    --------
+    >>> reject([0.01, 0.02], 0.01), reject([0.01, 0.02], 0.01, rule="lt")
+    (array([ True, False]), array([False, False]))
+    """
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float, np.floating))
+        or not (0.0 < float(alpha) < 1.0)
+    ):
+        raise ValueError(f"`alpha` must be a number with 0 < alpha < 1, got {alpha!r}")
+    if rule not in ("le", "lt"):
+        raise ValueError(f"`rule` must be 'le' or 'lt', got {rule!r}")
+    p = np.asarray(p_adjusted, dtype=np.float64)
+    if p.ndim != 1 or np.any(np.isnan(p)):
+        raise ValueError("`p_adjusted` must be a 1-dimensional array without NaN")
+    return p <= alpha if rule == "le" else p < alpha

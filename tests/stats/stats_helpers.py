@@ -1,0 +1,41 @@
+"""Brute-force references shared by the statistics tests (``from tests.stats.stats_helpers``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def brute_m1(centroids: np.ndarray) -> float:
+    """M1 by a double loop over persona pairs (reference for the vectorised code)."""
+    n = len(centroids)
+    total, count = 0.0, 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = centroids[i], centroids[j]
+            total += float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+            count += 1
+    return total / count
+
+
+def drawn_patterns(seed: int, n_perm: int, n: int) -> np.ndarray:
+    """The documented Monte-Carlo draw: bits of ``rng.bytes``, numpy unpackbits order."""
+    rng = np.random.default_rng(seed)
+    raw = np.frombuffer(rng.bytes((n_perm * n + 7) // 8), dtype=np.uint8)
+    return np.unpackbits(raw, count=n_perm * n).reshape(n_perm, n)
+
+
+def all_patterns(n: int) -> np.ndarray:
+    """Every non-identity 0/1 pattern of ``n`` units (order irrelevant for counts)."""
+    import itertools
+
+    return np.array([s for s in itertools.product((0, 1), repeat=n) if any(s)], dtype=np.uint8)
+
+
+def is_extreme(value: float, observed: float, alternative: str) -> bool:
+    """One permutation's exceedance, with the documented relative tie tolerance."""
+    gamma = abs(observed) * np.finfo(np.float64).eps * 100
+    if alternative == "greater":
+        return value >= observed - gamma
+    if alternative == "less":
+        return value <= observed + gamma
+    return abs(value) >= abs(observed) - gamma

@@ -1,0 +1,36 @@
+"""The numpydoc examples of the statistics modules run and print what they claim."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "personageo.stats.geometry",
+    "personageo.stats.permutation",
+    "personageo.stats._exchange",
+    "personageo.stats.multitest",
+    "personageo.stats.verdicts",
+    "personageo.stats.seeds",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    "name", ["pair_signflip_test", "persona_test", "question_test", "adjust_pvalues"]
+)
+def test_statistics_docstrings_state_their_conventions(name):
+    import personageo.stats as stats
+
+    doc = getattr(stats, name).__doc__
+    for section in ("Notes", "References", "Examples"):
+        assert f"\n    {section}\n    ----" in doc, f"{name} lacks a {section} section"
