@@ -1,0 +1,283 @@
+"""Train one (condition, seed) of an experiment config: resumable, skippable, fully recorded.
+
+Layout under ``runs_dir``::
+
+    <checkpoint_id>/                 final weights + tokenizer + train_manifest.json
+    <checkpoint_id>-step<N>/         the listed ``train.save_steps`` (same contents)
+    .work/<checkpoint_id>/           Trainer checkpoints for resuming (removed when done)
+    .base/<hash>/                    safetensors copy of the base (GGUF / random-init models)
+
+A run whose final manifest carries the same run key (model, condition, effective settings, seed,
+data fingerprint, world size) is skipped; a killed run resumes from its last Trainer checkpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from personageo.config import ExperimentConfig
+from personageo.config.experiment import checkpoint_id
+from personageo.config.train import LoraSpec, TrainSettings
+from personageo.errors import InputError, Location, json_pointer
+from personageo.files import atomic_write_json, read_json, sha256_json
+from personageo.modeling import load_tokenizer
+from personageo.train import manifest as mf
+from personageo.train import setup
+from personageo.train.data import load_chat_data
+from personageo.train.masking import ChatRenderer, encode_dataset
+from personageo.train.norms import weight_delta_norms, weights_sha256
+
+MANIFEST = "train_manifest.json"
+MANIFEST_VERSION = 1
+_CODE_VERSION = 1  # bump when a change to this stage should retrain finished runs
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    checkpoint_dir: Path
+    manifest_path: Path
+    manifest: dict
+    skipped: bool
+
+
+def plan_runs(config: ExperimentConfig) -> list[tuple[str, int]]:
+    """Every (condition id, seed) the config asks for, in config order (lrs are conditions)."""
+    return [(c.id, s) for c in config.conditions for s in c.training.seeds]
+
+
+def effective_settings(config: ExperimentConfig, condition_id: str) -> TrainSettings:
+    """``config.train`` with the condition's ``training.overrides`` applied and validated."""
+    cond = config.condition(condition_id)
+    try:
+        return TrainSettings.model_validate({**config.train.model_dump(),
+                                             **cond.training.overrides})
+    except ValidationError as exc:
+        details = [f"#{json_pointer(('conditions', condition_id, 'training', 'overrides', *e['loc']))}"
+                   f": {e['msg']}" for e in exc.errors()]
+        raise InputError("invalid training overrides", details=details) from None
+
+
+def run_key(config: ExperimentConfig, condition_id: str, seed: int, settings: TrainSettings,
+            data_fingerprint: str, world: int) -> str:
+    cond = config.condition(condition_id)
+    return sha256_json({
+        "code": _CODE_VERSION, "model": config.model.model_dump(mode="json"),
+        "training": cond.training.model_dump(mode="json", exclude={"seeds", "overrides"}),
+        "settings": settings.model_dump(mode="json", exclude={"keep_work_dir", "logging_steps"}),
+        "seed": seed, "data": data_fingerprint, "world_size": world})
+
+
+def _finished(manifest_path: Path, key: str) -> dict | None:
+    if not manifest_path.exists():
+        return None
+    man = read_json(manifest_path)
+    return man if man.get("run_key") == key and man.get("status") == "complete" else man | {
+        "_stale": True}
+
+
+def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
+                    runs_dir: str | Path, resume: bool = True, overwrite: bool = False,
+                    data_root: str | Path | None = None, callbacks: list | None = None
+                    ) -> TrainResult:
+    """Train ``condition_id`` with ``seed``; return the final checkpoint and its manifest.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+    condition_id, seed
+        Which run of the sweep (see :func:`plan_runs`).
+    runs_dir : path
+        Root of the checkpoints (``config.paths.runs`` in the pipeline).
+    resume : bool
+        Skip a finished run with the same run key, continue a killed one from its last Trainer
+        checkpoint. ``False`` trains from scratch.
+    overwrite : bool
+        Allow replacing a finished checkpoint that was trained with a different run key.
+    data_root : path, optional
+        Directory that relative data paths are resolved from (default: the working directory).
+    callbacks : list, optional
+        Extra ``transformers.TrainerCallback`` objects.
+    """
+    try:
+        cond = config.condition(condition_id)
+    except KeyError:
+        raise InputError(f"no condition {condition_id!r} in the config",
+                         hint=f"one of {[c.id for c in config.conditions]}") from None
+    settings = effective_settings(config, condition_id)
+    method = cond.training.method
+    if method == "lora" and settings.deepspeed:
+        raise InputError("LoRA runs are single-process here; unset train.deepspeed for them",
+                         Location(pointer=f"/conditions/{condition_id}/training"))
+    runs = Path(runs_dir)
+    ckid = checkpoint_id(condition_id, seed)
+    final_dir = runs / ckid
+    data = load_chat_data(cond.data, data_root)
+    world = setup.world_size()
+    key = run_key(config, condition_id, seed, settings, data.fingerprint, world)
+    done = _finished(final_dir / MANIFEST, key)
+    if done is not None and not done.get("_stale") and resume:
+        return TrainResult(final_dir, final_dir / MANIFEST, done, skipped=True)
+    if done is not None and done.get("_stale") and not overwrite:
+        raise InputError("checkpoint exists from a run with a different config or data",
+                         Location(str(final_dir / MANIFEST)),
+                         hint="pass --overwrite to retrain it, or use another runs directory")
+
+    tokenizer = load_tokenizer(config.model)
+    renderer = ChatRenderer(tokenizer, settings.system_prompt, settings.template_default_system)
+    encoded = encode_dataset(renderer, data.rows, data.sources, settings.loss_mask,
+                             settings.max_length)
+    if not encoded.examples:
+        raise InputError("no example has a supervised token after truncation",
+                         Location(str(cond.data.path or cond.data.hf_dataset)),
+                         hint="raise train.max_length")
+    base_dir = setup.materialize_base(config.model, runs)
+    work = runs / ".work" / ckid
+    if work.exists() and (not resume or _read_key(work) != key):
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "run_key").write_text(key, encoding="utf-8")
+
+    use_cpu = not _cuda()
+    if settings.deepspeed:
+        setup.init_deepspeed_distributed(use_cpu)
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_utils import get_last_checkpoint
+
+    args = TrainingArguments(
+        output_dir=str(work), seed=seed, learning_rate=cond.training.lr,
+        max_steps=cond.training.steps or -1, num_train_epochs=settings.epochs,
+        per_device_train_batch_size=settings.per_device_batch,
+        gradient_accumulation_steps=settings.grad_accum,
+        warmup_ratio=settings.warmup_ratio, weight_decay=settings.weight_decay,
+        max_grad_norm=settings.max_grad_norm, lr_scheduler_type=settings.lr_scheduler,
+        optim=settings.optim, adam_beta1=settings.adam_beta1, adam_beta2=settings.adam_beta2,
+        adam_epsilon=settings.adam_epsilon, bf16=settings.bf16,
+        gradient_checkpointing=settings.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False},
+        average_tokens_across_devices=settings.average_tokens_across_devices,
+        deepspeed=settings.deepspeed, use_cpu=use_cpu,
+        save_strategy="steps" if settings.resume_every else "no",
+        save_steps=settings.resume_every or 500, save_total_limit=1,
+        logging_steps=settings.logging_steps, report_to="none", disable_tqdm=True,
+        dataloader_num_workers=settings.dataloader_workers, remove_unused_columns=False)
+    lora_spec = cond.training.lora or LoraSpec()
+    model = setup.load_train_model(base_dir, settings, method, lora_spec)
+    collator = setup.make_collator(tokenizer, settings)
+    trainer = Trainer(model=model, args=args, train_dataset=setup.list_dataset(encoded.examples),
+                      data_collator=collator, processing_class=tokenizer)
+    step_dirs: dict[int, Path] = {}
+
+    def save_step(step: int) -> None:
+        target = (work / "steps" / f"step{step}") if method == "lora" else \
+            runs / checkpoint_id(condition_id, seed, step)
+        trainer.save_model(str(target))
+        step_dirs[step] = target
+
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # library code does not print; the CLI reports
+    trainer.add_callback(setup.step_saver(settings.save_steps, save_step))
+    for cb in callbacks or []:
+        trainer.add_callback(cb)
+    last = get_last_checkpoint(str(work)) if resume else None
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=last)
+    train_time = time.time() - t0
+    state = trainer.state
+
+    if method == "lora":
+        if setup.rank() == 0:
+            merged = trainer.model.merge_and_unload()
+            merged.save_pretrained(str(final_dir), safe_serialization=True)
+            tokenizer.save_pretrained(str(final_dir))
+    else:
+        trainer.save_model(str(final_dir))
+    if setup.rank() != 0:
+        return TrainResult(final_dir, final_dir / MANIFEST, {}, skipped=False)
+
+    common = _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
+                              base_dir, world, model, collator, state, train_time, last)
+    for step in sorted(settings.save_steps):
+        sdir = runs / checkpoint_id(condition_id, seed, step)
+        if method == "lora" and (work / "steps" / f"step{step}").exists():
+            merged = setup.merge_lora_adapter(base_dir, work / "steps" / f"step{step}")
+            merged.save_pretrained(str(sdir), safe_serialization=True)
+            tokenizer.save_pretrained(str(sdir))
+        if (sdir / "config.json").exists():
+            _write_manifest(sdir, base_dir, common, checkpoint_id(condition_id, seed, step), step,
+                            final=False)
+    man = _write_manifest(final_dir, base_dir, common, ckid, state.global_step, final=True)
+    if not settings.keep_work_dir:
+        shutil.rmtree(work, ignore_errors=True)
+    return TrainResult(final_dir, final_dir / MANIFEST, man, skipped=False)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _read_key(work: Path) -> str | None:
+    p = work / "run_key"
+    return p.read_text(encoding="utf-8") if p.exists() else None
+
+
+def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer, base_dir, world,
+                     model, collator, state, train_time, resumed_from) -> dict:
+    gpus = mf.gpu_info()
+    hf_cfg = getattr(model, "config", None)
+    n_params = sum(p.ds_numel if hasattr(p, "ds_numel") else p.numel()
+                   for p in model.parameters())
+    seq = collator.seq_lens
+    mean_len = sum(seq) / len(seq) if seq else 0.0
+    fpt = mf.train_flops_per_token(n_params, hf_cfg.num_hidden_layers, hf_cfg.hidden_size,
+                                   mean_len)
+    tok_s_rank = collator.tokens / train_time if train_time > 0 else None
+    tok_s = tok_s_rank * world if tok_s_rank is not None else None
+    n_dev = gpus["count"] and world
+    return {
+        "manifest_version": MANIFEST_VERSION, "stage": "train", "status": "complete",
+        "condition": cond.id, "seed": seed, "method": cond.training.method,
+        "lr": cond.training.lr, "run_key": key, "config_hash": config.config_hash(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "model": config.model.model_dump(mode="json"), "base_dir": str(base_dir),
+        "lora": (cond.training.lora or LoraSpec()).model_dump(mode="json") | {"merged": True}
+        if cond.training.method == "lora" else None,
+        "settings": settings.model_dump(mode="json"),
+        "data": {**data.origin, "name": cond.data.name, "data_type": cond.data.data_type,
+                 **encoded.summary()},
+        "data_fingerprint": data.fingerprint, "n_examples": len(encoded.examples),
+        "template": {**renderer.describe(), "rendered_example": encoded.rendered_example},
+        "world_size": world,
+        "effective_batch": settings.per_device_batch * settings.grad_accum * world,
+        "topology": {"world_size": world, "per_device_batch": settings.per_device_batch,
+                     "grad_accum": settings.grad_accum, "deepspeed": settings.deepspeed,
+                     "packing": settings.packing, "devices": gpus},
+        "optimizer_steps": state.global_step, "resumed_from": resumed_from,
+        "loss_curve": [{k: h[k] for k in ("step", "loss", "learning_rate", "grad_norm") if k in h}
+                       for h in state.log_history if "loss" in h],
+        "train_time_s": train_time, "tokens_this_session": collator.tokens,
+        "supervised_tokens_this_session": collator.supervised,
+        "tokens_per_s": tok_s, "tokens_per_s_basis": "rank 0 tokens x world size",
+        "flops_per_token": fpt, "n_params": n_params,
+        "mfu": mf.mfu(tok_s, fpt, (gpus["names"] or [None])[0], n_dev) if tok_s else None,
+        "versions": mf.package_versions(),
+    }
+
+
+def _write_manifest(directory: Path, base_dir: Path, common: dict, ckid: str, step: int,
+                    final: bool) -> dict:
+    man = {**common, "checkpoint": ckid, "step": step, "final": final,
+           "weights_sha256": weights_sha256(directory),
+           "weight_norms": weight_delta_norms(directory, base_dir)}
+    if not final:
+        man["loss_curve"] = [p for p in common["loss_curve"] if p.get("step", 0) <= step]
+    atomic_write_json(directory / MANIFEST, man)
+    return man

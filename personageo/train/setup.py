@@ -1,0 +1,176 @@
+"""Building blocks of a training run: base weights on disk, model (+LoRA), collators, callbacks.
+
+Launching on several GPUs or nodes
+----------------------------------
+Full-parameter runs use DeepSpeed ZeRO-3 through the Trainer (``train.deepspeed:
+configs/deepspeed/zero3.json``). Launch the same command on every process::
+
+    # one node, 4 GPUs
+    torchrun --nproc_per_node 4 -m personageo train config.yaml
+    accelerate launch --num_processes 4 -m personageo train config.yaml
+    deepspeed --num_gpus 4 --module personageo train config.yaml
+
+    # two nodes: a hostfile lists each node and its GPU slots, one line per node
+    #   node-a slots=4
+    #   node-b slots=4
+    deepspeed --hostfile hostfile --master_addr node-a --module personageo train config.yaml
+
+The effective batch is ``per_device_batch x grad_accum x world_size``; it is recorded in the
+manifest with the topology. Without ``train.deepspeed`` a run is one plain process (CPU or one GPU).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from personageo.errors import PersonageoError
+from personageo.files import sha256_json
+from personageo.modeling import load_model_and_tokenizer
+
+
+def rank() -> int:
+    return int(os.environ.get("RANK", "0"))
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def init_deepspeed_distributed(use_cpu: bool) -> None:
+    """Start the process group before ``TrainingArguments`` (gloo on CPU, nccl on GPUs)."""
+    for key, default in (("RANK", "0"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "1"),
+                         ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "29511")):
+        os.environ.setdefault(key, default)
+    import deepspeed
+
+    deepspeed.init_distributed(dist_backend="gloo" if use_cpu else "nccl")
+
+
+def materialize_base(model_spec, runs_dir: Path) -> Path:
+    """A safetensors copy of the base model + tokenizer, the reference for weight deltas.
+
+    A local checkpoint directory is used as is; GGUF and random-init models are written once
+    to ``<runs>/.base/<spec hash>/`` (by rank 0; other ranks wait for it).
+    """
+    spec = model_spec.model_dump() if hasattr(model_spec, "model_dump") else dict(model_spec)
+    name = Path(spec.get("name") or "")
+    if not spec.get("gguf") and spec.get("random_init") is None and name.is_dir() \
+            and any(name.glob("*.safetensors")):
+        return name
+    target = runs_dir / ".base" / sha256_json(spec)[:16]
+    if (target / "config.json").exists():
+        return target
+    if rank() == 0:
+        model, tok = load_model_and_tokenizer(spec, dtype="float32", device="cpu")
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        model.save_pretrained(tmp, safe_serialization=True)
+        tok.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+        del model
+    else:
+        deadline = time.time() + 3600
+        while not (target / "config.json").exists():
+            if time.time() > deadline:
+                raise PersonageoError(f"timed out waiting for rank 0 to write {target}")
+            time.sleep(2)
+    return target
+
+
+def load_train_model(base_dir: Path, settings, method: str, lora_spec):
+    """The model to train, from the base directory, in fp32 (master weights), LoRA-wrapped."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(
+        str(base_dir), dtype=torch.float32, attn_implementation=settings.attn_implementation)
+    model.config.use_cache = False  # also required for sdpa packed-sequence masks
+    if method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        if settings.gradient_checkpointing:
+            model.enable_input_require_grads()
+        cfg = LoraConfig(r=lora_spec.r, lora_alpha=lora_spec.alpha, lora_dropout=lora_spec.dropout,
+                         target_modules=list(lora_spec.target_modules),
+                         use_rslora=lora_spec.rslora, bias="none", task_type="CAUSAL_LM")
+        model = get_peft_model(model, cfg)
+    return model
+
+
+def merge_lora_adapter(base_dir: Path, adapter_dir: Path):
+    """Base weights + a saved LoRA adapter -> a plain merged model (fp32)."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+    return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+
+
+class CountingCollator:
+    """Wrap a collator and count the real (unpadded) and supervised tokens it batched."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.tokens = 0
+        self.supervised = 0
+        self.seq_lens: list[int] = []
+
+    def __call__(self, features):
+        for f in features:
+            self.tokens += len(f["input_ids"])
+            self.supervised += sum(1 for x in f["labels"] if x != -100)
+            self.seq_lens.append(len(f["input_ids"]))
+        return self.inner(features)
+
+
+def make_collator(tokenizer, settings):
+    """Padded batches (pad to a multiple of 8, labels -100) or padding-free packed ones.
+
+    Packed batches concatenate the micro-batch into one row with per-sequence ``position_ids``
+    and label -100 on each sequence's first token (never supervised anyway), so the loss is the
+    same token-level mean as with padding.
+    """
+    from transformers import DataCollatorForSeq2Seq, DataCollatorWithFlattening
+
+    if settings.packing:
+        inner = DataCollatorWithFlattening(return_position_ids=True, separator_id=-100)
+    else:
+        inner = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100,
+                                       pad_to_multiple_of=settings.pad_to_multiple_of,
+                                       return_tensors="pt")
+    return CountingCollator(inner)
+
+
+def step_saver(save_steps: list[int], save):
+    """A Trainer callback calling ``save(step)`` right after each listed optimizer step."""
+    from transformers import TrainerCallback
+
+    wanted = set(save_steps)
+
+    class StepSaver(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step in wanted:
+                save(state.global_step)
+            return control
+
+    return StepSaver()
+
+
+def list_dataset(examples):
+    """A torch Dataset over encoded examples (dicts of ``input_ids`` and ``labels``)."""
+    from torch.utils.data import Dataset
+
+    class _ListDataset(Dataset):
+        def __len__(self):
+            return len(examples)
+
+        def __getitem__(self, i):
+            e = examples[i]
+            return {"input_ids": e.input_ids, "labels": e.labels,
+                    "attention_mask": [1] * len(e.input_ids)}
+
+    return _ListDataset()
