@@ -166,7 +166,10 @@ class Registry:
 
     def _unknown(self, key: str, what: str = "rule") -> UnknownRuleError:
         candidates = list(self._by_id) + list(self._by_name)
-        close = difflib.get_close_matches(key, candidates, n=3, cutoff=0.5)
+        typo = key.upper().translate(str.maketrans("OIL", "011"))
+        close = [typo] if typo in self._by_id else []
+        close += difflib.get_close_matches(key.upper() if key[:2].upper() == "PG" else key,
+                                           candidates, n=3, cutoff=0.5)
         close += [c for c in candidates if c.upper() == key.upper()[:len(c)] and c not in close]
         hint = None
         if close:

@@ -1,26 +1,22 @@
 """Numbers bound to the results file: a thin adapter over :mod:`personageo.lint.numbers`.
 
 The number checker (``personageo.lint.numbers.check_numbers``) is built separately; this module
-only registers its four rule ids and maps its findings onto them. It calls the checker once per
-lint run (cached in ``ctx.cache``) with the keyword arguments the checker's signature accepts
-among ``document``/``doc``, ``text``/``body``, ``path``, ``results``, ``claims`` and ``strict``.
-
-A finding may be a :class:`~personageo.lint.violation.Violation` whose ``rule`` is one of the
-ids below, or any object with ``outcome`` (``contradicted``, ``unbound``, ``stale``,
-``verified``), ``line``, ``col`` and optionally ``end_line``, ``end_col``, ``message``, ``text``,
-``pointer`` and ``derivation`` attributes.
+registers its four rule ids, loads the ``--results`` files (legacy layouts imported) and the
+``--claims`` sidecar, calls the checker once per lint run (cached in ``ctx.cache``), and maps its
+findings (``kind`` = ``contradicted`` / ``unbound`` / ``stale``) onto PG101 / PG102 / PG104.
+The checker's :class:`NumbersReport` stays in ``ctx.cache["numbers_report"]`` for the output.
 """
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import replace
+from pydantic import ValidationError
 
+from personageo.errors import InputError, Location
+from personageo.files import read_json
 from personageo.lint.registry import rule
 from personageo.lint.violation import Detail, Skip, Violation
 
-OUTCOME_RULE = {"contradicted": "PG101", "unbound": "PG102", "stale": "PG104"}
-_OFFERED = ("document", "doc", "text", "body", "path", "results", "claims", "strict")
+KIND_RULE = {"contradicted": "PG101", "unbound": "PG102", "stale": "PG104"}
 
 
 def _checker():
@@ -31,19 +27,28 @@ def _checker():
     return check_numbers
 
 
-def _as_violation(f) -> tuple[str, Violation] | None:
-    if isinstance(f, Violation):
-        return (f.rule, f) if f.rule else None
-    outcome = str(getattr(f, "outcome", getattr(f, "status", ""))).lower()
-    rid = OUTCOME_RULE.get(outcome)
-    if rid is None:
-        return None
-    text = getattr(f, "text", "")
-    message = getattr(f, "message", None) or f"number `{text}` is {outcome}"
-    v = Violation(message, int(getattr(f, "line", 1) or 1), int(getattr(f, "col", 1) or 1),
-                  getattr(f, "end_line", None), getattr(f, "end_col", None),
-                  pointer=getattr(f, "pointer", None), derivation=getattr(f, "derivation", None))
-    return rid, v
+def load_sidecar(path: str):
+    """Read and validate a claims sidecar, or raise :class:`InputError` naming the field."""
+    from personageo.schema.claims import ClaimsSidecar
+
+    try:
+        return ClaimsSidecar.model_validate(read_json(path))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        pointer = "/" + "/".join(str(p) for p in first["loc"])
+        raise InputError(f"not a claims sidecar: {first['msg']}", Location(path, pointer=pointer),
+                         hint="pass the .claims.json written by `personageo report render`") from None
+
+
+def _violation(f) -> Violation:
+    binding = getattr(f, "binding", None)
+    is_derivation = bool(binding) and "(" in binding
+    extra = {"text": f.text}
+    if getattr(f, "bound_value", None) is not None:
+        extra["bound_value"] = f.bound_value
+    return Violation(f.message, f.line, f.col, f.line, getattr(f, "end_col", None),
+                     pointer=None if is_derivation else binding,
+                     derivation=binding if is_derivation else None, extra=extra)
 
 
 def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
@@ -52,20 +57,20 @@ def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
         check = _checker()
         if check is None:
             ctx.cache["numbers"] = None
-        else:
-            values = {"document": doc, "doc": doc, "text": ctx.text, "body": ctx.text,
-                      "path": ctx.path, "results": list(ctx.results), "claims": ctx.claims,
-                      "strict": ctx.strict}
-            params = inspect.signature(check).parameters
-            kwargs = {k: values[k] for k in _OFFERED if k in params}
-            raw = check(**kwargs)
-            raw = getattr(raw, "findings", raw)
-            out: dict[str, list[Violation]] = {}
-            for f in raw or ():
-                mapped = _as_violation(f)
-                if mapped:
-                    out.setdefault(mapped[0], []).append(replace(mapped[1], rule=""))
-            ctx.cache["numbers"] = out
+            return None
+        from personageo.schema import load_run_result
+
+        results = [(p, load_run_result(p)) for p in ctx.results]
+        sidecar = load_sidecar(ctx.claims) if ctx.claims else None
+        report = check(ctx.text, path=ctx.path, results=results, sidecar=sidecar,
+                       strict=ctx.strict)
+        out: dict[str, list[Violation]] = {}
+        for f in report.findings:
+            rid = KIND_RULE.get(f.kind)
+            if rid:
+                out.setdefault(rid, []).append(_violation(f))
+        ctx.cache["numbers"] = out
+        ctx.cache["numbers_report"] = report
     return ctx.cache["numbers"]
 
 

@@ -1,0 +1,121 @@
+"""Render a :class:`~personageo.lint.engine.LintResult` as text, JSON or GitHub annotations.
+
+* ``text``: a compact check / status / detail table like the tracker's lint comment, then one
+  ``path:line:col: PGxxx message (name)`` line per finding and a one-line verdict;
+* ``json``: a stable object (``format_version`` 1) with the table and every finding;
+* ``github``: one workflow command per finding,
+  ``::error file=...,line=...,col=...,title=PGxxx name::message``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from personageo.lint.engine import LintResult
+
+FORMAT_VERSION = 1
+_MARK = {"PASS": "✓ PASS", "FAIL": "✗ FAIL", "WARN": "! WARN", "SKIP": "- SKIP", "INFO": "i INFO"}
+
+
+def _numbers_summary(result: LintResult) -> dict | None:
+    report = result.context.cache.get("numbers_report")
+    if report is None:
+        return None
+    return {
+        "checked": report.checked,
+        "claims": len(report.claims),
+        "verified": report.count("verified"),
+        "contradicted": report.count("contradicted"),
+        "unbound": report.count("unbound"),
+        "notes": list(report.notes),
+    }
+
+
+def verdict(result: LintResult) -> str:
+    n_err, n_warn = len(result.errors), len(result.warnings)
+    head = "FAIL" if n_err else "PASS"
+    return f"{head} — {n_err} error(s), {n_warn} warning(s)"
+
+
+def format_text(result: LintResult, width: int = 100) -> str:
+    """The table, the findings and the verdict, as plain text."""
+    rows = [(f"{o.rule.id} {o.rule.check}", _MARK.get(o.status, o.status), o.detail)
+            for o in result.outcomes]
+    w_check = max([len(r[0]) for r in rows] + [5])
+    lines = [f"Clean-result lint — {'FAIL' if result.errors else 'PASS'}: {result.path} "
+             f"(layout {result.layout}: {'; '.join(result.context.layout_reasons)})", ""]
+    lines.append(f"{'Check':<{w_check}}  {'Status':<7} Detail")
+    lines.append("-" * min(width, w_check + 60))
+    room = max(20, width - w_check - 10)
+    for check, status, detail in rows:
+        detail = detail if len(detail) <= room else detail[: room - 1] + "…"
+        lines.append(f"{check:<{w_check}}  {status:<7} {detail}".rstrip())
+    numbers = _numbers_summary(result)
+    if numbers is not None:
+        lines += ["", f"Numbers: {numbers['claims']} checked — {numbers['verified']} verified, "
+                  f"{numbers['contradicted']} contradicted, {numbers['unbound']} unbound"]
+        lines += [f"  note: {n}" for n in numbers["notes"]]
+    findings = result.violations
+    if findings:
+        lines.append("")
+        for v in findings:
+            line = f"{v.path}:{v.line}:{v.col}: {v.rule} [{v.severity}] {v.message} ({v.name})"
+            if v.pointer or v.derivation:
+                line += f" [checked against {v.pointer or v.derivation}]"
+            lines.append(line)
+    lines += ["", f"Result: {verdict(result)}"]
+    return "\n".join(lines) + "\n"
+
+
+def to_dict(result: LintResult) -> dict:
+    """The JSON-ready form of a result."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "path": result.path,
+        "layout": result.layout,
+        "layout_reasons": list(result.context.layout_reasons),
+        "status": "fail" if result.errors else "pass",
+        "counts": {"error": len(result.errors), "warning": len(result.warnings),
+                   "info": sum(v.severity == "info" for v in result.violations)},
+        "checks": [{"rule": o.rule.id, "name": o.rule.name, "check": o.rule.check,
+                    "status": o.status, "detail": o.detail} for o in result.outcomes],
+        "numbers": _numbers_summary(result),
+        "findings": [v.to_dict() for v in result.violations],
+    }
+
+
+def format_json(result: LintResult) -> str:
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(result: LintResult) -> str:
+    """GitHub Actions workflow commands (errors, warnings and notices), one per finding."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    out = []
+    for v in result.violations:
+        props = [f"file={_escape_prop(v.path)}", f"line={v.line}", f"col={v.col}"]
+        if v.end_line is not None:
+            props.append(f"endLine={v.end_line}")
+        if v.end_col is not None and (v.end_line in (None, v.line)):
+            props.append(f"endColumn={v.end_col}")
+        props.append(f"title={_escape_prop(f'{v.rule} {v.name}')}")
+        message = v.message + (f" [checked against {v.pointer or v.derivation}]"
+                               if v.pointer or v.derivation else "")
+        out.append(f"::{level[v.severity]} {','.join(props)}::{_escape_data(message)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+FORMATTERS = {"text": format_text, "json": format_json, "github": format_github}
+
+
+def render(result: LintResult, fmt: str = "text") -> str:
+    """Render ``result`` in format ``fmt`` (``text``, ``json`` or ``github``)."""
+    return FORMATTERS[fmt](result)
