@@ -1,0 +1,17 @@
+"""The number check: every number of a write-up bound to the results and compared at its
+shown precision.
+
+Public API::
+
+    check_numbers(source, *, path="<body>", results=(), sidecar=None, strict=False)
+        -> NumbersReport(checked, claims: list[NumberClaim], findings: list[NumberFinding], notes)
+
+See :mod:`personageo.lint.numbers._scan` for what counts as a number (and the exclusion rules),
+:mod:`._bind` for the binding order (sidecar, table context, search).
+"""
+
+from personageo.lint.numbers._bind import check_numbers
+from personageo.lint.numbers._extract import extract
+from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
+
+__all__ = ["check_numbers", "extract", "NumberClaim", "NumberFinding", "NumbersReport"]

@@ -1,0 +1,309 @@
+"""Bind every extracted number, in order: claims sidecar, table context, search.
+
+* **Sidecar** (exact): the renderer recorded what each number is; the number is recomputed
+  from the results and compared at its shown precision.
+* **Table**: row/column headers and the table's caption name facets (condition, method, layer,
+  data type, lr, training) and a quantity; the facts that match them best must share one value,
+  which is then the number's target — disagreeing is a contradiction.
+* **Search**: facts (values and declared derivations) that agree at the shown precision, filtered
+  by what the number's form can mean (``×`` -> ratios, ``%`` -> ratios and changes, ``k/n`` ->
+  counts, range ends -> min/max); the most specific wins. Not finding one leaves the number
+  unbound — search never contradicts, because prose gives no specific target.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+from personageo.files import sha256_file, sha256_text
+from personageo.lint.numbers._extract import RawClaim, extract
+from personageo.lint.numbers._facts import KIND_RANK, Fact, FactIndex, build_facts
+from personageo.lint.numbers._headers import (
+    Vocabulary,
+    caption_title,
+    facets_of,
+    layer_list,
+    quantity_of,
+)
+from personageo.lint.numbers._sidecar import describe, evaluate, pair_claims
+from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
+from personageo.numfmt import Parsed, agrees
+from personageo.schema import RunResult, run_result_json
+from personageo.schema.claims import ClaimsSidecar
+
+_SEARCH_KINDS = {
+    "x": ("ratio", "identity"),
+    "%": ("percent_change", "ratio", "identity"),
+    "e": ("identity", "design"),
+    "d": ("design", "count", "identity"),
+    "f": ("identity", "difference", "ratio", "design", "min", "max"),
+}
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+class _Binder:
+    def __init__(self, results: Sequence[tuple[str, RunResult]]) -> None:
+        self.results = list(results)
+        facts: list[Fact] = []
+        for i, (_, run) in enumerate(self.results):
+            facts.extend(build_facts(run, i))
+        self.index = FactIndex(facts)
+        self.vocab = Vocabulary([run for _, run in self.results])
+        self.docs = [run.model_dump(mode="json") for _, run in self.results]
+        self.multi = len(self.results) > 1
+
+    def label(self, fact: Fact) -> str:
+        prefix = f"{self.results[fact.results][0]}#" if self.multi else ""
+        return fact.describe(prefix)
+
+    # ------------------------------------------------------------------ table
+    def table(self, raw: RawClaim, partner: RawClaim | None) -> tuple[float, str] | None:
+        t = raw.table
+        title = caption_title(t.caption, self.vocab)
+        facets = facets_of(title, self.vocab)
+        for head, cell in t.row_keys:
+            facets.update(facets_of(cell, self.vocab, head))
+        facets.update(facets_of(t.column_header, self.vocab))
+        layers = layer_list(t.column_header, self.vocab)
+        if raw.form == "list" and len(layers) > 1 and raw.index_in_group < len(layers):
+            facets["layer"] = layers[raw.index_in_group]
+        quantity = quantity_of(t.column_header, self.vocab) or quantity_of(title, self.vocab)
+        if raw.form == "fraction" and raw.role == "total":
+            return None  # checked against the count's denominator
+        pool = self.index.by_quantity.get(quantity, []) if quantity else self.index.facts
+        best, best_score = [], None
+        for fact in pool:
+            fm = fact.facet_map
+            if any(k in fm and fm[k] != v for k, v in facets.items()):
+                continue
+            matched = sum(k in fm for k in facets)
+            unmatched = sum(k not in facets for k in fm if k != "role")
+            score = (matched, -unmatched)
+            if best_score is None or score > best_score:
+                best, best_score = [fact], score
+            elif score == best_score:
+                best.append(fact)
+        if not best or (best_score[0] == 0 and facets):
+            return None
+        values = {round(f.value, 12) for f in best}
+        if len(values) != 1:
+            return None
+        fact = best[0]
+        return fact.value, self.label(fact)
+
+    # ------------------------------------------------------------------ search
+    def search(self, raw: RawClaim) -> tuple[float, str] | None:
+        p = raw.parsed
+        kinds = list(_SEARCH_KINDS.get(p.spec.kind, ("identity",)))
+        if raw.role in ("lo", "hi"):
+            kinds.insert(0, "min" if raw.role == "lo" else "max")
+        elif raw.role == "count":
+            kinds.insert(0, "count")
+        tol = p.half_ulp * (1 + 1e-9) + 1e-12
+        hits = [f for f in self.index.near(p.value, tol) if f.kind in kinds]
+        if p.spec.kind == "d":
+            hits = [f for f in hits if f.value == p.value]
+        if p.spec.kind == "x":  # a multiplier is a ratio, never a norm or a delta
+            hits = [f for f in hits if f.kind == "ratio" or f.quantity == "ratio"
+                    or any(q.endswith("ratio") for q in f.paths)]
+        if not hits:
+            return None
+        order: dict[str, int] = {}
+        for i, k in enumerate(kinds):
+            order.setdefault(k, i)  # the first mention of a kind sets its priority
+
+        def rank(f: Fact):
+            dist = abs(f.value - p.value)
+            return (dist > 1e-12 * max(1.0, abs(p.value)), order[f.kind], f.quantity is None,
+                    dist, len(f.paths))
+
+        hits.sort(key=rank)
+        best = hits[0]
+        same = [h for h in hits if (h.kind, h.paths, h.rule) != (best.kind, best.paths, best.rule)
+                and order[h.kind] == order[best.kind]]
+        label = self.label(best)
+        if same:
+            label += f" (or {len(same)} other)"
+        return best.value, label
+
+
+def _results_sha(path: str, run: RunResult) -> set[str]:
+    shas = {sha256_text(run_result_json(run))}
+    if path and os.path.isfile(path):
+        shas.add(sha256_file(path))
+    return shas
+
+
+def check_numbers(source: str, *, path: str = "<body>",
+                  results: Sequence[tuple[str, RunResult]] = (),
+                  sidecar: ClaimsSidecar | None = None,
+                  strict: bool = False) -> NumbersReport:
+    """Extract every number of ``source`` and bind it to ``results``.
+
+    Parameters
+    ----------
+    source : str
+        The markdown body.
+    path : str
+        Shown in notes only (findings carry line/column; the caller adds the path).
+    results : sequence of (path, RunResult)
+        The results files the body reports; none -> the report says numbers were not checked.
+    sidecar : ClaimsSidecar, optional
+        The renderer's claims sidecar: exact bindings, and the results hash for stale checks.
+    strict : bool
+        Unbound numbers are errors instead of warnings.
+
+    Returns
+    -------
+    NumbersReport
+    """
+    extraction = extract(source)
+    raws = extraction.claims
+    report = NumbersReport(checked=bool(results))
+    if not results:
+        report.notes.append("numbers not checked: no results file given")
+        for raw in raws:
+            if raw.context != "setup":
+                report.claims.append(_claim(raw, "unchecked"))
+        return report
+
+    binder = _Binder(results)
+    paired = {}
+    stale_results: set[int] = set()
+    if sidecar is not None:
+        body_ok = sidecar.body_sha256 == sha256_text(source)
+        paired = pair_claims([(r.line, r.col, r.text) for r in raws], sidecar, body_ok)
+        if not body_ok:
+            report.notes.append(
+                f"{path}: the claims sidecar was written for another version of the body; "
+                f"{len(paired)} of {len(raws)} numbers paired with it by position and order")
+        for i, ref in enumerate(sidecar.results):
+            if i < len(binder.results) and ref.sha256 not in _results_sha(*binder.results[i]):
+                stale_results.add(i)
+                report.notes.append(f"results {binder.results[i][0]} changed since the body "
+                                    "was rendered (sha256 differs from the sidecar's)")
+
+    severity_unbound = "error" if strict else "warning"
+    groups: dict[int, list[int]] = {}
+    for i, raw in enumerate(raws):
+        groups.setdefault(raw.group, []).append(i)
+    claims: list[NumberClaim | None] = [None] * len(raws)
+    for i, raw in enumerate(raws):
+        entry = paired.get(i)
+        if raw.context == "setup" and entry is None:
+            continue  # the setup card is provenance: checked only where the renderer bound it
+        claim = _claim(raw, "unbound")
+        claims[i] = claim
+        if entry is not None:
+            _bind_sidecar(claim, raw, entry, binder, stale_results, report)
+            continue
+        target = None
+        if raw.table is not None:
+            target = binder.table(raw, None)
+            if target is not None:
+                claim.bound_by = "table"
+        if raw.form == "fraction" and raw.role == "total":
+            continue  # decided with its count below
+        if target is None:
+            target = binder.search(raw)
+            if target is not None:
+                claim.bound_by = "search"
+        if target is None:
+            continue
+        claim.bound_value, claim.binding = target
+        if _agrees(target[0], raw):
+            claim.outcome = "verified"
+        elif claim.bound_by == "table":
+            claim.outcome = "contradicted"
+            report.findings.append(_contradiction(claim))
+    # totals of k/n: verified when the count they belong to is over that many records
+    for ids in groups.values():
+        counts = [i for i in ids if raws[i].role == "count" and claims[i] is not None]
+        totals = [i for i in ids if raws[i].role == "total" and claims[i] is not None]
+        for t in totals:
+            claim = claims[t]
+            if claim.bound_by == "sidecar":
+                continue
+            denominators = binder.index.near(raws[counts[0]].parsed.value, 0.5) if counts else []
+            dens = {f.denominator for f in denominators if f.denominator is not None
+                    and f.value == raws[counts[0]].parsed.value}
+            if raws[t].parsed.value in dens:
+                claim.outcome, claim.bound_value = "verified", raws[t].parsed.value
+                claim.binding, claim.bound_by = "denominator of the count", "search"
+            else:
+                hit = binder.search(raws[t])
+                if hit is not None:
+                    claim.bound_value, claim.binding = hit
+                    claim.outcome, claim.bound_by = "verified", "search"
+    for claim in claims:
+        if claim is None:
+            continue
+        report.claims.append(claim)
+        if claim.outcome == "unbound":
+            report.findings.append(NumberFinding(
+                "unbound", severity_unbound, claim.line, claim.col, claim.end_col, claim.text,
+                f"{claim.text} is not bound to any value of the results"
+                + (" (table cell: no unique record for its headers)" if claim.context == "table"
+                   else "")))
+    report.findings.sort(key=lambda f: (f.line, f.col, f.kind))
+    return report
+
+
+def _agrees(value: float, raw: RawClaim) -> bool:
+    return agrees(value, raw.parsed)
+
+
+def _claim(raw: RawClaim, outcome: str) -> NumberClaim:
+    t = raw.table
+    return NumberClaim(
+        text=raw.text, line=raw.line, col=raw.col, end_col=raw.end_col, value=raw.parsed,
+        context=raw.context, form=raw.form, role=raw.role,
+        table_row=t.row_header if t else None, table_col=t.column_header if t else None,
+        outcome=outcome)
+
+
+def _contradiction(claim: NumberClaim) -> NumberFinding:
+    return NumberFinding(
+        "contradicted", "error", claim.line, claim.col, claim.end_col, claim.text,
+        f"{claim.text} contradicts the results: {claim.binding} = {_fmt(claim.bound_value)}",
+        claim.bound_value, claim.binding)
+
+
+def _bind_sidecar(claim: NumberClaim, raw: RawClaim, entry, binder: _Binder,
+                  stale: set[int], report: NumbersReport) -> None:
+    b = entry.binding
+    claim.bound_by = "sidecar"
+    claim.binding = describe(b)
+    idx = b.results if b.results < len(binder.docs) else 0
+    try:
+        value = evaluate(b, binder.docs[idx])
+    except (KeyError, ValueError, ZeroDivisionError, TypeError, IndexError):
+        value = None
+    if idx in stale and (value is None or not math.isclose(value, b.value, rel_tol=1e-12,
+                                                            abs_tol=1e-15)):
+        claim.outcome = "contradicted" if value is None or not _agrees(value, raw) \
+            else "verified"
+        claim.bound_value = value
+        if claim.outcome == "contradicted":
+            now = "no longer exists" if value is None else f"is now {_fmt(value)}"
+            report.findings.append(NumberFinding(
+                "stale", "error", claim.line, claim.col, claim.end_col, claim.text,
+                f"{claim.text} was rendered from {claim.binding} = {_fmt(b.value)}, "
+                f"which {now}", value, claim.binding))
+        return
+    if value is None:
+        value = b.value
+    claim.bound_value = value
+    if _agrees(value, raw):
+        claim.outcome = "verified"
+    else:
+        claim.outcome = "contradicted"
+        report.findings.append(_contradiction(claim))
+
+
+__all__ = ["check_numbers", "NumbersReport", "NumberClaim", "NumberFinding", "Parsed"]
