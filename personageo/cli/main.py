@@ -62,7 +62,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning :class:`PersonageoError` into exit code 2."""
     try:
-        cli.main(args=argv, prog_name="personageo", standalone_mode=False)
+        rc = cli.main(args=argv, prog_name="personageo", standalone_mode=False)
     except PersonageoError as err:
         click.echo(f"error: {err}", err=True)
         return 2
@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo("aborted", err=True)
         return 1
-    return 0
+    # without standalone mode click *returns* the code of a ``click.exceptions.Exit`` raised
+    # inside a command (e.g. exit 1 for findings) instead of raising it
+    return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,9 +35,6 @@ DOCUMENTED = {
     **COMMON_DOCUMENTED,
     "cells.test.kind": f"{PIPELINE} section 4 (issue 205's LoRA M1 cells used the sign-flip "
                        "test); 'unknown' for M2, M3 and em-vs-benign cells",
-    "design.conditions.data.data_type": "'em' for the conditions listed in `em_conditions`; "
-                                        "'benign' from the family name "
-                                        "geometry_benign_pre_post",
 }
 UNKNOWN = ["experiment.title", "design.base_model", "design.conditions.training",
            "design.checkpoints.seed", "cells.test.reseeded_per_cell"]
@@ -124,6 +121,8 @@ def _notes(r: LegacyReader) -> list[str]:
         "Each family's p_bh_fdr is recorded as p_adjusted (correction bh_running_max, which "
         "these values match exactly); the file's Holm-adjusted p and flags are kept in each "
         "cell's extra.p_holm / extra.sig_holm, its ci_95 in extra.ci_95.",
+        "Condition data types come from the file's own names: 'em' for the conditions listed "
+        "in em_conditions, 'benign' for conditions whose cells are in a *benign* family.",
         "M3 (separability) is broken in the original code (always 0, pipeline.md section 3); "
         "its cells are kept as recorded and should not be interpreted.",
         "benign_sft_375 M1 cells and M2 cells record a delta but no base/post values; "

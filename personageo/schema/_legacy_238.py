@@ -51,7 +51,7 @@ def import_238(r: LegacyReader) -> RunResult:
     results = r.get(("results",), dict)
     seed = r.get(("seed",), int, None)
     cells, conditions, comparisons, families = [], {}, [], {}
-    for key, rec in results.items():
+    for key in results:
         if key.startswith("cross_"):
             continue
         at = ("results", key)
@@ -73,7 +73,7 @@ def import_238(r: LegacyReader) -> RunResult:
             significant=r.get(at + ("sig_bh_fdr",), bool), extra={"legacy_metric": metric}))
     _check_base_m1(r)
     ratio_index = _ratio_index(r)
-    for key, rec in results.items():
+    for key in results:
         if key.startswith("cross_"):
             comparisons.append(_comparison(r, key, ratio_index))
     declared = r.get(("full_param_conditions",), list)
@@ -123,7 +123,7 @@ def _condition(r: LegacyReader, at: tuple, cond: str, seed: int | None) -> Condi
 def _check_base_m1(r: LegacyReader) -> None:
     """``base_m1`` (``MA_L7`` -> value) must repeat the cells' base means; a differing value
     is kept as its own measurement (and noted) rather than dropped."""
-    for key, value in r.get(("base_m1",), dict).items():
+    for key in r.get(("base_m1",), dict):
         method, _, layer = key[1:].partition("_L")
         if not (key.startswith("M") and layer.isdigit()):
             raise r.fail(("base_m1", key), f"unexpected key {key!r} (expected 'M<method>_L<n>')")

@@ -1,0 +1,147 @@
+"""Findings of ``personageo verify`` and the table of their stable codes.
+
+Codes are grouped by family (ruff-style, never reused): V0xx schema consistency, V1xx tests and
+p-values, V2xx multiple-testing families, V3xx deltas, comparisons and baselines, V4xx verdicts,
+V5xx provenance, V6xx inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: str
+    summary: str
+
+
+_TABLE = [
+    ("V001", "schema-consistency", "error", "a semantic check of the results schema fails"),
+    ("V101", "p-below-floor", "error",
+     "p below the Monte-Carlo resolution floor 1/(n_perm+1) (e.g. p = 0)"),
+    ("V102", "p-b-over-n", "warning",
+     "p computed as b/n_perm, biased low; the valid p is (b+1)/(n_perm+1)"),
+    ("V103", "p-b-mismatch", "error", "p does not follow from the exceedance count b"),
+    ("V104", "b-exceeds-n", "error", "exceedance count b larger than n_perm"),
+    ("V105", "significance-with-valid-p", "warning",
+     "significance changes when p is recomputed as (b+1)/(n_perm+1) and re-adjusted"),
+    ("V201", "adjusted-p-mismatch", "error",
+     "adjusted p does not follow from the raw p-values within the declared family"),
+    ("V202", "significance-mismatch", "error",
+     "significance flag does not follow from adjusted p, alpha and the rule"),
+    ("V203", "alt-adjusted-p-mismatch", "error",
+     "a recorded alternative correction (extra.p_holm, ...) does not follow from the raw p"),
+    ("V204", "nonstandard-correction", "warning",
+     "family corrected with the original non-standard running-max BH"),
+    ("V205", "family-mixes-metrics", "info", "a family corrects cells of several metrics"),
+    ("V301", "delta-mismatch", "error", "delta != post - base"),
+    ("V302", "comparison-delta-mismatch", "error", "comparison delta != its cell's delta"),
+    ("V303", "ratio-mismatch", "error", "ratio != delta / baseline_delta"),
+    ("V304", "base-mismatch", "error",
+     "the two deltas of a comparison were measured from different base measurements"),
+    ("V305", "baseline-base-unrecorded", "warning",
+     "which base measurement the baseline delta came from is not recorded"),
+    ("V306", "baseline-cell-missing", "error", "the baseline cell is not in the baseline file"),
+    ("V307", "baseline-delta-mismatch", "error",
+     "baseline_delta != the baseline file's delta for that cell"),
+    ("V308", "baseline-base-mismatch", "error",
+     "the delta and the baseline delta come from different base extractions (across files)"),
+    ("V309", "baseline-base-missing", "warning",
+     "the baseline file records no base measurement for the baseline cell"),
+    ("V310", "baseline-design-differs", "warning",
+     "the baseline file's design differs (base model, personas, layers, methods)"),
+    ("V311", "duplicate-measurement", "warning",
+     "two measurements of one checkpoint/method/layer/metric with different values"),
+    ("V312", "baseline-source-mismatch", "warning",
+     "comparison.baseline.source does not name the --baseline file's experiment"),
+    ("V313", "aggregate-mismatch", "error",
+     "a seed aggregate's n, mean or sd does not follow from its cells' deltas"),
+    ("V401", "votes-mismatch", "error", "verdict vote counts do not follow from the ratios"),
+    ("V402", "verdict-mismatch", "error", "verdict result does not follow from its rule"),
+    ("V403", "verdict-comparisons", "error",
+     "a verdict's comparisons do not match its method/group or repeat a layer"),
+    ("V404", "verdict-rule-invalid", "error", "the verdict rule cannot decide (thresholds)"),
+    ("V405", "verdict-ratio-missing", "warning", "a voting comparison has no ratio"),
+    ("V501", "packages-unrecorded", "warning", "package versions not recorded"),
+    ("V502", "sidedness-unrecorded", "warning", "test sidedness (alternative) not recorded"),
+    ("V503", "b-unrecorded", "warning", "exceedance count b not recorded"),
+    ("V504", "correction-from-docs", "warning",
+     "family correction not recorded by the source; taken from documentation"),
+    ("V505", "documented-not-recorded", "info",
+     "values the legacy import took from documentation, not from the file"),
+    ("V506", "fields-unknown", "info", "fields the source did not record"),
+    ("V507", "environment-unrecorded", "warning",
+     "git commit, CUDA, hardware or python version not recorded"),
+    ("V508", "questions-unrecorded", "warning", "question count / distinct count not recorded"),
+    ("V601", "duplicate-question", "warning", "a question occurs more than once in the input"),
+    ("V602", "question-count-mismatch", "error",
+     "the recorded question counts disagree with the questions file"),
+    ("V603", "duplicate-question-id", "error", "a question id occurs more than once"),
+    ("V604", "questions-hash-mismatch", "error", "the questions file's sha256 differs"),
+    ("V605", "questions-recorded-duplicates", "warning",
+     "the recorded question set has fewer distinct questions than questions"),
+]
+CODES: dict[str, Code] = {c[0]: Code(*c) for c in _TABLE}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One inconsistency: where (``path`` + record ``pointer`` or ``line``), what, expected."""
+
+    code: str
+    pointer: str
+    message: str
+    expected: str | None = None
+    path: str | None = None
+    line: int | None = None
+    severity: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+        if not self.severity:
+            object.__setattr__(self, "severity", CODES[self.code].severity)
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    @property
+    def name(self) -> str:
+        return CODES[self.code].name
+
+    def where(self) -> str:
+        out = self.path or "<results>"
+        if self.line is not None:
+            return f"{out}:{self.line}"
+        return f"{out}#{self.pointer}"
+
+    def __str__(self) -> str:
+        tail = f" (expected {self.expected})" if self.expected else ""
+        return f"{self.where()}: {self.severity} {self.code} {self.message}{tail}"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "name": self.name}
+
+
+@dataclass
+class VerifyResult:
+    """All findings of one ``verify`` run, in check order."""
+
+    findings: list[Finding]
+    path: str | None = None
+    baseline_path: str | None = None
+    questions_path: str | None = None
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.count("error") > 0
+
+    def by_code(self, code: str) -> list[Finding]:
+        return [f for f in self.findings if f.code == code]
