@@ -1,0 +1,336 @@
+"""``report render``: results file (+ baseline, + narrative) -> body, claims sidecar, figures.
+
+Everything is rendered in memory first (:func:`render`); :func:`write_outputs` then writes each
+file atomically, after checking that no existing file would be replaced without ``overwrite``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from personageo import __version__
+from personageo.errors import InputError, Location
+from personageo.files import atomic_write_bytes, sha256_file, sha256_text
+from personageo.report import _git
+from personageo.report._bound import Bound, ClaimRecorder, DerivationError
+from personageo.report._env import (BASE_TEMPLATE, NARRATIVE_NAME, make_environment,
+                                    prepare_narrative)
+from personageo.report._view import ExperimentView, MissingValue, Results
+from personageo.report.figures import render_figures
+from personageo.schema import load_run_result
+from personageo.schema.claims import ClaimsSidecar, ResultsRef
+
+MAX_BODY_CHARS = 65_536
+MARKER_PREFIX = "<!-- personageo:render v1 "
+
+
+class Settings(BaseModel):
+    """Narrative front matter: presentation choices the results file cannot know."""
+
+    model_config = ConfigDict(extra="forbid")
+    confidence: str = "LOW"
+    flagship_layer: int | None = None
+    flagship_method: str | None = None
+    hero_layers: list[int] | None = None
+    hero_method: str | None = None
+    labels: dict[str, str] = {}
+    """Display names of data groups (``em: EM``)."""
+    baseline_label: str | None = None
+    """Name of the baseline's training method when its results do not record it (``LoRA``)."""
+    n_samples: int = 3
+
+
+@dataclass
+class RenderOptions:
+    """Inputs of one render; paths default to the research-repo convention under ``root``."""
+
+    issue: int
+    root: Path = field(default_factory=Path.cwd)
+    results: Path | None = None
+    baseline: Path | None = None
+    narrative: Path | None = None
+    output: Path | None = None
+    figures_dir: Path | None = None
+    repo: str | None = None
+    commit: str | None = None
+    allow_branch_url: bool = False
+    overwrite: bool = False
+    figures_only: bool = False
+
+
+@dataclass
+class RenderedReport:
+    """A finished render, not yet written: every output path with its bytes."""
+
+    body: str
+    sidecar: ClaimsSidecar | None
+    files: dict[Path, bytes]
+    body_path: Path
+    claims_path: Path
+
+
+def default_paths(opts: RenderOptions) -> tuple[Path, Path, Path, Path | None]:
+    """(results, body, figures dir, narrative or None) by the ``--root`` convention."""
+    root = Path(opts.root)
+    results = opts.results or root / "eval_results" / f"issue_{opts.issue}" / "run_result.json"
+    if opts.results is None and not results.parent.is_dir():
+        raise InputError(f"unknown issue {opts.issue}: no eval_results/issue_{opts.issue}/ "
+                         "directory", Location(str(results.parent)),
+                         hint="check --issue and --root, or pass --results")
+    body = opts.output or root / "reports" / f"issue_{opts.issue}.md"
+    figures = opts.figures_dir or root / "figures" / f"issue_{opts.issue}"
+    narrative = opts.narrative
+    if narrative is None:
+        candidate = root / "reports" / f"issue_{opts.issue}.narrative.md"
+        narrative = candidate if candidate.exists() else None
+    elif not Path(narrative).is_file():
+        raise InputError("narrative file not found", Location(str(narrative)))
+    return Path(results), Path(body), Path(figures), narrative and Path(narrative)
+
+
+def claims_path_for(body: Path) -> Path:
+    return body.with_name(body.name[:-3] + ".claims.json" if body.name.endswith(".md")
+                          else body.name + ".claims.json")
+
+
+def _rel(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), Path(root).resolve())).as_posix()
+
+
+def _load(path: Path, index: int, root: Path) -> Results:
+    run = load_run_result(path)
+    return Results(run, index, _rel(path, root), sha256_file(path))
+
+
+def _settings(front: str, narrative: Path | None) -> Settings:
+    try:
+        data = yaml.safe_load(front) if front.strip() else {}
+        return Settings.model_validate(data or {})
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"invalid front matter: {exc}",
+                         Location(str(narrative), mark.line + 2 if mark else 1)) from None
+    except ValidationError as exc:
+        details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise InputError("invalid front matter settings", Location(str(narrative), 1),
+                         details=details) from None
+
+
+def _check_settings(s: Settings, view: ExperimentView, where: str) -> SimpleNamespace:
+    if s.confidence not in ("HIGH", "MODERATE", "LOW"):
+        raise InputError(f"confidence {s.confidence!r} is not HIGH, MODERATE or LOW",
+                         Location(where))
+    layers = view.layers
+    layer = s.flagship_layer if s.flagship_layer is not None else layers[len(layers) // 2]
+    method = s.flagship_method or view.methods[0]
+    for L in [layer, *(s.hero_layers or [])]:
+        if L not in layers:
+            raise InputError(f"layer {L} is not one of the design's layers {layers}",
+                             Location(where))
+    for m in [method, s.hero_method or method]:
+        if m not in view.methods:
+            raise InputError(f"method {m!r} is not one of {view.methods}", Location(where))
+    hero_layers = s.hero_layers or ([layer, layers[-1]] if layer != layers[-1] else [layer])
+    return SimpleNamespace(layer=layer, method=method, hero_layers=hero_layers,
+                           hero_method=s.hero_method or method)
+
+
+def choose_samples(run, k: int) -> list[dict]:
+    """Up to ``k`` recorded answers, round-robin over checkpoints in design order."""
+    ck = {c.id: i for i, c in enumerate(run.design.checkpoints)}
+    me = {m.id: i for i, m in enumerate(run.design.methods)}
+    pe = {p.name: i for i, p in enumerate(run.design.personas)}
+    usable = sorted((s for s in run.samples if s.answer),
+                    key=lambda s: (ck.get(s.checkpoint, len(ck)), me.get(s.method, len(me)),
+                                   pe.get(s.persona, len(pe)), str(s.question_id), s.question))
+    queues: dict[str, list] = {}
+    for s in usable:
+        queues.setdefault(s.checkpoint, []).append(s)
+    out: list = []
+    while len(out) < k and any(queues.values()):
+        for q in queues.values():
+            if q and len(out) < k:
+                out.append(q.pop(0))
+    result = []
+    for s in out:
+        text = f"{s.persona}\n{s.question}\n{s.answer}"
+        longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+        result.append({"persona": s.persona, "question": s.question.replace("\n", " "),
+                       "answer": s.answer.strip(), "fence": "`" * max(3, longest + 1),
+                       "checkpoint": s.checkpoint, "method": s.method})
+    return result
+
+
+def _yaml_scalar(text: str) -> str:
+    text = str(text).strip()
+    plain = (text and not re.search(r": |\s#|^[\s\-?:,\[\]{}#&*!|>'\"%@`]", text)
+             and text == text.strip())
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+def _template_location(exc: BaseException, narrative: Path | None) -> tuple[str | None, int | None]:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if narrative is not None:
+        for fr in reversed(frames):
+            if fr.filename == str(narrative):
+                return fr.filename, fr.lineno
+    for fr in reversed(frames):
+        if fr.filename.endswith(".j2"):
+            return fr.filename, fr.lineno
+    return (str(narrative) if narrative else None), None
+
+
+def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path | None) -> str:
+    try:
+        return env.get_template(name).render(ctx)
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError(f"template syntax error: {exc.message}",
+                         Location(exc.filename or name, exc.lineno)) from None
+    except MissingValue as exc:
+        path, line = _template_location(exc, narrative)
+        which = "results" if exc.results == 0 else "baseline results"
+        raise InputError(f"the {which} file has no value at {exc.path} ({exc.why})",
+                         Location(path, line, pointer=exc.path),
+                         hint="check the record path against `personageo schema` or the "
+                              "results file") from None
+    except (jinja2.UndefinedError, DerivationError, ValueError, TypeError) as exc:
+        path, line = _template_location(exc, narrative)
+        raise InputError(f"cannot render: {exc}", Location(path, line)) from None
+
+
+def render(opts: RenderOptions) -> RenderedReport:
+    """Render body, claims sidecar and figures in memory; nothing is written."""
+    root = Path(opts.root)
+    results_path, body_path, figures_dir, narrative = default_paths(opts)
+    main = _load(results_path, 0, root)
+    baseline = _load(Path(opts.baseline), 1, root) if opts.baseline else None
+    narrative_source = None
+    front = ""
+    if narrative is not None:
+        try:
+            raw = narrative.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read narrative: {exc}", Location(str(narrative))) from None
+        front, narrative_source = prepare_narrative(raw, narrative)
+    settings = _settings(front, narrative)
+    view = ExperimentView(main, baseline, settings.labels, settings.baseline_label)
+    if not view.cells:
+        raise InputError("the results file has no tested cells to report",
+                         Location(str(results_path), pointer="/cells"))
+    flag = _check_settings(settings, view, str(narrative or results_path))
+
+    refs = [ResultsRef(path=r.path, sha256=r.sha256) for r in (main, baseline) if r]
+    meta = {"commit": main.run.provenance.git_commit,
+            "source_results": [r.model_dump() for r in refs],
+            "personageo_version": __version__}
+    figs = render_figures(view, flag.hero_layers, flag.hero_method, flag.layer, meta)
+    files: dict[Path, bytes] = {}
+    for f in figs:
+        for ext, data in (("png", f.png), ("pdf", f.pdf), ("json", f.sidecar)):
+            files[figures_dir / f"{f.name}.{ext}"] = data
+    claims_path = claims_path_for(body_path)
+    if opts.figures_only:
+        return RenderedReport("", None, files, body_path, claims_path)
+
+    top = _git.repo_toplevel(root) or root
+    owner, repo = _git.owner_repo(root, opts.repo)
+    figures = {}
+    for i, f in enumerate(figs, start=1):
+        rel = _rel(figures_dir / f"{f.name}.png", top)
+        commit = _git.figure_commit(top, rel, f.png, opts.commit, opts.allow_branch_url)
+        figures[f.name] = {"url": _git.raw_url(owner, repo, commit, rel), "number": i,
+                           "layers": f.layers, "method": f.method, "path": rel}
+
+    recorder = ClaimRecorder()
+    env = make_environment(recorder, narrative, narrative_source)
+    env.filters["yaml_scalar"] = _yaml_scalar
+    env.filters["correction_of"] = view.correction_by_id
+    hashes = " ".join(f"{'results' if r.index == 0 else 'baseline'}=sha256:{r.sha256}"
+                      for r in (main, baseline) if r)
+    marker = f"{MARKER_PREFIX}{hashes} personageo={__version__} -->"
+
+    def bv(path: str) -> Bound:
+        if baseline is None:
+            raise MissingValue(path, 1, "no --baseline results file was given")
+        return baseline.v(path)
+
+    def count_list(path: str) -> Bound:
+        items = main.get(path)
+        if not isinstance(items, list):
+            raise MissingValue(path, 0, "not a list")
+        return Bound(float(len(items)), tuple(f"{path}/{i}" for i in range(len(items))),
+                     "count", rule="records", results=0)
+
+    ctx = {
+        "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
+        "samples": choose_samples(main.run, settings.n_samples), "marker": marker,
+        "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,
+        "count_list": count_list,
+        "link": lambda n: f"[#{n}]({_git.issue_url(owner, repo, int(n))})",
+    }
+    name = NARRATIVE_NAME if narrative_source is not None else BASE_TEMPLATE
+    raw_body = _render_body(env, name, ctx, narrative)
+    body, claims = recorder.finalize(_tidy(raw_body))
+    if len(body) > MAX_BODY_CHARS:
+        raise InputError(f"rendered body has {len(body)} characters; the tracker accepts at "
+                         f"most {MAX_BODY_CHARS}", Location(str(body_path)),
+                         hint="shorten the narrative or move tables to a linked file")
+    sidecar = ClaimsSidecar(body_sha256=sha256_text(body), personageo_version=__version__,
+                            results=refs, claims=claims)
+    files[claims_path] = (json.dumps(sidecar.model_dump(mode="json"), indent=2,
+                                     ensure_ascii=False) + "\n").encode("utf-8")
+    files[body_path] = body.encode("utf-8")
+    return RenderedReport(body, sidecar, files, body_path, claims_path)
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines (outside fences nothing needs more than one) and end with
+    exactly one newline."""
+    out, blank, fence = [], 0, None
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        m = re.match(r"(`{3,}|~{3,})", stripped)
+        if m and (fence is None or stripped.startswith(fence)):
+            fence = None if fence else m.group(1)
+        if fence is None and not line.strip():
+            blank += 1
+            if blank > 1:
+                continue
+        else:
+            blank = 0
+        out.append(line.rstrip() if fence is None else line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def write_outputs(rendered: RenderedReport, overwrite: bool) -> list[Path]:
+    """Write every file atomically; refuse (before writing anything) to replace an existing
+    file whose content differs unless ``overwrite``."""
+    clashes = [p for p, data in rendered.files.items()
+               if p.exists() and p.read_bytes() != data]
+    if clashes and not overwrite:
+        raise InputError(f"{len(clashes)} existing file(s) differ from this render and would be "
+                         "overwritten", Location(str(clashes[0])),
+                         details=[str(p) for p in clashes], hint="pass --overwrite")
+    # figures first, the body last: a reader never sees a body whose figures are missing
+    order = sorted(rendered.files, key=lambda p: (p == rendered.body_path,
+                                                  p == rendered.claims_path, str(p)))
+    for p in order:
+        atomic_write_bytes(p, rendered.files[p])
+    return order
+
+
+def render_report(opts: RenderOptions) -> RenderedReport:
+    """Render and write (see :func:`render` and :func:`write_outputs`)."""
+    rendered = render(opts)
+    write_outputs(rendered, opts.overwrite)
+    return rendered
