@@ -292,3 +292,10 @@ def test_v001_semantic_issue_at_record_path():
     d = clean_dict()
     cell(d, "c2")["post"] = "missing"
     assert findings(d) == [("V001", "/cells/c2/post")]
+
+
+def test_codes_doc_is_fresh():
+    from personageo.verify.docs import DEFAULT_PATH, codes_markdown
+
+    assert DEFAULT_PATH.read_text() == codes_markdown(), (
+        "docs/verify-codes.md is stale: run `python -m personageo.verify.docs`")
