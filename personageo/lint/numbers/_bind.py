@@ -75,7 +75,7 @@ class _Binder:
         quantity = quantity_of(t.column_header, self.vocab) or quantity_of(title, self.vocab)
         if raw.form == "fraction" and raw.role == "total":
             return None  # checked against the count's denominator
-        pool = self.index.by_quantity.get(quantity, []) if quantity else self.index.facts
+        pool = self.index.by_quantity.get(quantity, []) if quantity else self.index.faceted
         best, best_score = [], None
         for fact in pool:
             fm = fact.facet_map
@@ -88,11 +88,11 @@ class _Binder:
                 best, best_score = [fact], score
             elif score == best_score:
                 best.append(fact)
-        if not best or (best_score[0] == 0 and facets):
-            return None
-        values = {round(f.value, 12) for f in best}
-        if len(values) != 1:
-            return None
+        if not best or best_score[0] == 0 and not (quantity and all(not f.facets for f in best)):
+            return None  # nothing in the headers points at these facts (global facts aside)
+        if any(not math.isclose(f.value, best[0].value, rel_tol=1e-12, abs_tol=1e-15)
+               for f in best):
+            return None  # the headers do not single out one value
         fact = best[0]
         return fact.value, self.label(fact)
 

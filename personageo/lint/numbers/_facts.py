@@ -15,6 +15,7 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from personageo.schema import RunResult
 from personageo.schema.paths import iter_numbers, record_path
@@ -39,7 +40,7 @@ class Fact:
     denominator: int | None = None
     results: int = 0
 
-    @property
+    @cached_property
     def facet_map(self) -> dict:
         return dict(self.facets)
 
@@ -306,9 +307,12 @@ class FactIndex:
         self.facts = sorted(facts, key=lambda f: f.value)
         self.values = [f.value for f in self.facts]
         self.by_quantity = defaultdict(list)
+        self.faceted: list[Fact] = []
+        """Facts that name a quantity (the ones table headers can point at)."""
         for f in facts:
             if f.quantity is not None:
                 self.by_quantity[f.quantity].append(f)
+                self.faceted.append(f)
 
     def near(self, value: float, tol: float) -> list[Fact]:
         lo = bisect.bisect_left(self.values, value - tol)
