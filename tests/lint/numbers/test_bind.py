@@ -176,3 +176,50 @@ def test_stale_results_list_changed_numbers(run, fresh_run):
     stale = [f for f in rep.findings if f.kind == "stale"]
     assert [(f.text, f.bound_value) for f in stale] == [("20.00", 21.0)]
     assert any("changed since" in n for n in rep.notes)
+
+
+RATIO_TABLE = """\
+Delta-ratios full-param / LoRA — Method A
+
+| Layer | EM lr=2e-5 | EM lr=1e-4 |
+|---|---|---|
+| 7 | 1.50 | 1.60 |
+| 20 | 1.10 | {r} |
+
+Weight-delta norms
+
+| Condition | Global ‖Δθ‖₂ | Per-layer ‖Δθ‖₂ at L7 / L20 |
+|---|---|---|
+| full_em_lr2e5 | 20.00 | 3.00 / 3.50 |
+| full_em_lr1e4 | 100.00 | 15.00 / {n} |
+"""
+
+
+def test_ratio_and_norm_tables(run):
+    rep = check_numbers(RATIO_TABLE.format(r="1.12", n="17.50"), results=[("r.json", run)])
+    assert [c.outcome for c in rep.claims] == ["verified"] * len(rep.claims) == ["verified"] * 10
+    by_text = {c.text: c.binding for c in rep.claims}
+    assert by_text["1.60"] == "/comparisons/cmp_A_L7_full_em_lr1e4/ratio"
+    assert by_text["100.00"] == "/weight_norms/full_em_lr1e4/global_l2"
+    assert by_text["3.50"] == "/weight_norms/full_em_lr2e5/per_block/20"
+    bad = check_numbers(RATIO_TABLE.format(r="1.13", n="17.40"), results=[("r.json", run)])
+    assert [(f.kind, f.text, f.binding) for f in bad.findings] == [
+        ("contradicted", "1.13", "/comparisons/cmp_A_L20_full_em_lr1e4/ratio"),
+        ("contradicted", "17.40", "/weight_norms/full_em_lr1e4/per_block/20"),
+    ]
+
+
+def test_table_headers_naming_nothing_do_not_bind(run):
+    body = "| Thing | Value |\n|---|---|\n| apples | 0.4321 |\n"
+    [claim] = check_numbers(body, results=[("r.json", run)]).claims
+    assert claim.outcome == "unbound" and claim.bound_by is None
+
+
+@pytest.mark.parametrize("body", [
+    "", "\x00\x01\ufffd", "|a|\n|-|\n|1|2|3\n", "```\n1.5\n", "<details>\n\n1.5",
+    "| " * 2000 + "\n", "[x](", "![a](b", "1" * 5000, "- " * 3000, "\r\n1.5\r\n",
+    "<details><summary><b>Setup details</b>\n\n0.5\n" * 50,
+])
+def test_malformed_bodies_never_crash(run, body):
+    rep = check_numbers(body, results=[("r.json", run)])
+    assert rep.checked
