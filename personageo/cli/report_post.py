@@ -1,0 +1,240 @@
+"""``personageo report post`` and the two CI steps (``fetch-issue``, ``lint-comment``).
+
+``command`` is the ``post`` subcommand, added to the ``report`` group by
+:mod:`personageo.cli.report`. The CI steps are ``fetch_issue_command`` and
+``lint_comment_command``; all three are also reachable without the root CLI as
+``python -m personageo.cli.report_post {post,fetch-issue,lint-comment}`` (what ``action.yml`` runs).
+
+The API token is read from ``$GITHUB_TOKEN`` / ``$GH_TOKEN`` or from the variable named by
+``--token-env``; it is never a flag value, never printed, and redacted from logs and errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from personageo.errors import PersonageoError
+from personageo.report import post as post_mod
+from personageo.report.github_client import (
+    DEFAULT_API_URL,
+    REDACTING_FILTER,
+    GitHubClient,
+    RetryPolicy,
+    resolve_token,
+)
+
+#: extra keyword arguments for :class:`GitHubClient` (tests inject ``sleep``, ``throttle``)
+CLIENT_OPTIONS: dict = {}
+
+
+def _client(repo: str, api_url: str, token_env: str | None, max_wait: float,
+            anonymous_ok: bool = False) -> GitHubClient:
+    try:
+        token: str | None = resolve_token(token_env)
+    except PersonageoError:
+        if not anonymous_ok or token_env:
+            raise
+        token = None
+        click.echo("note: no token found; reading the issue anonymously", err=True)
+    return GitHubClient(repo, token, api_url=api_url,
+                        retry=RetryPolicy(max_wait=max_wait), **CLIENT_OPTIONS)
+
+
+class _StderrHandler(logging.Handler):
+    """Log records to the current stderr through click (so redirections are honoured)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logger = logging.getLogger("personageo")
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler.addFilter(REDACTING_FILTER)
+        logger.addHandler(handler)
+
+
+def _api_options(fn):
+    """--repo, --issue, --api-url, --token-env, --max-wait, --verbose."""
+    options = [
+        click.option("--repo", required=True, envvar="GITHUB_REPOSITORY", metavar="OWNER/NAME",
+                     help="Repository of the issue [env GITHUB_REPOSITORY]."),
+        click.option("--issue", "number", type=click.IntRange(min=1), required=True,
+                     help="Issue number."),
+        click.option("--api-url", envvar="GITHUB_API_URL", default=DEFAULT_API_URL,
+                     show_default=True,
+                     help="REST API root; GitHub Enterprise: https://HOST/api/v3 "
+                          "[env GITHUB_API_URL]."),
+        click.option("--token-env", metavar="NAME",
+                     help="Name of the environment variable holding the token "
+                          "(default: GITHUB_TOKEN, then GH_TOKEN)."),
+        click.option("--max-wait", type=click.FloatRange(min=0), default=120.0,
+                     show_default=True, help="Longest rate-limit wait, in seconds."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="Log each API call to stderr (never the token)."),
+    ]
+    for opt in reversed(options):
+        fn = opt(fn)
+    return fn
+
+
+@click.command("post")
+@click.argument("body", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@_api_options
+@click.option("--results", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file(s) the lint gate checks numbers against "
+                   "[default: eval_results/issue_N/run_result.json when it exists].")
+@click.option("--label", "labels", multiple=True, default=(post_mod.DRAFT_LABEL,),
+              show_default=True,
+              help="Label(s) to set; of the status labels (clean-results:draft, clean-results) "
+                   "those not named are removed. Repeatable.")
+@click.option("--set-title", is_flag=True,
+              help="Also set the title: claim + '(LEVEL confidence)'.")
+@click.option("--claim", help="Claim for --set-title [default: front-matter title or first H1].")
+@click.option("--confidence", type=click.Choice(post_mod.CONFIDENCE_LEVELS, case_sensitive=False),
+              help="Confidence for --set-title [default: the title's marker or the body's "
+                   "**Confidence:** line].")
+@click.option("--force", is_flag=True, help="Post even when the lint gate finds errors.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the diff and the calls it would make; write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def command(body, repo, number, api_url, token_env, max_wait, verbose, results, labels,
+            set_title, claim, confidence, force, dry_run, fmt):
+    """Post the write-up BODY into issue --issue of --repo, in place.
+
+    BODY defaults to reports/issue_N.md. The first promotion keeps the issue's original body in a
+    marked comment; posting the same write-up again changes nothing.
+    """
+    _setup_logging(verbose)
+    body = body or Path(f"reports/issue_{number}.md")
+    writeup = post_mod.read_writeup(body)  # length is checked here, before any request
+    if not results:
+        default = Path(f"eval_results/issue_{number}/run_result.json")
+        results = (default,) if default.is_file() else ()
+    title = post_mod.derive_title(writeup, claim, confidence) if set_title else None
+    try:
+        lint_errors = post_mod.lint_gate(writeup, results, force=force,
+                                         lint=post_mod._lint_errors)
+    except post_mod.LintGateError as err:
+        click.echo(f"error: {err}", err=True)
+        raise click.exceptions.Exit(1) from None
+    if lint_errors:
+        click.echo(f"warning: posting despite {len(lint_errors)} lint error(s) (--force):", err=True)
+        for line in lint_errors:
+            click.echo(f"  {line}", err=True)
+
+    client = _client(repo, api_url, token_env, max_wait, anonymous_ok=dry_run)
+    plan = post_mod.plan_post(client, number, writeup, labels=labels, title=title)
+    made = [] if dry_run else post_mod.execute_plan(client, plan)
+
+    if fmt == "json":
+        click.echo(json.dumps({
+            "repo": repo, "issue": number, "url": plan.issue.html_url, "dry_run": dry_run,
+            "changed": plan.changes_anything,
+            "calls": [{"method": c.method, "path": c.path, "purpose": c.purpose}
+                      for c in plan.calls],
+            "diff": plan.diff() if dry_run else None, "lint_errors": lint_errors,
+        }, indent=2))
+        return
+    if dry_run:
+        diff = plan.diff()
+        click.echo(diff if diff else "body and title unchanged")
+        if plan.calls:
+            click.echo(f"would make {len(plan.calls)} write call(s):")
+            for call in plan.calls:
+                click.echo(f"  {call}")
+        else:
+            click.echo("nothing to write")
+        return
+    if made:
+        click.echo(f"posted to {plan.issue.html_url or f'{repo}#{number}'}:")
+        for call in made:
+            click.echo(f"  {call}")
+    else:
+        click.echo(f"{repo}#{number} already holds this write-up; nothing written")
+
+
+@click.command("fetch-issue")
+@_api_options
+@click.option("--body-out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the issue body.")
+@click.option("--meta-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write title/number/labels/created as JSON.")
+@click.option("--front-matter-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the body prefixed by that metadata as YAML front matter.")
+def fetch_issue_command(repo, number, api_url, token_env, max_wait, verbose, body_out,
+                        meta_out, front_matter_out):
+    """Write an issue's body (and metadata) to files, for linting in CI."""
+    from personageo.report.post_ci import fetch_issue
+
+    _setup_logging(verbose)
+    client = _client(repo, api_url, token_env, max_wait)
+    issue = fetch_issue(client, number, body_out, meta_out=meta_out,
+                        front_matter_out=front_matter_out)
+    click.echo(f"{repo}#{number}: {len(issue.body):,} characters -> {body_out}", err=True)
+
+
+@click.command("lint-comment")
+@_api_options
+@click.option("--report", "report_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Text report of `personageo lint`.")
+@click.option("--exit-code", type=int, required=True, help="The linter's exit code.")
+@click.option("--body", "body_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The linted body (its hash is shown in the comment).")
+def lint_comment_command(repo, number, api_url, token_env, max_wait, verbose, report_path,
+                         exit_code, body_path):
+    """Keep ONE marked lint-report comment on the issue, edited in place."""
+    from personageo.report.post_ci import post_lint_report
+
+    _setup_logging(verbose)
+    client = _client(repo, api_url, token_env, max_wait)
+    report = report_path.read_text(encoding="utf-8", errors="replace")
+    linted = body_path.read_text(encoding="utf-8", errors="replace") if body_path else None
+    outcome = post_lint_report(client, number, report, exit_code, linted_body=linted)
+    up = outcome.upsert
+    extra = f", {len(up.deleted_duplicates)} duplicate(s) deleted" if up.deleted_duplicates else ""
+    click.echo(f"lint comment {up.action} ({up.html_url or up.comment_id}){extra}")
+
+
+@click.group("report-post")
+def ci() -> None:
+    """Posting and CI steps of personageo (python -m personageo.cli.report_post)."""
+
+
+ci.add_command(command)
+ci.add_command(fetch_issue_command)
+ci.add_command(lint_comment_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run :data:`ci` like ``personageo`` runs its root: errors -> exit 2, findings -> 1."""
+    try:
+        # with standalone_mode=False click *returns* the code of an Exit raised by a command
+        code = ci.main(args=argv, prog_name="python -m personageo.cli.report_post",
+                       standalone_mode=False)
+    except PersonageoError as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
