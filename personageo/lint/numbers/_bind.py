@@ -56,6 +56,14 @@ class _Binder:
         self.vocab = Vocabulary([run for _, run in self.results])
         self.docs = [run.model_dump(mode="json") for _, run in self.results]
         self.multi = len(self.results) > 1
+        self._facets: dict[tuple[str, str], dict] = {}
+        self._titles: dict[str, str] = {}
+
+    def facets(self, text: str, header: str = "") -> dict:
+        key = (text, header)
+        if key not in self._facets:
+            self._facets[key] = facets_of(text, self.vocab, header)
+        return self._facets[key]
 
     def label(self, fact: Fact) -> str:
         prefix = f"{self.results[fact.results][0]}#" if self.multi else ""
@@ -64,11 +72,13 @@ class _Binder:
     # ------------------------------------------------------------------ table
     def table(self, raw: RawClaim, partner: RawClaim | None) -> tuple[float, str] | None:
         t = raw.table
-        title = caption_title(t.caption, self.vocab)
-        facets = facets_of(title, self.vocab)
+        if t.caption not in self._titles:
+            self._titles[t.caption] = caption_title(t.caption, self.vocab)
+        title = self._titles[t.caption]
+        facets = dict(self.facets(title))
         for head, cell in t.row_keys:
-            facets.update(facets_of(cell, self.vocab, head))
-        facets.update(facets_of(t.column_header, self.vocab))
+            facets.update(self.facets(cell, head))
+        facets.update(self.facets(t.column_header))
         layers = layer_list(t.column_header, self.vocab)
         if raw.form == "list" and len(layers) > 1 and raw.index_in_group < len(layers):
             facets["layer"] = layers[raw.index_in_group]

@@ -31,6 +31,7 @@ class Vocabulary:
         self.methods: dict[str, str] = {}
         self.layers: set[int] = set()
         self.labels: dict[str, str] = {}
+        self.label_rx: dict[re.Pattern, str] = {}
         for run in runs:
             for c in run.design.conditions:
                 self.conditions[c.id] = c.id
@@ -50,6 +51,8 @@ class Vocabulary:
                     label = v.rule.labels.get(key)
                     if label:
                         self.labels[_squash(label)] = q
+        for label, q in self.labels.items():  # "Rank-bottleneck" matches "rank bottleneck"
+            self.label_rx[re.compile(r"[\W_]*".join(re.escape(ch) for ch in label))] = q
 
 
 def _squash(text: str) -> str:
@@ -67,8 +70,8 @@ def quantity_of(text: str, vocab: Vocabulary) -> str | None:
         m = rx.search(low)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), rank, name)
-    for label, q in vocab.labels.items():  # verdict labels: "Rank-bottleneck layers"
-        m = re.search(r"[\W_]*".join(re.escape(ch) for ch in label), low) if label else None
+    for rx, q in vocab.label_rx.items():  # verdict labels: "Rank-bottleneck layers"
+        m = rx.search(low)
         if m and (best is None or m.start() <= best[0]):
             best = (m.start(), -1, q)
     return best[2] if best else None
