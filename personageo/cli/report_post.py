@@ -5,6 +5,8 @@
 ``lint_comment_command``; all three are also reachable without the root CLI as
 ``python -m personageo.cli.report_post {post,fetch-issue,lint-comment}`` (what ``action.yml`` runs).
 
+On an interactive terminal ``post`` shows the diff and the calls and asks before writing
+(``--yes`` skips the question; CI, with no terminal, is never asked). ``--dry-run`` only shows.
 The API token is read from ``$GITHUB_TOKEN`` / ``$GH_TOKEN`` or from the variable named by
 ``--token-env``; it is never a flag value, never printed, and redacted from logs and errors.
 """
@@ -105,10 +107,12 @@ def _api_options(fn):
 @click.option("--force", is_flag=True, help="Post even when the lint gate finds errors.")
 @click.option("--dry-run", is_flag=True,
               help="Print the diff and the calls it would make; write nothing.")
+@click.option("-y", "--yes", is_flag=True,
+              help="Do not ask before writing (asked only on an interactive terminal).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def command(body, repo, number, api_url, token_env, max_wait, verbose, results, labels,
-            set_title, claim, confidence, force, dry_run, fmt):
+            set_title, claim, confidence, force, dry_run, yes, fmt):
     """Post the write-up BODY into issue --issue of --repo, in place.
 
     BODY defaults to reports/issue_N.md. The first promotion keeps the issue's original body in a
@@ -134,6 +138,9 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
 
     client = _client(repo, api_url, token_env, max_wait, anonymous_ok=dry_run)
     plan = post_mod.plan_post(client, number, writeup, labels=labels, title=title)
+    if plan.calls and not (dry_run or yes) and _interactive():
+        _print_plan(plan)
+        click.confirm(f"make these {len(plan.calls)} call(s) on {repo}#{number}?", abort=True)
     made = [] if dry_run else post_mod.execute_plan(client, plan)
 
     if fmt == "json":
@@ -146,14 +153,7 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
         }, indent=2))
         return
     if dry_run:
-        diff = plan.diff()
-        click.echo(diff if diff else "body and title unchanged")
-        if plan.calls:
-            click.echo(f"would make {len(plan.calls)} write call(s):")
-            for call in plan.calls:
-                click.echo(f"  {call}")
-        else:
-            click.echo("nothing to write")
+        _print_plan(plan)
         return
     if made:
         click.echo(f"posted to {plan.issue.html_url or f'{repo}#{number}'}:")
@@ -161,6 +161,22 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
             click.echo(f"  {call}")
     else:
         click.echo(f"{repo}#{number} already holds this write-up; nothing written")
+
+
+def _interactive() -> bool:
+    """Ask before writing only when a person is at the terminal (never in CI)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _print_plan(plan: post_mod.PostPlan) -> None:
+    diff = plan.diff()
+    click.echo(diff if diff else "body and title unchanged")
+    if plan.calls:
+        click.echo(f"would make {len(plan.calls)} write call(s):")
+        for call in plan.calls:
+            click.echo(f"  {call}")
+    else:
+        click.echo("nothing to write")
 
 
 @click.command("fetch-issue")

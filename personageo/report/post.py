@@ -130,7 +130,7 @@ def derive_title(writeup: WriteUp, claim: str | None = None,
         raise InputError(
             "--set-title needs a claim: the write-up has no front-matter title and no H1",
             Location(str(writeup.path)), hint="pass --claim TEXT (and --confidence LEVEL)")
-    source = str(source).strip()
+    source = " ".join(str(source).split())  # one line, whatever the YAML folding
     m = _TITLE_MARKER.search(source)
     base = source[: m.start()].rstrip() if m else source
     level = confidence or (m.group(1) if m else None) or _body_confidence(writeup.body)

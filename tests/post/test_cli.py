@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -145,3 +146,16 @@ def test_original_comment_is_created_once_through_the_cli(cli_env, capsys, tmp_p
         assert run(cli_env, capsys, "post", path)[0] == 0
     kept = [c for c in cli_env.comments_of(7) if c["body"].startswith(ORIGINAL_BODY_MARKER)]
     assert len(kept) == 1
+
+
+def test_interactive_terminal_asks_before_writing(cli_env, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(report_post, "_interactive", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    code, out, _ = run(cli_env, capsys, "post", body_file(tmp_path))
+    assert code == 1 and "would make 3 write call(s)" in out and "make these 3 call(s)" in out
+    assert cli_env.writes() == []
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    code, out, _ = run(cli_env, capsys, "post", body_file(tmp_path))
+    assert code == 0 and cli_env.issues[7]["body"].startswith(CLEAN_RESULT_MARKER)
+    code, out, _ = run(cli_env, capsys, "post", body_file(tmp_path), "--yes")
+    assert code == 0 and "nothing written" in out  # nothing to confirm the second time

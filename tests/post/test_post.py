@@ -219,3 +219,19 @@ def test_real_linter_wiring_reports_errors_as_lines(tmp_path):
     errors = post._lint_errors(path, [])
     assert errors and all(isinstance(e, str) for e in errors)
     assert all(str(path) in e for e in errors)  # each names the file and a position
+
+
+def test_real_published_body_posts_once(fake, make_client, reference_dir, tmp_path):
+    text = (reference_dir / "bodies" / "issue_139_v2.md").read_text(encoding="utf-8")
+    path = write(tmp_path, text)
+    client = make_client()
+    for _ in range(3):
+        post_once(client, path)
+    posted = fake.issues[7]["body"]
+    assert posted.startswith(CLEAN_RESULT_MARKER + "\n") and len(posted) <= 65_536
+    assert posted.split("\n", 1)[1] == read_writeup(path).body
+    assert len(marked(fake, ORIGINAL_BODY_MARKER)) == 1
+    title = derive_title(read_writeup(path))  # from the front matter's folded YAML title
+    assert title.startswith("Emergent-misalignment SFT destroys persona-coupled markers")
+    assert title.endswith("benign SFT decays gradually (MODERATE confidence)")
+    assert "\n" not in title
