@@ -7,8 +7,9 @@ wrappers are matched across blocks with the standard library's tolerant HTML tok
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from personageo.lint.document import Details, HtmlBlock

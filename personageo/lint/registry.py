@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 from personageo.errors import InputError
 from personageo.lint.violation import SEVERITIES
@@ -69,7 +69,7 @@ class RuleInfo:
         out: dict[str, str] = {}
         names = "|".join(re.escape(s) for s in DOC_SECTIONS)
         parts = re.split(rf"^({names})\n-+[ \t]*$", self.doc, flags=re.M)
-        for title, body in zip(parts[1::2], parts[2::2]):
+        for title, body in zip(parts[1::2], parts[2::2], strict=True):
             out[title] = body.strip()
         return out
 

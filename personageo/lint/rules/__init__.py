@@ -14,6 +14,7 @@ from personageo.lint.rules import (  # noqa: F401  (imported for their registrat
     methodology,
     numbers,
     references,
+    rendering,
     results_block,
     samples,
     structure,

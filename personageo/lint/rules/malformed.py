@@ -35,34 +35,6 @@ def unclosed_fence(doc, ctx):
                             fence.line, 1)
 
 
-@rule(id="PG221", name="unclosed-details", severity="error", check="Closed <details>",
-      tags=("markdown", "rendering"))
-def unclosed_details(doc, ctx):
-    """Every ``<details>`` and ``<summary>`` is closed.
-
-    What it does
-    ------------
-    Matches ``<details>``/``</details>`` and ``<summary>``/``</summary>`` across the body's HTML.
-
-    Why it matters
-    --------------
-    An unclosed wrapper folds every later section into it on the tracker.
-
-    Example
-    -------
-    ``<details open><summary>`` ... ``### Result 1`` ... with no ``</details>``.
-
-    Use instead
-    -----------
-    Close ``</summary>`` after the heading and ``</details>`` at the end of the section.
-    """
-    for d in doc.details:
-        if d.summary_line is not None and d.summary_end_line is None:
-            yield Violation("`<summary>` is never closed", d.summary_line, 1)
-        if not d.closed:
-            yield Violation("`<details>` is never closed", d.line, d.col)
-
-
 @rule(id="PG222", name="broken-table", severity="error", check="Tables parse",
       tags=("markdown", "tables"))
 def broken_table(doc, ctx):

@@ -30,9 +30,8 @@ def _v1(doc, block):
         if name not in keys:
             yield at(block, f"`## {block.heading.title}` has no `### {name.capitalize()}` H3")
     known = [h for h in heads if h.key in V1_ORDER]
-    order = [V1_ORDER.index(h.key) for h in known]
-    for prev, (h, idx) in zip(order, list(zip(known, order))[1:]):
-        if idx < prev:
+    for before, h in zip(known, known[1:], strict=False):
+        if V1_ORDER.index(h.key) < V1_ORDER.index(before.key):
             yield Violation(f"`### {h.title}` is out of order (expected Background, Methodology, "
                             "Results, Next steps)", h.line, 1)
             break
@@ -116,43 +115,3 @@ def human_tldr(doc, ctx):
     if h2(doc, r"^human tl;dr") is None:
         tldr = h2(doc, r"^ai tl;dr")
         yield at(tldr, "no `## Human TL;DR` section (the placeholder line is enough)")
-
-
-@rule(id="PG217", name="collapsible-sections", severity="warning", check="Collapsible sections",
-      layouts=("v2",), tags=("structure", "rendering"))
-def collapsible_sections(doc, ctx):
-    """v2 section headings are wrapped in ``<details open><summary>``.
-
-    What it does
-    ------------
-    Each Background, Methodology and Result H3 of ``## AI Summary`` must sit inside the
-    ``<summary>`` of a ``<details open>`` wrapper. Also flags a heading written inside an HTML
-    block without blank lines around it, which the tracker shows as literal ``###`` text.
-
-    Why it matters
-    --------------
-    The wrappers let readers fold long sections; a closed wrapper hides the result by default.
-
-    Example
-    -------
-    ``<details><summary>`` (not ``open``) around ``### Result 1: ...``, or a bare ``### Background``.
-
-    Use instead
-    -----------
-    ``<details open><summary>``, blank line, ``### Background``, blank line, ``</summary>``.
-    """
-    block = h2(doc, r"^ai summary$")
-    heads = [s.heading for s in doc.find_sections(3, r"^(background|methodology|results?\b)",
-                                                  within=block)] if block else []
-    for h in heads:
-        wrapper = doc.details_around(h.line)
-        if wrapper is None:
-            yield Violation(f"`### {h.title}` is not wrapped in `<details open><summary>`", h.line, 1)
-        elif not wrapper.open:
-            yield Violation(f"`### {h.title}` is in a closed `<details>`: use `<details open>`",
-                            wrapper.line, wrapper.col)
-    for html in doc.html_blocks:
-        for k, text in enumerate(html.content.split("\n")):
-            if re.match(r"^ {0,3}#{1,6}\s", text):
-                yield Violation("heading inside an HTML block is shown as text: put a blank line "
-                                "before and after it", html.line + k, 1)

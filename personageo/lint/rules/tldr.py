@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from personageo.lint.registry import rule
-from personageo.lint.rules._common import (SENTINELS, at, h2, hit_violation, regex_hits,
-                                           sentence_count, structured_block, word_count)
+from personageo.lint.rules._common import (
+    SENTINELS,
+    at,
+    h2,
+    hit_violation,
+    regex_hits,
+    sentence_count,
+    structured_block,
+    word_count,
+)
 from personageo.lint.violation import Detail, Skip
 
 MIN_WORDS = 30
