@@ -247,6 +247,8 @@ class PostPlan:
         out = []
         if self.new_title is not None and self.new_title != self.issue.title:
             out.append(f"title: {self.issue.title!r}\n    -> {self.new_title!r}\n")
+        if same_text(self.issue.body, self.new_body):
+            return "".join(out)
         out.extend(difflib.unified_diff(
             self.issue.body.replace("\r\n", "\n").splitlines(keepends=True),
             self.new_body.splitlines(keepends=True),

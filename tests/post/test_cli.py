@@ -159,3 +159,17 @@ def test_interactive_terminal_asks_before_writing(cli_env, capsys, tmp_path, mon
     assert code == 0 and cli_env.issues[7]["body"].startswith(CLEAN_RESULT_MARKER)
     code, out, _ = run(cli_env, capsys, "post", body_file(tmp_path), "--yes")
     assert code == 0 and "nothing written" in out  # nothing to confirm the second time
+
+
+def test_reachable_as_personageo_report_post(cli_env, capsys, tmp_path):
+    from personageo.cli.main import main
+
+    argv = ["report", "post", body_file(tmp_path), "--repo", cli_env.full_name, "--issue", "7",
+            "--api-url", cli_env.api_url, "--dry-run"]
+    code = main(argv)
+    out, _ = capsys.readouterr()
+    assert code == 0 and "would make 3 write call(s)" in out
+    assert all(r.method == "GET" for r in cli_env.requests)
+    code = main(argv[:2] + ["--repo", cli_env.full_name, "--issue", "7", "--api-url",
+                            cli_env.api_url, str(tmp_path / "missing.md")])
+    assert code == 2 and "write-up not found" in capsys.readouterr().err
