@@ -280,6 +280,12 @@ class GitHubClient:
                 cls = GitHubError if idempotent else TransientGitHubError
                 raise cls(self._scrub(f"cannot reach the GitHub API at {self.api_url} to {what}: "
                                       f"{type(exc).__name__}: {exc}")) from None
+            except Exception as exc:  # anything unforeseen: never let it carry the token out
+                text = f"{type(exc).__name__}: {exc}"
+                if self._scrub(text) != text:
+                    raise GitHubError(f"unexpected error while trying to {what}: "
+                                      f"{self._scrub(text)}") from None
+                raise
 
     def _backoff(self, what: str, why: str, attempt: int) -> None:
         delay = self.retry.backoff * 2 ** (attempt - 1)

@@ -111,15 +111,19 @@ def read_writeup(path: str | Path) -> WriteUp:
     return writeup
 
 
-def check_length(body: str, path: str | Path | None = None) -> None:
-    """Refuse a body longer than GitHub's 65,536-character limit."""
+def check_length(body: str, path: str | Path | None = None, what: str = "body") -> None:
+    """Refuse a body (or comment) longer than GitHub's 65,536-character limit."""
     if len(body) > MAX_CHARS:
+        if what == "body":
+            msg, hint = ("the body to post", "move tables or samples to linked files in the "
+                         "repo, or shorten the prose")
+        else:
+            msg, hint = (f"the {what}", "copy the issue's current body somewhere safe, then "
+                         "shorten it by hand before posting")
         raise InputError(
-            f"the body to post has {len(body):,} characters; GitHub issue bodies hold at most "
-            f"{MAX_CHARS:,} (marker line included)",
-            Location(str(path)) if path else None,
-            hint="move tables or samples to linked files in the repo, or shorten the prose",
-        )
+            f"{msg} has {len(body):,} characters; GitHub allows at most {MAX_CHARS:,} in an "
+            "issue body or comment (marker line included)",
+            Location(str(path)) if path else None, hint=hint)
 
 
 def derive_title(writeup: WriteUp, claim: str | None = None,
@@ -271,7 +275,8 @@ def plan_post(client: GitHubClient, number: int, writeup: WriteUp, *,
         kept = find_marked(client.list_comments(number), ORIGINAL_BODY_MARKER)
         preserve = not kept
         if preserve:
-            check_length(original_body_comment(current))
+            check_length(original_body_comment(current),
+                         what="comment keeping the original body")
     wanted = list(dict.fromkeys(labels))
     add = [lb for lb in wanted if lb not in issue.labels]
     remove = [lb for lb in issue.labels if lb in STATUS_LABELS and lb not in wanted]

@@ -172,7 +172,7 @@ def test_body_over_limit_is_refused_before_any_request(fake, make_client, tmp_pa
     ok = write(tmp_path, "x" * room, "ok.md")
     assert len(read_writeup(ok).posted_body()) == 65_536  # exactly at the limit is fine
     too_long = write(tmp_path, "x" * (room + 1), "long.md")
-    with pytest.raises(InputError, match="65,537 characters.*at most 65,536"):
+    with pytest.raises(InputError, match="body to post has 65,537 characters.*at most 65,536"):
         read_writeup(too_long)
     assert fake.requests == []
 
@@ -235,3 +235,10 @@ def test_real_published_body_posts_once(fake, make_client, reference_dir, tmp_pa
     assert title.startswith("Emergent-misalignment SFT destroys persona-coupled markers")
     assert title.endswith("benign SFT decays gradually (MODERATE confidence)")
     assert "\n" not in title
+
+
+def test_original_too_long_to_keep_stops_before_any_write(fake, make_client, tmp_path):
+    fake.issues[7]["body"] = "o" * 65_500  # fits a body, not a body plus the comment's header
+    with pytest.raises(InputError, match="comment keeping the original body.*at most 65,536"):
+        post_once(make_client(), write(tmp_path, WRITEUP))
+    assert fake.writes() == [] and fake.issues[7]["body"] == "o" * 65_500

@@ -96,3 +96,21 @@ def test_raised_error_text_and_chain_are_clean(make_client, fake, token):
     err = info.value
     assert_secret(token, str(err), repr(err.args))
     assert err.__cause__ is None and err.__suppress_context__  # PyGithub's exception dropped
+
+
+def test_unexpected_exception_carrying_the_token_is_scrubbed(make_client, token):
+    client = make_client()
+
+    def boom():
+        raise RuntimeError(f"library bug, header was token {token}")
+
+    with pytest.raises(GitHubError) as info:
+        client._call("do something", boom)
+    assert_secret(token, str(info.value))
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+    def plain_bug():
+        raise KeyError("no token in here")
+
+    with pytest.raises(KeyError):  # other bugs surface unchanged
+        client._call("do something", plain_bug)
