@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import yaml
-
 from personageo.errors import InputError, Location
 
 
@@ -26,6 +24,8 @@ def split_frontmatter(text: str, path: str = "<input>") -> tuple[dict | None, tu
     if close is None:
         return None, None, text
     block = "\n".join(lines[1:close])
+    import yaml  # only bodies with frontmatter pay for it
+
     try:
         meta = yaml.safe_load(block) if block.strip() else {}
     except yaml.YAMLError as exc:

@@ -1,7 +1,8 @@
 """Render a :class:`~personageo.lint.engine.LintResult` as text, JSON or GitHub annotations.
 
 * ``text``: a compact check / status / detail table like the tracker's lint comment, then one
-  ``path:line:col: PGxxx message (name)`` line per finding and a one-line verdict;
+  ``path:line:col: PGxxx message (name)`` line per finding (errors, then warnings, then notes)
+  and a one-line verdict;
 * ``json``: a stable object (``format_version`` 1) with the table and every finding;
 * ``github``: one workflow command per finding,
   ``::error file=...,line=...,col=...,title=PGxxx name::message``.
@@ -55,11 +56,12 @@ def format_text(result: LintResult, width: int = 100) -> str:
         lines += ["", f"Numbers: {numbers['claims']} checked — {numbers['verified']} verified, "
                   f"{numbers['contradicted']} contradicted, {numbers['unbound']} unbound"]
         lines += [f"  note: {n}" for n in numbers["notes"]]
-    findings = result.violations
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(result.violations, key=lambda v: (order[v.severity], v.sort_key()))
     if findings:
         lines.append("")
         for v in findings:
-            line = f"{v.path}:{v.line}:{v.col}: {v.rule} [{v.severity}] {v.message} ({v.name})"
+            line = str(v)  # path:line:col: PGxxx message (name)
             if v.pointer or v.derivation:
                 line += f" [checked against {v.pointer or v.derivation}]"
             lines.append(line)

@@ -20,8 +20,13 @@ def test_text_has_the_table_findings_and_verdict():
     text = format_text(result)
     assert "PG203 AI TL;DR paragraph" in text and "✗ FAIL" in text
     assert "PG303 Confidence phrasebook" in text and "! WARN" in text
-    assert "bad.md:3:8: PG303 [warning] ad-hoc hedge `fairly confident`" in text
-    assert "bad.md:3:26: PG203 [error] placeholder `TBD` in the AI TL;DR (ai-tldr)" in text
+    findings = [x for x in text.splitlines() if x.startswith("bad.md:")]
+    assert findings == [  # errors first, then warnings; each path:line:col: PGxxx message (name)
+        "bad.md:1:1: PG203 AI TL;DR has 5 words, needs at least 30 (ai-tldr)",
+        "bad.md:3:26: PG203 placeholder `TBD` in the AI TL;DR (ai-tldr)",
+        "bad.md:3:8: PG303 ad-hoc hedge `fairly confident`: use HIGH / MODERATE / LOW "
+        "(confidence-hedge)",
+    ]
     assert text.rstrip().endswith("Result: FAIL — 2 error(s), 1 warning(s)")
 
 

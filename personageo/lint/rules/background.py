@@ -87,3 +87,47 @@ def background_motivation(doc, ctx):
         yield at(section, f"Background cites no prior issue{this} (`#N` or `[#N](url)`)")
     else:
         yield Detail("cites " + ", ".join(f"#{n}" for n in refs))
+
+
+@rule(id="PG225", name="source-issues", severity="warning", check="Source issues",
+      layouts=("v2",), status="preview", tags=("content", "references"))
+def source_issues(doc, ctx):
+    """When Background cites two or more prior issues, ``## Source issues`` lists each of them.
+
+    What it does
+    ------------
+    Collects the prior issues cited in ``### Background`` (this issue excluded); with two or
+    more, requires a ``## Source issues`` section whose bullets reference every one of them.
+
+    Why it matters
+    --------------
+    The section says what each prior issue contributed, so a reader can weigh the evidence chain
+    without opening every issue.
+
+    Example
+    -------
+    A Background citing #205 and #237 with no ``## Source issues`` section.
+
+    Use instead
+    -----------
+    ``- **[#205](url)** — supplies the LoRA baseline deltas`` for each cited issue.
+    """
+    background = first_h3(doc, r"^background$")
+    if background is None:
+        yield Skip("no `### Background` section (see PG201)")
+        return
+    cited = [n for n in issue_refs(doc, background.line + 1, background.end_line) if n != ctx.issue]
+    if len(cited) < 2:
+        yield Detail(f"Background cites {len(cited)} prior issue(s): section optional")
+        return
+    section = doc.section(2, r"^source issues$")
+    if section is None:
+        yield at(background, "Background cites " + ", ".join(f"#{n}" for n in cited)
+                 + ": add `## Source issues` with a `- **[#N](url)** — contribution` bullet each")
+        return
+    listed = set()
+    for item in doc.in_section(doc.list_items, section):
+        listed |= set(issue_refs(doc, item.line, item.end_line))
+    missing = [n for n in cited if n not in listed]
+    if missing:
+        yield at(section, "`## Source issues` does not list " + ", ".join(f"#{n}" for n in missing))

@@ -9,8 +9,6 @@ The checker's :class:`NumbersReport` stays in ``ctx.cache["numbers_report"]`` fo
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from personageo.errors import InputError, Location
 from personageo.files import read_json
 from personageo.lint.registry import rule
@@ -29,6 +27,8 @@ def _checker():
 
 def load_sidecar(path: str):
     """Read and validate a claims sidecar, or raise :class:`InputError` naming the field."""
+    from pydantic import ValidationError
+
     from personageo.schema.claims import ClaimsSidecar
 
     try:
