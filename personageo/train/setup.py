@@ -6,14 +6,14 @@ Full-parameter runs use DeepSpeed ZeRO-3 through the Trainer (``train.deepspeed:
 configs/deepspeed/zero3.json``). Launch the same command on every process::
 
     # one node, 4 GPUs
-    torchrun --nproc_per_node 4 -m personageo train config.yaml
-    accelerate launch --num_processes 4 -m personageo train config.yaml
-    deepspeed --num_gpus 4 --module personageo train config.yaml
+    torchrun --nproc_per_node 4 -m personageo.cli.main train config.yaml
+    accelerate launch --num_processes 4 -m personageo.cli.main train config.yaml
+    deepspeed --num_gpus 4 --module personageo.cli.main train config.yaml
 
     # two nodes: a hostfile lists each node and its GPU slots, one line per node
     #   node-a slots=4
     #   node-b slots=4
-    deepspeed --hostfile hostfile --master_addr node-a --module personageo train config.yaml
+    deepspeed --hostfile hostfile --master_addr node-a --module personageo.cli.main train config.yaml
 
 The effective batch is ``per_device_batch x grad_accum x world_size``; it is recorded in the
 manifest with the topology. Without ``train.deepspeed`` a run is one plain process (CPU or one GPU).
