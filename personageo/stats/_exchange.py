@@ -42,7 +42,8 @@ def persona_test(
         with the 12 personas of issue 238 the default 10000 gives the exact test over 4096.
     alternative : {"greater", "less", "two-sided"}, default "greater"
     seed : int or None
-        Generator seed (unused when exact); None draws one from OS entropy and records it.
+        Generator seed; None draws one from OS entropy and records it in the result (not when
+        exact: no draw is made and the seed is recorded as given).
 
     Returns
     -------
@@ -84,7 +85,7 @@ def persona_test(
         )
     n_perm = pat.check_n_perm(n_perm)
     alternative = pat.check_alternative(alternative)
-    seed = pat.resolve_seed(pat.check_seed(seed))
+    seed = pat.check_seed(seed)
     n_personas = base.shape[0]
     if n_personas < 2:
         raise ValueError(f"`base_centroids` must hold at least 2 personas, got {n_personas}")
@@ -97,6 +98,7 @@ def persona_test(
     weights = (c.sum(axis=0) - (a.sum(axis=1) - np.diag(a))) / n_pairs
 
     exact = pat.is_exact(n_perm, n_personas)
+    seed = seed if exact else pat.resolve_seed(seed)
     rng = np.random.default_rng(seed)
     b = 0
     for swaps in pat.pattern_chunks(rng, n_perm, n_personas, 8, exact=exact):
@@ -127,7 +129,8 @@ def question_test(
         instead when ``n_perm >= 2**Q - 1`` (only for a handful of questions).
     alternative : {"greater", "less", "two-sided"}, default "greater"
     seed : int or None
-        Generator seed; None draws one from OS entropy and records it in the result.
+        Generator seed; None draws one from OS entropy and records it in the result (not when
+        exact: no draw is made and the seed is recorded as given).
     batch_size : int or None
         Permutations evaluated per chunk (memory ~ ``3 * batch_size * P * D * 8`` bytes).
         Default: chunks of about 32 MiB. Does not change the result.
@@ -175,7 +178,7 @@ def question_test(
         )
     n_perm = pat.check_n_perm(n_perm)
     alternative = pat.check_alternative(alternative)
-    seed = pat.resolve_seed(pat.check_seed(seed))
+    seed = pat.check_seed(seed)
     batch_size = pat.check_batch_size(batch_size)
     n_personas, n_questions, dim = base.shape
     if n_personas < 2:
@@ -195,6 +198,7 @@ def question_test(
     both = np.concatenate([c_base, c_post])
 
     exact = pat.is_exact(n_perm, n_questions)
+    seed = seed if exact else pat.resolve_seed(seed)
     rng = np.random.default_rng(seed)
     row_bytes = 3 * 8 * n_personas * dim
     b = 0

@@ -28,7 +28,7 @@ class PermutationResult:
         (the original code; can be 0; exact-reproduction mode only).
     seed : int or None
         Seed of the generator that drew the patterns (drawn from OS entropy and recorded when the
-        caller gave none).
+        caller gave none); for an exact result, which draws nothing, the seed as given.
     reseeded_per_cell : bool
         True when every cell of a family re-used the same seed (the original's behaviour).
     exact : bool

@@ -55,7 +55,8 @@ def pair_signflip_test(
     alternative : {"greater", "less", "two-sided"}, default "greater"
         "greater": the post checkpoint's pairs are more similar (M1 rose).
     seed : int or None
-        Generator seed. ``None`` draws one from OS entropy and records it in the result.
+        Generator seed. ``None`` draws one from OS entropy and records it in the result (an
+        exact result draws nothing and records the seed as given).
     legacy : bool, default False
         Exact-reproduction mode of the original code: ``p = b / n_perm`` (which can be 0) and
         ``reseeded_per_cell=True``; requires ``seed`` (the original used 42). Never exact.
@@ -121,7 +122,7 @@ def pair_signflip_test_many(
         ``legacy=True``: every cell re-uses ``seed`` (the original's re-seeding; the cells then
         share one set of sign patterns). Otherwise cell ``i`` uses seed ``seed + i`` (``seed``
         drawn from OS entropy when None), recorded in its result, so each cell's result equals
-        ``pair_signflip_test`` called with that seed.
+        ``pair_signflip_test`` called with that seed. Exact cells record ``seed + i`` (or None).
 
     Returns
     -------
@@ -166,13 +167,14 @@ def pair_signflip_test_many(
             make_result(observed[i], b[i], n_eval, "pair_signflip", alternative, seed, legacy=True)
             for i in range(cells)
         ]
-    root = pat.resolve_seed(seed)
+    root = seed if exact else pat.resolve_seed(seed)
     out = []
     for i in range(cells):
-        observed, b = counts(np.random.default_rng(root + i), d[i : i + 1])
+        cell_seed = None if root is None else root + i
+        observed, b = counts(np.random.default_rng(cell_seed), d[i : i + 1])
         out.append(
             make_result(
-                observed[0], b[0], n_eval, "pair_signflip", alternative, root + i, exact=exact
+                observed[0], b[0], n_eval, "pair_signflip", alternative, cell_seed, exact=exact
             )
         )
     return out

@@ -122,6 +122,14 @@ def test_seed_none_is_recorded_and_reproduces_the_result():
     assert pair_signflip_test(base, post, n_perm=500, seed=first.seed) == first
 
 
+def test_exact_results_draw_nothing_and_record_the_seed_as_given():
+    base, post = _diffs(9, 6, 0.01)
+    assert pair_signflip_test(base, post, n_perm=100).seed is None
+    assert pair_signflip_test(base, post, n_perm=100, seed=7).seed == 7
+    assert persona_test(*_centroid_pair(0, 5)).seed is None
+    assert question_test(*_vector_pair(0, n_questions=4), n_perm=100).seed is None
+
+
 # --------------------------------------------------------------------------- persona test
 def _brute_persona_b(base, post, patterns, alternative):
     observed = brute_m1(post) - brute_m1(base)
