@@ -5,13 +5,15 @@ Public API::
 
     check_numbers(source, *, path="<body>", results=(), sidecar=None, strict=False)
         -> NumbersReport(checked, claims: list[NumberClaim], findings: list[NumberFinding], notes)
+    NumberChecker(results).check(source, *, path=..., sidecar=..., strict=...)
+        the same, with the results' facts built once for many bodies
 
 See :mod:`personageo.lint.numbers._scan` for what counts as a number (and the exclusion rules),
 :mod:`._bind` for the binding order (sidecar, table context, search).
 """
 
-from personageo.lint.numbers._bind import check_numbers
+from personageo.lint.numbers._bind import NumberChecker, check_numbers
 from personageo.lint.numbers._extract import extract
 from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
 
-__all__ = ["check_numbers", "extract", "NumberClaim", "NumberFinding", "NumbersReport"]
+__all__ = ["check_numbers", "NumberChecker", "extract", "NumberClaim", "NumberFinding", "NumbersReport"]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from personageo.files import sha256_file, sha256_text
 from personageo.lint.numbers._extract import RawClaim, extract
-from personageo.lint.numbers._facts import KIND_RANK, Fact, FactIndex, build_facts
+from personageo.lint.numbers._facts import Fact, FactIndex, build_facts
 from personageo.lint.numbers._headers import (
     Vocabulary,
     caption_title,
@@ -27,11 +27,18 @@ from personageo.lint.numbers._headers import (
     layer_list,
     quantity_of,
 )
-from personageo.lint.numbers._sidecar import describe, evaluate, pair_claims
+from personageo.lint.numbers._sidecar import (
+    Entry,
+    NotEvaluable,
+    describe,
+    evaluate,
+    pair_claims,
+)
 from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
 from personageo.schema.claims import ClaimsSidecar
+from personageo.schema.paths import resolve
 
 _SEARCH_KINDS = {
     "x": ("ratio", "identity"),
@@ -57,7 +64,25 @@ class _Binder:
         self.docs = [run.model_dump(mode="json") for _, run in self.results]
         self.multi = len(self.results) > 1
         self._facets: dict[tuple[str, str], dict] = {}
+        self._resolved: dict[tuple[int, str], object] = {}
         self._titles: dict[str, str] = {}
+
+    def lookup(self, idx: int):
+        """A cached record-path resolver over results file ``idx``."""
+        doc = self.docs[idx]
+
+        def get(path: str):
+            key = (idx, path)
+            if key not in self._resolved:
+                try:
+                    self._resolved[key] = resolve(doc, path)
+                except KeyError as exc:
+                    self._resolved[key] = exc
+            value = self._resolved[key]
+            if isinstance(value, KeyError):
+                raise value
+            return value
+        return get
 
     def facets(self, text: str, header: str = "") -> dict:
         key = (text, header)
@@ -149,6 +174,29 @@ def _results_sha(path: str, run: RunResult) -> set[str]:
     return shas
 
 
+class NumberChecker:
+    """Facts of some results files, built once, to check any number of bodies against.
+
+    ``check_numbers(body, results=r)`` is ``NumberChecker(r).check(body)``; keep a checker when
+    linting several bodies (or versions of one body) against the same results."""
+
+    def __init__(self, results: Sequence[tuple[str, RunResult]]) -> None:
+        if not results:
+            raise ValueError("NumberChecker needs at least one results file")
+        self.binder = _Binder(results)
+        self._shas: dict[int, set[str]] = {}
+
+    def results_sha(self, i: int) -> set[str]:
+        if i not in self._shas:
+            self._shas[i] = _results_sha(*self.binder.results[i])
+        return self._shas[i]
+
+    def check(self, source: str, *, path: str = "<body>", sidecar: ClaimsSidecar | None = None,
+              strict: bool = False) -> NumbersReport:
+        """See :func:`check_numbers`."""
+        return _check(self, source, path, sidecar, strict)
+
+
 def check_numbers(source: str, *, path: str = "<body>",
                   results: Sequence[tuple[str, RunResult]] = (),
                   sidecar: ClaimsSidecar | None = None,
@@ -172,28 +220,38 @@ def check_numbers(source: str, *, path: str = "<body>",
     -------
     NumbersReport
     """
-    extraction = extract(source)
-    raws = extraction.claims
-    report = NumbersReport(checked=bool(results))
     if not results:
+        report = NumbersReport(checked=False)
         report.notes.append("numbers not checked: no results file given")
-        for raw in raws:
+        for raw in extract(source).claims:
             if raw.context != "setup":
                 report.claims.append(_claim(raw, "unchecked"))
         return report
+    return NumberChecker(results).check(source, path=path, sidecar=sidecar, strict=strict)
 
-    binder = _Binder(results)
+
+def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSidecar | None,
+           strict: bool) -> NumbersReport:
+    extraction = extract(source)
+    raws = extraction.claims
+    report = NumbersReport(checked=True)
+    binder = checker.binder
     paired = {}
     stale_results: set[int] = set()
     if sidecar is not None:
         body_ok = sidecar.body_sha256 == sha256_text(source)
-        paired = pair_claims([(r.line, r.col, r.text) for r in raws], sidecar, body_ok)
+        # numbers that are no claims by themselves count where the renderer bound them
+        pool = sorted(raws + extraction.hidden, key=lambda r: (r.line, r.col))
+        found = pair_claims([(r.line, r.col, r.text) for r in pool], sidecar, body_ok)
+        keep = [i for i, r in enumerate(pool) if r.hidden is None or i in found]
+        raws = [pool[i] for i in keep]
+        paired = {new: found[old] for new, old in enumerate(keep) if old in found}
         if not body_ok:
             report.notes.append(
                 f"{path}: the claims sidecar was written for another version of the body; "
                 f"{len(paired)} of {len(raws)} numbers paired with it by position and order")
         for i, ref in enumerate(sidecar.results):
-            if i < len(binder.results) and ref.sha256 not in _results_sha(*binder.results[i]):
+            if i < len(binder.results) and ref.sha256 not in checker.results_sha(i):
                 stale_results.add(i)
                 report.notes.append(f"results {binder.results[i][0]} changed since the body "
                                     "was rendered (sha256 differs from the sidecar's)")
@@ -284,17 +342,26 @@ def _contradiction(claim: NumberClaim) -> NumberFinding:
         claim.bound_value, claim.binding)
 
 
-def _bind_sidecar(claim: NumberClaim, raw: RawClaim, entry, binder: _Binder,
+def _bind_sidecar(claim: NumberClaim, raw: RawClaim, entry: Entry, binder: _Binder,
                   stale: set[int], report: NumbersReport) -> None:
-    b = entry.binding
+    b = entry.claim.binding
     claim.bound_by = "sidecar"
     claim.binding = describe(b)
     idx = b.results if b.results < len(binder.docs) else 0
+    recorded = b.value
     try:
-        value = evaluate(b, binder.docs[idx])
+        value = evaluate(b, binder.docs[idx], binder.lookup(idx))
+    except NotEvaluable:
+        value = recorded
     except (KeyError, ValueError, ZeroDivisionError, TypeError, IndexError):
         value = None
-    if idx in stale and (value is None or not math.isclose(value, b.value, rel_tol=1e-12,
+    if entry.part == "total":  # the n of k/n: the count's denominator
+        claim.binding = f"denominator of {claim.binding}"
+        value = recorded = float(b.denominator) if b.denominator is not None else None
+        if value is None:
+            claim.outcome = "unbound"
+            return
+    if idx in stale and (value is None or not math.isclose(value, recorded, rel_tol=1e-12,
                                                             abs_tol=1e-15)):
         claim.outcome = "contradicted" if value is None or not _agrees(value, raw) \
             else "verified"
@@ -303,11 +370,11 @@ def _bind_sidecar(claim: NumberClaim, raw: RawClaim, entry, binder: _Binder,
             now = "no longer exists" if value is None else f"is now {_fmt(value)}"
             report.findings.append(NumberFinding(
                 "stale", "error", claim.line, claim.col, claim.end_col, claim.text,
-                f"{claim.text} was rendered from {claim.binding} = {_fmt(b.value)}, "
+                f"{claim.text} was rendered from {claim.binding} = {_fmt(recorded)}, "
                 f"which {now}", value, claim.binding))
         return
     if value is None:
-        value = b.value
+        value = recorded
     claim.bound_value = value
     if _agrees(value, raw):
         claim.outcome = "verified"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from personageo.lint.numbers._scan import Excluded, Found, scan
-from personageo.numfmt import Parsed
+from personageo.lint.numbers._scan import Excluded, scan
+from personageo.numfmt import Parsed, parse_number
 
 _MD = MarkdownIt("commonmark").enable("table")
 _KEY_HEADER = re.compile(
@@ -59,6 +59,9 @@ class RawClaim:
     index_in_group: int = 0
     approx: bool = False
     table: TableContext | None = None
+    hidden: str | None = None
+    """Why this number is not a claim by itself (an exclusion rule, ``table key``, ``table
+    header``): it becomes one only where the claims sidecar binds it."""
 
 
 @dataclass
@@ -66,16 +69,21 @@ class Extraction:
     claims: list[RawClaim] = field(default_factory=list)
     excluded: list[tuple[int, int, Excluded]] = field(default_factory=list)
     """(line, col, what) for every number-like text that was left out, with its rule."""
+    hidden: list[RawClaim] = field(default_factory=list)
+    """Numbers that are no claims by themselves (excluded, table headers and key cells), kept
+    with their positions for the sidecar: a number the renderer bound is checked anyway."""
 
 
-def strip_frontmatter(source: str) -> str:
-    """Blank a leading ``---`` YAML block (keeping line numbers)."""
+def strip_frontmatter(source: str) -> tuple[str, int | None]:
+    """Blank a leading ``---`` YAML block (keeping line numbers); also return the 0-based line
+    of its ``title:`` (the title holds claims such as "38/40 cells")."""
     lines = source.split("\n")
     if lines and lines[0].strip() == "---":
         for i in range(1, len(lines)):
             if lines[i].strip() in ("---", "..."):
-                return "\n" * i + "\n" + "\n".join(lines[i + 1:])
-    return source
+                title = next((k for k in range(1, i) if lines[k].startswith("title:")), None)
+                return "\n" * i + "\n" + "\n".join(lines[i + 1:]), title
+    return source, None
 
 
 class _Extractor:
@@ -162,6 +170,14 @@ class _Extractor:
             if offset >= 0:
                 line, col = _line_col(starts, offset)
                 self.out.excluded.append((first_line + line + 1, col + 1, e))
+                try:
+                    parsed = parse_number(e.text)
+                except ValueError:
+                    continue
+                self.out.hidden.append(RawClaim(
+                    text=e.text, parsed=parsed, line=first_line + line + 1, col=col + 1,
+                    end_col=col + 1 + len(e.text), context=context, form="single",
+                    role="value", group=-1, table=table, hidden=e.rule))
         # index inside each compound (for positional headers such as "L7 / L14 / L20")
         seen: dict[int, int] = {}
         for c in claims:
@@ -254,6 +270,8 @@ class _Extractor:
                 if headers:
                     table_no += 1
                 headers, body_row = [c.content for c in cells], 0
+                for _, cell, at in self.cells_at(cells):
+                    self.hide(self.inline(cell, "table", None, cursor_start=at), "table header")
                 continue
             self.table_row(cells, headers, table_no, body_row, caption)
             body_row += 1
@@ -269,22 +287,30 @@ class _Extractor:
                 keys.append((k, cell.content.strip()))
         key_cols = {k for k, _ in keys}
         row_header = " | ".join(text for _, text in keys)
-        cursor = 0
-        line_src = self.lines[cells[0].map[0]] if cells and cells[0].map else ""
-        for k, cell in enumerate(cells):
-            # cells share one source line: locate each cell after the previous one
-            at = line_src.find(cell.content, cursor) if cell.content else -1
-            if at >= 0:
-                cursor_here = at
-                cursor = at + len(cell.content)
-            else:
-                cursor_here = cursor
+        for k, cell, at in self.cells_at(cells):
             if k in key_cols:
+                self.hide(self.inline(cell, "table", None, cursor_start=at), "table key")
                 continue
             ctx = TableContext(table_no, row, k, row_header,
                                [(headers[c] if c < len(headers) else "", t) for c, t in keys],
                                headers[k] if k < len(headers) else "", caption)
-            self.out.claims.extend(self.inline(cell, "table", ctx, cursor_start=cursor_here))
+            self.out.claims.extend(self.inline(cell, "table", ctx, cursor_start=at))
+
+    def cells_at(self, cells: list[Token]):
+        """(index, cell, offset of the cell in its source line): cells share one line, so each
+        is located after the previous one."""
+        cursor = 0
+        line_src = self.lines[cells[0].map[0]] if cells and cells[0].map else ""
+        for k, cell in enumerate(cells):
+            at = line_src.find(cell.content, cursor) if cell.content else -1
+            if at >= 0:
+                cursor = at + len(cell.content)
+            yield k, cell, at if at >= 0 else cursor
+
+    def hide(self, claims: list[RawClaim], why: str) -> None:
+        for c in claims:
+            c.hidden = why
+        self.out.hidden.extend(claims)
 
 
 def _is_delimiter(cells: list[Token]) -> bool:
@@ -346,6 +372,18 @@ def _details_end(tokens: list[Token], i: int, n_lines: int) -> int:
 
 def extract(source: str) -> Extraction:
     """Every numeric claim of ``source`` (a markdown body) in document order."""
-    text = strip_frontmatter(source.replace("\r\n", "\n").replace("\r", "\n"))
-    ex = _Extractor(text)
-    return ex.run(_MD.parse(text))
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    body, title_line = strip_frontmatter(text)
+    ex = _Extractor(body)
+    out = ex.run(_MD.parse(body))
+    if title_line is not None:
+        line = text.split("\n")[title_line]
+        start = len("title:")
+        title = _extract_title(ex, line, start, title_line)
+        out.claims = title + out.claims
+    return out
+
+
+def _extract_title(ex: _Extractor, line: str, start: int, index: int) -> list[RawClaim]:
+    """Numbers of the frontmatter's ``title:`` value (positions in the original line)."""
+    return ex.scan_text(line[start:], line, [0], start, index, "prose", None)

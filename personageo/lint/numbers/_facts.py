@@ -180,14 +180,17 @@ class _Builder:
             self.pair(a.global_l2, b.global_l2, record_path("weight_norms", a.checkpoint,
                                                             "global_l2"),
                       record_path("weight_norms", b.checkpoint, "global_l2"))
-            for block in set(a.per_block) & set(b.per_block):
+            for block in set(a.per_block or {}) & set(b.per_block or {}):
                 self.pair(a.per_block[block], b.per_block[block],
                           record_path("weight_norms", a.checkpoint, "per_block", block),
                           record_path("weight_norms", b.checkpoint, "per_block", block))
         self.counts()
         self.extremes()
 
-    def pair(self, a: float, b: float, pa: str, pb: str, ratio: bool = True) -> None:
+    def pair(self, a: float | None, b: float | None, pa: str, pb: str,
+             ratio: bool = True) -> None:
+        if a is None or b is None:
+            return  # a value the source did not record
         self.add(a - b, "difference", [pa, pb])
         if b:
             if ratio:
@@ -261,7 +264,9 @@ class _Builder:
             for label, group in self.grouped(records, key_of):
                 if len(group) < 2:
                     continue
-                vals = [float(value_of(r)) for r in group]
+                vals = [float(v) for v in map(value_of, group) if v is not None]
+                if len(vals) < 2:
+                    continue
                 where = f" where {label}" if label else ""
                 for kind, fn in (("min", min), ("max", max)):
                     self.add(fn(vals), kind, [], rule=f"{kind}({name}.{field}{where})")

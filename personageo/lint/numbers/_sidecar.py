@@ -12,58 +12,84 @@ import difflib
 import math
 import operator
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from personageo.lint.numbers._scan import scan
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar
 from personageo.schema.paths import resolve
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-        "==": operator.eq}
-_RULE = re.compile(r"^(\w+)\.(\w+)\s*(>=|<=|==|>|<)\s*([-+0-9.eE]+)$")
+        "==": operator.eq, "!=": operator.ne}
+_RULE = re.compile(r"^(?:(\w+)\.)?(\w+)\s*(>=|<=|==|!=|>|<)\s*([-+0-9.eE]+)$")
+_LIST_RULE = re.compile(r"^(\w+)\.(\w+)\s*(>=|<=|==|!=|>|<)\s*([-+0-9.eE]+)$")
+
+
+class NotEvaluable(ValueError):
+    """The binding cannot be recomputed (a literal, a count described in words): its recorded
+    value stands, provided its paths still resolve."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One number of a sidecar claim. A claim shown as ``k/n`` is one claim with two numbers:
+    ``part`` says which (``count`` is checked against the binding, ``total`` against its
+    denominator); every other claim is one ``whole`` number."""
+
+    line: int
+    col: int
+    text: str
+    claim: Claim
+    part: str = "whole"
+
+
+def _entries(claim: Claim) -> list[Entry]:
+    found, _ = scan(claim.text)
+    if len(found) == 2 and found[0].form == "fraction" and claim.binding.derivation == "count":
+        return [Entry(claim.line, claim.col + f.start, f.text, claim, f.role) for f in found]
+    if len(found) == 1 and found[0].text == claim.text.strip():
+        return [Entry(claim.line, claim.col, claim.text, claim)]
+    return []  # a compound the binding cannot describe number by number: not used
 
 
 def pair_claims(texts: list[tuple[int, int, str]], sidecar: ClaimsSidecar,
-                body_matches: bool) -> dict[int, Claim]:
-    """Map extracted claim index -> sidecar claim."""
-    entries = sorted(sidecar.claims, key=lambda c: (c.line, c.col))
-    by_pos = {(c.line, c.col): c for c in entries}
-    paired: dict[int, Claim] = {}
+                body_matches: bool) -> dict[int, Entry]:
+    """Map extracted claim index -> the sidecar entry it is bound by."""
+    entries = sorted((e for c in sidecar.claims for e in _entries(c)),
+                     key=lambda e: (e.line, e.col))
+    by_pos = {(e.line, e.col): e for e in entries}
+    paired: dict[int, Entry] = {}
     used: set[int] = set()
     for i, (line, col, text) in enumerate(texts):
-        c = by_pos.get((line, col))
-        if c is not None and (c.text == text or not body_matches):
-            paired[i] = c
-            used.add(id(c))
+        e = by_pos.get((line, col))
+        if e is not None and (e.text == text or not body_matches):
+            paired[i] = e
+            used.add(id(e))
     if body_matches:
         return paired
     rest_i = [i for i in range(len(texts)) if i not in paired]
-    rest_c = [c for c in entries if id(c) not in used]
-    sm = difflib.SequenceMatcher(None, [texts[i][2] for i in rest_i], [c.text for c in rest_c],
+    rest_e = [e for e in entries if id(e) not in used]
+    sm = difflib.SequenceMatcher(None, [texts[i][2] for i in rest_i], [e.text for e in rest_e],
                                  autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
             for k in range(i2 - i1):
-                paired[rest_i[i1 + k]] = rest_c[j1 + k]
+                paired[rest_i[i1 + k]] = rest_e[j1 + k]
     return paired
 
 
-def evaluate(binding: Binding, doc: Any) -> float:
-    """Recompute a sidecar binding's value from the results (KeyError/ValueError if it cannot)."""
+def evaluate(binding: Binding, doc: Any, lookup=None) -> float:
+    """Recompute a sidecar binding's value from the results (KeyError/ValueError if it cannot).
+
+    ``lookup(path)`` resolves a record path (default: :func:`paths.resolve` over ``doc``); pass a
+    cached one when evaluating many bindings."""
+    lookup = lookup or (lambda p: resolve(doc, p))
     d = binding.derivation
     if d == "literal":
-        return binding.value
+        raise NotEvaluable("a literal is not computed from the results")
     if d == "count":
-        m = _RULE.match((binding.rule or "").strip())
-        if not m:
-            raise ValueError(f"count rule {binding.rule!r} is not re-evaluable")
-        records, fld, op, threshold = m[1], m[2], m[3], float(m[4])
-        rows = doc.get(records)
-        if not isinstance(rows, list):
-            raise KeyError(records)
-        return float(sum(1 for r in rows if isinstance(r.get(fld), (int, float))
-                         and not isinstance(r.get(fld), bool)
-                         and _OPS[op](float(r[fld]), threshold)))
-    vals = [float(resolve(doc, p)) for p in binding.paths]
+        return _count(binding, doc, lookup)
+    vals = [float(lookup(p)) for p in binding.paths]
     if d == "identity":
         return vals[0]
     if d == "difference":
@@ -79,6 +105,29 @@ def evaluate(binding: Binding, doc: Any) -> float:
     if d == "mean":
         return math.fsum(vals) / len(vals)
     raise ValueError(f"unknown derivation {d!r}")
+
+
+def _count(binding: Binding, doc: Any, lookup) -> float:
+    """Re-count: ``<field> <op> <threshold>`` over the binding's paths (the renderer's form), or
+    ``<records>.<field> <op> <threshold>`` over a record list; a rule without a comparison
+    counts the records its paths name."""
+    rule = (binding.rule or "").strip()
+    m = _RULE.match(rule)
+    if binding.paths:
+        vals = [lookup(p) for p in binding.paths]  # KeyError when one disappeared
+        if m is None:
+            raise NotEvaluable(f"count rule {binding.rule!r} is a description, not a test")
+        op, threshold = _OPS[m[3]], float(m[4])
+        return float(sum(1 for v in vals if op(float(v), threshold)))
+    m2 = _LIST_RULE.match(rule)
+    if not m2:
+        raise NotEvaluable(f"count rule {binding.rule!r} is not re-evaluable")
+    rows = doc.get(m2[1])
+    if not isinstance(rows, list):
+        raise KeyError(m2[1])
+    op, threshold, fld = _OPS[m2[3]], float(m2[4]), m2[2]
+    return float(sum(1 for r in rows if isinstance(r.get(fld), (int, float))
+                     and not isinstance(r.get(fld), bool) and op(float(r[fld]), threshold)))
 
 
 def describe(binding: Binding) -> str:

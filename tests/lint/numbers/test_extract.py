@@ -41,6 +41,7 @@ M1 delta — Method A
 def test_positions_and_contexts():
     got = [(c.line, c.col, c.text, c.context) for c in extract(BODY).claims]
     assert got == [
+        (2, 14, "12", "prose"),  # the frontmatter title holds claims too
         (6, 12, "+0.111", "prose"),
         (6, 40, "0.3", "prose"),
         (6, 73, "5.07×", "prose"),
@@ -67,6 +68,16 @@ def test_table_context():
     assert cell.table.column_header == "L7"
     assert cell.table.caption == "M1 delta — Method A"
     assert cell.end_col == cell.col + len("0.0160")
+
+
+def test_hidden_numbers_are_kept_for_the_sidecar():
+    hidden = {(c.line, c.text, c.hidden) for c in extract(BODY).hidden}
+    assert (7, "2.5", "glued") in hidden  # Qwen2.5: an exclusion rule
+    assert (23, "0.1100", None) not in hidden  # a code span is no number at all
+    body = "| Layer | EM lr=2e-5 |\n|---|---|\n| 7 | 1.5 |\n"
+    hidden = {(c.line, c.col, c.text, c.hidden) for c in extract(body).hidden}
+    assert hidden == {(1, 17, "2e-5", "table header"), (3, 3, "7", "table key")}
+    assert body.split("\n")[0].index("2e-5") + 1 == 17
 
 
 def test_exclusions_are_recorded_with_positions():
