@@ -74,8 +74,9 @@ def pair_signflip_test(
     of ``100 * eps``. ``p = (b + 1) / (n_perm + 1)`` [1]_ by default, which is never below
     ``1 / (n_perm + 1)``; with exact enumeration that equals the exact permutation p-value.
 
-    The 66 pairs share personas (each persona is in 11 pairs), so they are not exchangeable and
-    this test is anti-conservative; prefer :func:`question_test` or :func:`persona_test`.
+    The 66 pairs share personas (each persona is in 11 pairs), so they are not exchangeable
+    and this test is typically anti-conservative; prefer :func:`question_test` or
+    :func:`persona_test`.
 
     References
     ----------

@@ -34,3 +34,15 @@ def test_statistics_docstrings_state_their_conventions(name):
     doc = getattr(stats, name).__doc__
     for section in ("Notes", "References", "Examples"):
         assert f"\n    {section}\n    ----" in doc, f"{name} lacks a {section} section"
+
+
+def test_stats_imports_without_torch_or_statsmodels_at_import_time():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, personageo.stats; "
+        "print(sorted(m for m in ('torch', 'transformers', 'statsmodels') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
