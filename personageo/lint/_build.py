@@ -220,8 +220,7 @@ class Builder:
     def _details(self) -> None:
         for d in scan_details(self.doc.html_blocks):
             if d.summary_line is not None and d.summary_end_line is not None:
-                for h in self.doc.headings:
-                    if d.summary_line < h.line < d.summary_end_line:
-                        d.summary_heading = h
-                        break
+                inside = self.doc.within(self.doc.headings, d.summary_line + 1,
+                                         d.summary_end_line - 1)
+                d.summary_heading = inside[0] if inside else None
             self.doc.details.append(d)

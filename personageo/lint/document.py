@@ -16,6 +16,7 @@ The model is public so that the number checker can share it; nothing here knows 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -223,6 +224,7 @@ class Document:
     details: list[Details] = field(default_factory=list)
     runs: list[tuple[InlineRun, object]] = field(default_factory=list)
     """Every inline run of the document with the item (paragraph, cell, ...) that holds it."""
+    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- sections ---------------------------------------------------------------------------
     @cached_property
@@ -250,16 +252,41 @@ class Document:
 
     # -- items by range ---------------------------------------------------------------------
     def within(self, items, start: int, end: int) -> list:
-        """Items (anything with a ``line``) whose first line is in ``[start, end]``."""
-        return [i for i in items if start <= i.line <= end]
+        """Items (anything with a ``line``) whose first line is in ``[start, end]``.
+
+        The model's lists are in document order, so this is a binary search (the line index of
+        each list is built once); an unsorted list falls back to a scan.
+        """
+        lines = self._line_index(items)
+        if lines is None:
+            return [i for i in items if start <= i.line <= end]
+        return items[bisect_left(lines, start):bisect_right(lines, end)]
 
     def in_section(self, items, section: Section) -> list:
         return self.within(items, section.line, section.end_line)
 
+    def after(self, items, line: int) -> list:
+        """Items whose first line is after ``line``."""
+        return self.within(items, line + 1, self.end_line)
+
+    def _line_index(self, items) -> list[int] | None:
+        key = id(items)
+        cached = self._indexes.get(key)
+        if cached is None or cached[0] is not items or len(cached[1]) != len(items):
+            lines = [getattr(i, "line", None) for i in items]
+            ok = all(x is not None for x in lines) and all(
+                a <= b for a, b in zip(lines, lines[1:], strict=False))
+            cached = (items, lines if ok else None)
+            self._indexes[key] = cached
+        return cached[1]
+
     def runs_between(self, start: int, end: int, code: bool = False) -> Iterator[InlineRun]:
         """Inline runs whose line is in ``[start, end]`` (code spans only with ``code=True``)."""
-        for run, _owner in self.runs:
-            if start <= run.line <= end and run.kind != "break" and (code or run.kind != "code"):
+        if "runs" not in self._indexes:
+            self._indexes["runs"] = (self.runs, [run.line for run, _owner in self.runs])
+        lines = self._indexes["runs"][1]
+        for run, _owner in self.runs[bisect_left(lines, start):bisect_right(lines, end)]:
+            if code or run.kind != "code":
                 yield run
 
     def raw_lines(self, start: int, end: int, skip_code: bool = True) -> Iterator[tuple[int, str]]:
@@ -274,13 +301,13 @@ class Document:
 
     def details_around(self, line: int) -> Details | None:
         """The innermost ``<details>`` whose ``<summary>`` spans ``line``."""
-        best = None
-        for d in self.details:
-            if d.summary_line is not None and d.summary_end_line is not None:
-                if d.summary_line <= line <= d.summary_end_line:
-                    if best is None or d.line >= best.line:
-                        best = d
-        return best
+        starts = self._line_index(self.details)
+        candidates = self.details if starts is None else self.details[:bisect_right(starts, line)]
+        for d in reversed(candidates):  # the latest opening is the innermost
+            if d.summary_line is not None and d.summary_end_line is not None \
+                    and d.summary_line <= line <= d.summary_end_line:
+                return d
+        return None
 
     @property
     def end_line(self) -> int:

@@ -153,7 +153,7 @@ def _run_rule(rule: RuleInfo, doc: Document, ctx: LintContext, severity: str,
             if isinstance(item, Detail):
                 detail = item.text
                 continue
-            sev = item.severity if item.severity == "info" else severity
+            sev = severity  # the rule's default, or the pyproject override
             if options.strict and sev == "warning":
                 sev = "error"
             found.append(replace(item, rule=rule.id, name=rule.name, severity=sev, path=ctx.path))

@@ -133,3 +133,11 @@ def test_a_crashing_rule_becomes_a_finding_not_a_traceback():
             lint_text("text\n", "x.md", LintOptions(select=("PG304",), raise_rule_errors=True))
     finally:
         object.__setattr__(info, "func", wording.stats_framing)
+
+
+def test_info_rule_can_be_promoted_by_configuration():
+    from personageo.lint.config import LintConfig
+
+    config = LintConfig(severities={"PG103": "error"})
+    result = lint_text("Text.\n", "x.md", LintOptions(select=("PG103",)), config)
+    assert [v.severity for v in result.violations] == ["error"] and result.exit_code == 1

@@ -91,12 +91,11 @@ def hero_figure_url(doc, ctx):
 
 def _caption_words(doc, image) -> int:
     words = 0
-    para = next((p for p in doc.paragraphs if p.line == image.block_line), None)
+    para = next(iter(doc.within(doc.paragraphs, image.block_line, image.block_line)), None)
     if para is not None:
         after = [r for r in para.runs if r.kind != "break" and (r.line, r.col) > (image.line, image.col)]
         words += word_count(" ".join(r.text for r in after))
-    following = [b for b in doc.blocks if b.line > (para.end_line if para else image.line)]
-    for block in following:
+    for block in doc.after(doc.blocks, para.end_line if para else image.line):
         if block.kind != "paragraph" or block.ref is None:
             break
         if doc.within(doc.images, block.line, block.end_line) or _LABEL.match(block.ref.raw):
