@@ -38,8 +38,9 @@ def _list_rules() -> str:
 @click.option("--ignore", multiple=True, help="Skip these rule ids, names or id prefixes.")
 @click.option("--title", default=None, help="The issue title (else the frontmatter's title:).")
 @click.option("--issue", type=int, default=None, help="This issue's number (else frontmatter).")
-@click.option("--created", default=None, help="The issue's creation date (informational).")
-@click.option("--labels", default=None, help="Comma-separated issue labels.")
+@click.option("--created", default=None,
+              help="The issue's creation date (reported only: no check depends on dates).")
+@click.option("--labels", default=None, help="Comma-separated issue labels (reported only).")
 @click.option("--layout", type=click.Choice(["auto", "v1", "v2"]), default="auto",
               show_default=True, help="Force a layout instead of detecting it from the shape.")
 @click.option("--config", "pyproject", type=click.Path(dir_okay=False, exists=True), default=None,

@@ -20,7 +20,7 @@ from personageo.lint.document import (
     Paragraph,
     Table,
 )
-from personageo.lint.html import scan_details
+from personageo.lint.html_details import scan_details
 from personageo.lint.positions import BlockCursor
 
 _LIST_MARKER = re.compile(r"^(?:>\s?)*(?:[-*+]|\d{1,9}[.)])[ \t]+")

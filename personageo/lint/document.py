@@ -11,6 +11,30 @@ markdown-it's token maps, inline items (text runs, images, links, code spans) by
 order, inside the source lines of their block.
 
 The model is public so that the number checker can share it; nothing here knows about rules.
+
+Public API (all line numbers 1-based, ``end_col`` exclusive)::
+
+    doc = parse_document(text, path)
+    doc.source               SourceText: .text, .lines, .line(n), .position(offset), .offset(l, c)
+    doc.frontmatter          dict | None      (doc.frontmatter_lines = (first, last))
+    doc.headings             [Heading(level, line, end_line, section_end, runs; .title, .key)]
+    doc.sections             [Section(heading, line, end_line)]; find_sections(level, regex,
+                             within=section), section(level, regex)
+    doc.paragraphs           [Paragraph(line, end_line, raw, in_list, runs; .text, .prose)]
+    doc.list_items           [ListItem(line, end_line, depth, ordered, raw, runs)]
+    doc.tables               [Table(line, end_line, header=[Cell], rows=[[Cell]], raw_cell_counts)]
+                             Cell(line, col, end_col, header, runs; .text, .prose)
+    doc.fences               [Fence(info, content, line, end_line, closed, fenced)]
+    doc.html_blocks          [HtmlBlock(content, line, end_line)]
+    doc.details              [Details(line, col, open, end_line, summary_line, summary_end_line,
+                             summary_heading; .closed, .summary_text)]; details_around(line)
+    doc.images / doc.links   [Image(src, alt, line, col, end_col, block_line)], [Link(href, text,
+                             line, col)]
+    doc.blocks               top-level [Block(kind, line, end_line, ref)] in order
+    doc.runs                 [(InlineRun(kind text|code, text, line, col, end_col, href, strong,
+                             emphasis), owner)]; runs_between(start, end, code=False)
+    doc.within(items, a, b) / in_section(items, s) / after(items, line)   (binary search)
+    doc.raw_lines(a, b, skip_code=True)
 """
 
 from __future__ import annotations
