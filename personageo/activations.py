@@ -58,6 +58,9 @@ class ActivationManifest(BaseModel):
     """sha256 over the exact rendered prompts, in order."""
     generation: dict | None = None
     """Answer-based methods: backend, max_new_tokens, decoding."""
+    answer_stats: dict | None = None
+    """Answer-based methods: counts of answers by stop reason (``eos``/``length``), ``empty``
+    answers and the mean answer length in tokens."""
     cache_key: str | None = None
     duplicate_questions: list[list[int | str]] = Field(default_factory=list)
     """Groups of question ids whose text is identical."""

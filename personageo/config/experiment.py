@@ -57,7 +57,8 @@ class ModelSpec(Section):
 class MethodSpec(Section):
     id: str
     token_rule: Literal[
-        "last_prompt_token", "mean_answer_tokens", "mean_answer_tokens_with_closing"
+        "last_prompt_token", "last_question_token", "mean_answer_tokens",
+        "mean_answer_tokens_with_closing"
     ]
     max_new_tokens: int | None = None
 

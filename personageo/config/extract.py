@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from personageo.config._base import Section
 
 
 class ExtractSettings(Section):
-    batch_size: int = 32
+    batch_size: int = Field(32, ge=1)
+    """Sequences per forward pass (length-sorted, left-padded batches)."""
+    generate_batch_size: int | None = Field(None, ge=1)
+    """Sequences per ``generate`` call (answer-based methods); None = ``batch_size``."""
     dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"
+    """Weights and forward-pass dtype; vectors are always stored as float32."""
     device: str = "auto"
+    """``auto`` (CUDA when available), ``cpu``, ``cuda`` or ``cuda:N``; under torchrun each
+    rank uses ``cuda:LOCAL_RANK``."""
     backend: Literal["auto", "vllm", "transformers"] = "auto"
-    """Generation backend for answer-based methods; ``auto`` = vLLM when importable."""
-    max_new_tokens: int = 256
+    """Generation backend for answer-based methods; ``auto`` = vLLM when importable (and the
+    checkpoint is a local directory), else transformers."""
+    max_new_tokens: int = Field(256, ge=1)
+    """Greedy answer length limit (a method's own ``max_new_tokens`` overrides it)."""
+    cache_implementation: Literal["dynamic", "static"] = "dynamic"
+    """KV cache of transformers generation: ``static`` preallocates it (no compilation)."""
+    early_exit: bool = True
+    """Stop each forward pass after the deepest extracted layer (the rest is never used)."""
+    tensor_parallel_size: int = Field(1, ge=1)
+    """vLLM tensor parallelism (GPUs per model)."""
