@@ -119,3 +119,24 @@ def test_source_text_offsets_round_trip():
         line, col = src.position(offset)
         assert src.offset(line, col) == offset
     assert src.position(3) == (2, 1) and src.line(4) == "f" and src.line(9) == ""
+
+
+def test_every_inline_position_in_the_real_bodies_points_at_its_text(reference_dir):
+    """The one position helper, checked on every run, image and link of the real bodies."""
+    for body in sorted((reference_dir / "bodies").glob("*.md")):
+        d = parse_document(body.read_text(encoding="utf-8"), str(body))
+        assert d.runs and d.images and d.links
+        for run, _owner in d.runs:
+            assert d.source.line(run.line)[run.col - 1:run.end_col - 1] == run.text, (body, run)
+        for image in d.images:
+            assert d.source.line(image.line)[image.col - 1:].startswith("!["), (body, image)
+            assert image.src in d.source.line(image.line)
+        for link in d.links:
+            assert d.source.line(link.line)[link.col - 1] in "[<", (body, link)
+
+
+def test_entities_and_escapes_fall_back_without_crashing():
+    d = parse_document("A &amp; B \\* C\n")
+    assert [r.text for r, _ in d.runs] == ["A & B * C"]
+    (run, _), = d.runs
+    assert (run.line, run.col) == (1, 1)
