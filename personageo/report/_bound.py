@@ -129,7 +129,7 @@ def count_where(values: list[Bound], op: str, threshold: Bound | float) -> Bound
                  denominator=len(values), results=values[0].results if values else 0)
 
 
-def count_records(values: list[Bound], rule: str = "present") -> Bound:
+def count_records(values: list[Bound], rule: str = "records") -> Bound:
     """Number of records (e.g. personas, layers), shown as an integer."""
     values = list(values)
     paths = tuple(p for v in values for p in v.paths)

@@ -146,9 +146,13 @@ def prepare_narrative(source: str, path: Path) -> tuple[str, str]:
         if isinstance(node, nodes.Output):
             for child in node.nodes:
                 if not (isinstance(child, nodes.TemplateData) and not child.data.strip()):
+                    line = child.lineno
+                    if isinstance(child, nodes.TemplateData):
+                        lead = child.data[:len(child.data) - len(child.data.lstrip())]
+                        line += lead.count("\n")
                     raise InputError(
                         "text outside a {% block %} in a narrative is never rendered",
-                        Location(str(path), child.lineno),
+                        Location(str(path), line),
                         hint="put prose inside a block, e.g. {% block background %}...{% "
                              "endblock %}; see templates/clean_result_v2.md.j2 for block names")
     return front, body

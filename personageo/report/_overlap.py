@@ -66,8 +66,27 @@ def find_text_overlaps(fig: Figure, pad_px: float = 0.0) -> list[tuple[str, str]
     return hits
 
 
+def find_clipped_texts(fig: Figure) -> list[str]:
+    """Visible texts that extend beyond the figure's canvas (cut off in the saved image)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+    out = []
+    for t in _texts(fig):
+        bb = t.get_window_extent(renderer=renderer)
+        if bb.width > 0 and (bb.x0 < canvas.x0 - 0.5 or bb.x1 > canvas.x1 + 0.5
+                             or bb.y0 < canvas.y0 - 0.5 or bb.y1 > canvas.y1 + 0.5):
+            out.append(_describe(t))
+    return out
+
+
 def check_text_overlap(fig: Figure, name: str) -> None:
-    """Raise :class:`FigureLayoutError` naming the first overlapping pair of texts."""
+    """Raise :class:`FigureLayoutError` naming the first overlapping pair of texts, or the
+    first text cut off by the figure's edge."""
+    clipped = find_clipped_texts(fig)
+    if clipped:
+        raise FigureLayoutError(f"figure {name!r}: text {clipped[0]} is cut off by the figure "
+                                "edge", details=clipped[1:6])
     hits = find_text_overlaps(fig)
     if hits:
         a, b = hits[0]

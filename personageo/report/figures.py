@@ -32,7 +32,7 @@ RC = {
     "legend.fontsize": 9, "xtick.labelsize": 9, "ytick.labelsize": 9,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
     "grid.linestyle": ":", "grid.alpha": 0.6, "hatch.linewidth": 0.8,
-    "svg.hashsalt": "personageo", "pdf.fonttype": 42, "path.simplify": False,
+    "svg.hashsalt": "personageo", "pdf.fonttype": 3, "path.simplify": False,
     "figure.dpi": DPI, "savefig.dpi": DPI,
 }
 PNG_META = {"Software": None}
@@ -50,6 +50,18 @@ class FigureFiles:
     figsize: tuple[float, float]
     layers: list[int]
     method: str | None
+
+
+def _fit_legend(fig: Figure, handles, labels, max_cols: int = 4) -> None:
+    """A figure legend below the panels, with as many columns as fit the figure's width."""
+    for ncol in range(min(len(labels), max_cols), 0, -1):
+        leg = fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
+        fig.canvas.draw()
+        box = leg.get_window_extent(fig.canvas.get_renderer())
+        if box.x0 >= fig.bbox.x0 and box.x1 <= fig.bbox.x1:
+            return
+        leg.remove()
+    fig.legend(handles, labels, loc="outside lower center", ncol=1, frameon=False)
 
 
 def _style():
@@ -132,8 +144,7 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
                for i, (_k, label, _kind) in enumerate(settings)]
     handles += [Patch(facecolor="white", edgecolor="black", hatch=HATCHES[i % len(HATCHES)],
                       label=f"{view.group_label(g)} data") for i, g in enumerate(groups)]
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
-               frameon=False)
+    _fit_legend(fig, handles, [h.get_label() for h in handles])
     return fig
 
 
@@ -176,8 +187,7 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
     axes[0][0].set_ylabel(f"Δ {treat} / Δ {base_name}")
     axes[0][0].set_ylim(0, max(top, 1.6) * 1.08)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3),
-               frameon=False)
+    _fit_legend(fig, handles, labels, max_cols=3)
     return fig
 
 
@@ -204,9 +214,19 @@ def weight_vs_collapse(view: ExperimentView, layer: int) -> Figure | None:
         ax.set_title(f"Method {m}")
     axes[0][0].set_ylabel(f"Δ {view.metric or 'metric'}, L{layer}")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4),
-               frameon=False)
+    _fit_legend(fig, handles, labels)
     return fig
+
+
+def planned_figures(view: ExperimentView) -> list[str]:
+    """Names of the figures :func:`render_figures` will draw for ``view``, in order."""
+    names = ["hero"]
+    if any(view.ratios(method=m) for m in view.methods):
+        names.append("ratio_by_layer")
+    norms = {row["label"] for row in view.weight_norms()}
+    if any(c.id in norms for c in view.conditions):
+        names.append("weight_vs_collapse")
+    return names
 
 
 def render_figures(view: ExperimentView, hero_layers: list[int], hero_method: str,

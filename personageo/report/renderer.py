@@ -26,7 +26,7 @@ from personageo.report._bound import Bound, ClaimRecorder, DerivationError
 from personageo.report._env import (BASE_TEMPLATE, NARRATIVE_NAME, make_environment,
                                     prepare_narrative)
 from personageo.report._view import ExperimentView, MissingValue, Results
-from personageo.report.figures import render_figures
+from personageo.report.figures import planned_figures, render_figures
 from personageo.schema import load_run_result
 from personageo.schema.claims import ClaimsSidecar, ResultsRef
 
@@ -230,26 +230,17 @@ def render(opts: RenderOptions) -> RenderedReport:
     flag = _check_settings(settings, view, str(narrative or results_path))
 
     refs = [ResultsRef(path=r.path, sha256=r.sha256) for r in (main, baseline) if r]
-    meta = {"commit": main.run.provenance.git_commit,
-            "source_results": [r.model_dump() for r in refs],
-            "personageo_version": __version__}
-    figs = render_figures(view, flag.hero_layers, flag.hero_method, flag.layer, meta)
-    files: dict[Path, bytes] = {}
-    for f in figs:
-        for ext, data in (("png", f.png), ("pdf", f.pdf), ("json", f.sidecar)):
-            files[figures_dir / f"{f.name}.{ext}"] = data
     claims_path = claims_path_for(body_path)
     if opts.figures_only:
+        files = _figure_files(view, flag, main, refs, figures_dir)[0]
         return RenderedReport("", None, files, body_path, claims_path)
-
-    top = _git.repo_toplevel(root) or root
     owner, repo = _git.owner_repo(root, opts.repo)
-    figures = {}
-    for i, f in enumerate(figs, start=1):
-        rel = _rel(figures_dir / f"{f.name}.png", top)
-        commit = _git.figure_commit(top, rel, f.png, opts.commit, opts.allow_branch_url)
-        figures[f.name] = {"url": _git.raw_url(owner, repo, commit, rel), "number": i,
-                           "layers": f.layers, "method": f.method, "path": rel}
+    # the template is rendered first with URL placeholders (template errors surface before the
+    # slow figure drawing); URLs are filled in once the figures' bytes and commits are known
+    planned = planned_figures(view)
+    figures = {name: {"url": f"\ue002{name}\ue003", "number": i, "layers": [], "method": None}
+               for i, name in enumerate(planned, start=1)}
+    figures["hero"].update(layers=flag.hero_layers, method=flag.hero_method)
 
     recorder = ClaimRecorder()
     env = make_environment(recorder, narrative, narrative_source)
@@ -280,6 +271,15 @@ def render(opts: RenderOptions) -> RenderedReport:
     }
     name = NARRATIVE_NAME if narrative_source is not None else BASE_TEMPLATE
     raw_body = _render_body(env, name, ctx, narrative)
+    files, figs = _figure_files(view, flag, main, refs, figures_dir)
+    if [f.name for f in figs] != planned:  # pragma: no cover - a bug, not bad input
+        raise RuntimeError(f"figures drawn {[f.name for f in figs]} differ from {planned}")
+    top = _git.repo_toplevel(root) or root
+    for f in figs:
+        rel = _rel(figures_dir / f"{f.name}.png", top)
+        commit = _git.figure_commit(top, rel, f.png, opts.commit, opts.allow_branch_url)
+        raw_body = raw_body.replace(f"\ue002{f.name}\ue003",
+                                    _git.raw_url(owner, repo, commit, rel))
     body, claims = recorder.finalize(_tidy(raw_body))
     if len(body) > MAX_BODY_CHARS:
         raise InputError(f"rendered body has {len(body)} characters; the tracker accepts at "
@@ -291,6 +291,18 @@ def render(opts: RenderOptions) -> RenderedReport:
                                      ensure_ascii=False) + "\n").encode("utf-8")
     files[body_path] = body.encode("utf-8")
     return RenderedReport(body, sidecar, files, body_path, claims_path)
+
+
+def _figure_files(view, flag, main: Results, refs, figures_dir: Path):
+    meta = {"commit": main.run.provenance.git_commit,
+            "source_results": [r.model_dump() for r in refs],
+            "personageo_version": __version__}
+    figs = render_figures(view, flag.hero_layers, flag.hero_method, flag.layer, meta)
+    files: dict[Path, bytes] = {}
+    for f in figs:
+        for ext, data in (("png", f.png), ("pdf", f.pdf), ("json", f.sidecar)):
+            files[figures_dir / f"{f.name}.{ext}"] = data
+    return files, figs
 
 
 def _tidy(text: str) -> str:

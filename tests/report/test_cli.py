@@ -1,0 +1,23 @@
+"""``personageo report render``: exit codes and written files."""
+
+from __future__ import annotations
+
+from personageo.cli.main import main
+from tests.report.conftest import FAKE_SHA
+
+
+def test_render_writes_body_sidecar_and_figures(toy_root, capsys):
+    code = main(["report", "render", "--issue", "7", "--root", str(toy_root), "--repo", "a/b",
+                 "--commit", FAKE_SHA])
+    assert code == 0
+    assert (toy_root / "reports" / "issue_7.md").is_file()
+    assert (toy_root / "reports" / "issue_7.claims.json").is_file()
+    assert (toy_root / "figures" / "issue_7" / "hero.pdf").is_file()
+    assert "numbers bound" in capsys.readouterr().out
+
+
+def test_unknown_issue_exits_2_with_a_message(toy_root, capsys):
+    code = main(["report", "render", "--issue", "8", "--root", str(toy_root), "--repo", "a/b",
+                 "--commit", FAKE_SHA])
+    assert code == 2
+    assert "unknown issue 8" in capsys.readouterr().err
