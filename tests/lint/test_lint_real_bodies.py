@@ -146,7 +146,7 @@ def test_issue_164_v1(reference_dir):
         # "(H1: distributional match implies α-match)", "(H2: the two axes are orthogonal)"
         "PG302": "PASS",
         "PG303": "PASS",
-        "PG304": "PASS",  # "Spearman"/"Sonnet–Opus gap" wording; no named tests
+        "PG304": "PASS",  # "Single-seed point estimates; no p-values reportable ...": no named test
     }
     assert _statuses(result) == expected
     errors = sorted((v.rule, v.line) for v in result.errors)
