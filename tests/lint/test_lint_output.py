@@ -101,3 +101,15 @@ def test_bad_results_file_is_an_input_error(tmp_path, capsys):
     bad.write_text("{not json")
     assert main(["lint", str(FIXTURES / "v2_good.md"), "--results", str(bad)]) == 2
     assert "r.json" in capsys.readouterr().err
+
+
+def test_cli_reads_stdin():
+    from click.testing import CliRunner
+
+    from personageo.cli.lint import command
+
+    body = (FIXTURES / "v1_good.md").read_bytes()
+    result = CliRunner().invoke(command, ["-", "--format", "json"], input=body)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["path"] == "<stdin>" and data["layout"] == "v1" and data["status"] == "pass"
