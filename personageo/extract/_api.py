@@ -232,7 +232,7 @@ class _Context:
         done = parts.load()
         todo = [i for i in range(len(ids)) if i not in done]
         stops = [self.prompts.closing_ids[0]] if self.prompts.closing_ids else []
-        label = f"{self.checkpoint_id}: generate"
+        label = "generate"
         if todo and gen["backend"] == "vllm":
             s = self.config.extract
             new = generate_vllm(self.spec["name"], [ids[i] for i in todo],
@@ -265,7 +265,7 @@ class _Context:
         parts = PartStore(plan.directory / ".partial", plan.key, resume=self.resume)
         done = parts.load()
         todo = [i for i in range(len(items)) if i not in done]
-        label = f"{self.checkpoint_id}: method {plan.method.id}"
+        label = f"method {plan.method.id}"
         for idx, vec in iter_pooled(self.model, items, sites, batch_size=cfg.extract.batch_size,
                                     pad_id=self.tokenizer.pad_token_id, indices=todo,
                                     early_exit=cfg.extract.early_exit):
