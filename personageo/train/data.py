@@ -67,7 +67,7 @@ def validate_messages(obj: Any, where: Location) -> list[dict]:
 
 
 def _at(where: Location, pointer: str) -> Location:
-    return Location(where.path, where.line, where.col, pointer)
+    return Location(where.path, where.line, where.col, (where.pointer or "") + pointer)
 
 
 def read_chat_jsonl(path: str | Path, first_n: int | None = None) -> ChatData:
