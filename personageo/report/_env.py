@@ -123,6 +123,8 @@ def make_environment(recorder: ClaimRecorder, narrative_path: Path | None,
                               lambda m: recorder.pending[int(m.group(1))].text, str(text)))
 
     env.filters["slug"] = slug
+    env.filters["plural"] = lambda word, n: word if float(n.value if isinstance(n, Bound)
+                                                         else n) == 1 else word + "s"
     return env
 
 

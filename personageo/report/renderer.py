@@ -48,6 +48,8 @@ class Settings(BaseModel):
     baseline_label: str | None = None
     """Name of the baseline's training method when its results do not record it (``LoRA``)."""
     n_samples: int = 3
+    data_url: str | None = None
+    """Where the full training / evaluation data can be browsed (Hugging Face, W&B)."""
 
 
 @dataclass
@@ -262,12 +264,19 @@ def render(opts: RenderOptions) -> RenderedReport:
         return Bound(float(len(items)), tuple(f"{path}/{i}" for i in range(len(items))),
                      "count", rule="records", results=0)
 
+    linked: list[int] = []
+
+    def link(n) -> str:
+        if int(n) not in linked:
+            linked.append(int(n))
+        return f"[#{n}]({_git.issue_url(owner, repo, int(n))})"
+
     ctx = {
-        "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
+        "linked_issues": linked, "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
         "samples": choose_samples(main.run, settings.n_samples), "marker": marker,
         "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,
         "count_list": count_list,
-        "link": lambda n: f"[#{n}]({_git.issue_url(owner, repo, int(n))})",
+        "link": link,
     }
     name = NARRATIVE_NAME if narrative_source is not None else BASE_TEMPLATE
     raw_body = _render_body(env, name, ctx, narrative)
