@@ -171,9 +171,19 @@ def load_tokenizer(model_spec: Any):
     elif spec.get("random_init") is not None:
         tok = byte_level_tokenizer()
     else:
-        tok = transformers.AutoTokenizer.from_pretrained(spec["name"],
+        tok = transformers.AutoTokenizer.from_pretrained(_checked_name(spec),
                                                          revision=spec.get("revision"))
     return fix_tokenizer(tok)
+
+
+def _checked_name(spec: dict) -> str:
+    """``spec['name']``, refusing a path-like name that does not exist (never a hub look-up)."""
+    name = spec.get("name")
+    if not name:
+        raise InputError("model spec needs one of 'name', 'gguf' or 'random_init'")
+    if not Path(name).exists() and (name.startswith((".", "/", "~")) or name.count("/") > 1):
+        raise InputError("model directory not found", Location(name))
+    return name
 
 
 def load_model_and_tokenizer(model_spec: Any, *, dtype: Any = "float32", device: str = "cpu"):
@@ -208,13 +218,8 @@ def load_model_and_tokenizer(model_spec: Any, *, dtype: Any = "float32", device:
         model = transformers.AutoModelForCausalLM.from_pretrained(
             str(path.parent), gguf_file=path.name, dtype=torch_dtype)
     else:
-        name = spec.get("name")
-        if not name:
-            raise InputError("model spec needs one of 'name', 'gguf' or 'random_init'")
-        if not Path(name).exists() and (name.startswith((".", "/")) or name.count("/") > 1):
-            raise InputError("model directory not found", Location(name))
         model = transformers.AutoModelForCausalLM.from_pretrained(
-            name, revision=spec.get("revision"), dtype=torch_dtype)
+            _checked_name(spec), revision=spec.get("revision"), dtype=torch_dtype)
     fix_tokenizer(tokenizer, model)
     model.to(_device(device))
     model.eval()
