@@ -94,6 +94,16 @@ class NumberFilters:
         )
 
 
+def _refuse_bare_numbers(value):
+    """``finalize`` hook: a number printed without a number filter would be unbound."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise B.DerivationError(
+            f"the number {value!r} is printed without a number filter, so it would not be "
+            "bound to the results; use v('/path') | num(...) (or literal(x) | num(...)), or "
+            "| layer / | string for identifiers")
+    return value
+
+
 def slugify(text: str) -> str:
     """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
     text = text.strip().lower()
@@ -115,7 +125,7 @@ def make_environment(recorder: ClaimRecorder, narrative_path: Path | None,
         loader=jinja2.ChoiceLoader([jinja2.FunctionLoader(load_narrative),
                                     jinja2.FileSystemLoader(str(templates_dir))]),
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
-        trim_blocks=True, lstrip_blocks=True)
+        trim_blocks=True, lstrip_blocks=True, finalize=_refuse_bare_numbers)
     NumberFilters(recorder).install(env)
 
     def slug(text: str) -> str:
@@ -123,6 +133,7 @@ def make_environment(recorder: ClaimRecorder, narrative_path: Path | None,
                               lambda m: recorder.pending[int(m.group(1))].text, str(text)))
 
     env.filters["slug"] = slug
+    env.filters["layer"] = lambda L: f"L{int(L)}"
     env.filters["plural"] = lambda word, n: word if float(n.value if isinstance(n, Bound)
                                                          else n) == 1 else word + "s"
     return env

@@ -149,7 +149,7 @@ class VerdictView:
         """Layers whose ratio satisfies ``ratio <op> threshold`` (for "(L7, L14)" lists)."""
         from personageo.report._bound import _OPS
 
-        return [L for L, r in zip(self.layers, self.ratios)
+        return [L for L, r in zip(self.layers, self.ratios, strict=True)
                 if _OPS[op](r.value, threshold.value)]
 
 

@@ -113,7 +113,7 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
     fig, axes = plt.subplots(1, len(layers), figsize=(5.2 * len(layers), 4.6), squeeze=False,
                              layout="constrained")
     width = 0.8 / max(1, len(settings))
-    for ax, layer in zip(axes[0], layers):
+    for ax, layer in zip(axes[0], layers, strict=True):
         top = 0.0
         for gi, g in enumerate(groups):
             base = {(("baseline", b.condition.method,
@@ -159,7 +159,7 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
                              sharey=True, layout="constrained")
     width = 0.8 / max(1, len(cols))
     top = 0.0
-    for ax, m in zip(axes[0], methods):
+    for ax, m in zip(axes[0], methods, strict=True):
         for ci, c in enumerate(cols):
             xs, ys = [], []
             for li, layer in enumerate(view.layers):
@@ -200,7 +200,7 @@ def weight_vs_collapse(view: ExperimentView, layer: int) -> Figure | None:
     methods = view.methods
     fig, axes = plt.subplots(1, len(methods), figsize=(5.2 * len(methods), 4.2), squeeze=False,
                              layout="constrained")
-    for ax, m in zip(axes[0], methods):
+    for ax, m in zip(axes[0], methods, strict=True):
         for ci, c in enumerate(conds):
             cell = view.select(condition=c.id, method=m, layer=layer)
             if not cell:
@@ -210,9 +210,12 @@ def weight_vs_collapse(view: ExperimentView, layer: int) -> Figure | None:
                        label=f"{view.group_label(c.group)} "
                        + (f"lr={_lr_text(c.lr.value)}" if c.lr else c.id), zorder=3)
         ax.set_xlim(0, max(norms.values()) * 1.1)
+        ax.set_ylim(0, None)  # from zero: the spread in Δ is shown at its true scale
         ax.set_xlabel(r"Global $\|\theta_{\mathrm{post}} - \theta_{\mathrm{base}}\|_2$")
         ax.set_title(f"Method {m}")
-    axes[0][0].set_ylabel(f"Δ {view.metric or 'metric'}, L{layer}")
+    for ax in axes[0]:
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.1)
+    axes[0][0].set_ylabel(f"Δ {view.metric or 'metric'} (post − base), L{layer}")
     handles, labels = axes[0][0].get_legend_handles_labels()
     _fit_legend(fig, handles, labels)
     return fig

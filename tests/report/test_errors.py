@@ -7,8 +7,7 @@ import json
 import pytest
 
 from personageo.errors import InputError
-from personageo.report import RenderOptions, render, render_report
-from personageo.report import renderer
+from personageo.report import RenderOptions, render, render_report, renderer
 from tests.report.conftest import FAKE_SHA, snapshot
 
 
@@ -110,3 +109,12 @@ def test_body_over_the_tracker_limit_is_an_error(toy_root, monkeypatch):
 def test_missing_narrative_file(toy_root):
     err = fails(opts(toy_root, narrative=toy_root / "absent.md"))
     assert err.location.path.endswith("absent.md")
+
+
+def test_a_bare_number_in_a_narrative_is_refused(toy_root):
+    narrative = toy_root / "n.md"
+    narrative.write_text("{% block findings %}\nLayers: {{ run.design.layers[0] }}.\n"
+                         "{% endblock %}\n")
+    err = fails(opts(toy_root, narrative=narrative))
+    assert (err.location.line, "printed without a number filter") == (
+        2, err.message[err.message.index("printed"):][:len("printed without a number filter")])

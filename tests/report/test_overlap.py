@@ -8,8 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from personageo.report._overlap import (FigureLayoutError, check_text_overlap,  # noqa: E402
-                                        find_text_overlaps)
+from personageo.report._overlap import FigureLayoutError, check_text_overlap, find_text_overlaps  # noqa: E402
 
 
 def test_legend_colliding_with_axis_label_is_rejected():

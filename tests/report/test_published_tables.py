@@ -51,11 +51,11 @@ def test_six_tables_match_published_cell_by_cell(rendered_238):
     assert len(published) == 6, "the published write-up has six tables"
     assert len(ours) == 6, f"rendered body has {len(ours)} tables"
     mismatches, seen_expected = [], set()
-    for t, (pub, mine) in enumerate(zip(published, ours)):
+    for t, (pub, mine) in enumerate(zip(published, ours, strict=True)):
         assert len(mine) == len(pub), f"{TABLE_NAMES[t]}: {len(mine)} rows vs {len(pub)}"
-        for r, (prow, mrow) in enumerate(zip(pub, mine)):
+        for r, (prow, mrow) in enumerate(zip(pub, mine, strict=True)):
             assert len(mrow) == len(prow), f"{TABLE_NAMES[t]} row {r}: {mrow} vs {prow}"
-            for c, (p, m) in enumerate(zip(prow, mrow)):
+            for c, (p, m) in enumerate(zip(prow, mrow, strict=True)):
                 if (t, r, c) in EXPECTED_DISAGREEMENTS:
                     want_pub, want_ours, _why = EXPECTED_DISAGREEMENTS[(t, r, c)]
                     assert (p, m) == (want_pub, want_ours), (t, r, c, p, m)

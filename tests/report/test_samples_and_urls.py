@@ -10,8 +10,8 @@ import pytest
 
 from personageo.errors import InputError
 from personageo.report import RenderOptions, render, render_report
-from personageo.schema import parse_run_result
 from personageo.report.renderer import choose_samples
+from personageo.schema import parse_run_result
 from tests.report.conftest import FAKE_SHA, toy_run_dict
 
 FENCED_SAMPLE = re.compile(r"^```text\n\[persona\]: (.+)\n\[prompt\]: (.+)\n\[output\]: (.+)\n```$",
