@@ -176,7 +176,7 @@ def encode_dataset(renderer: ChatRenderer, rows: list[list[dict]], sources: list
                    mode: str, max_length: int) -> EncodedSet:
     """Encode every row; drop (and count) those with zero supervised tokens after truncation."""
     out = EncodedSet([], [], n_input=len(rows))
-    for msgs, src in zip(rows, sources):
+    for msgs, src in zip(rows, sources, strict=True):
         enc = encode_conversation(renderer, msgs, mode, max_length, src)
         if not out.rendered_example:
             out.rendered_example = renderer.render(renderer.conversation(msgs))

@@ -47,8 +47,11 @@ def weight_delta_norms(checkpoint: str | Path, base: str | Path) -> dict:
     Returns
     -------
     dict
-        ``global_l2``, ``per_block`` (``{"0": ..., ...}``), ``n_tensors`` compared, ``only_in``
-        (names present in one side only, not counted), ``scope`` and ``dtype``.
+        ``global_l2``, ``per_block`` (``{"0": ..., ...}``), ``n_tensors`` compared,
+        ``only_in_one`` (names present in one side only, not counted), ``scope``, ``dtype`` (of
+        the arithmetic) and ``rounded_to``: when a tensor is stored at two precisions (a bf16
+        ZeRO-3 save against an fp32 base), both are first rounded to the coarser one, so the
+        delta is not dominated by rounding; ``None`` when no rounding was needed.
     """
     safetensors = require("safetensors")
     ck_index, base_index = tensor_index(checkpoint), tensor_index(base)
@@ -56,6 +59,7 @@ def weight_delta_norms(checkpoint: str | Path, base: str | Path) -> dict:
     total = 0.0
     per_block: dict[int, float] = {}
     handles: dict[Path, object] = {}
+    mixed: set[str] = set()
     try:
         def tensor(path: Path, name: str):
             if path not in handles:
@@ -64,8 +68,12 @@ def weight_delta_norms(checkpoint: str | Path, base: str | Path) -> dict:
 
         # group reads by checkpoint shard, so each shard is walked once
         for name in sorted(common, key=lambda n: (str(ck_index[n]), n)):
-            a = tensor(ck_index[name], name).float()
-            b = tensor(base_index[name], name).float()
+            a, b = tensor(ck_index[name], name), tensor(base_index[name], name)
+            if a.dtype != b.dtype:  # e.g. a bf16 ZeRO-3 save vs an fp32 base: compare both
+                low = min((a.dtype, b.dtype), key=_precision)  # at the coarser precision
+                a, b = a.to(low), b.to(low)
+                mixed.add(str(low).replace("torch.", ""))
+            a, b = a.float(), b.float()
             if a.shape != b.shape:
                 raise InputError(f"tensor {name!r} has shape {tuple(a.shape)} in the checkpoint "
                                  f"but {tuple(b.shape)} in the base", Location(str(checkpoint)))
@@ -80,7 +88,14 @@ def weight_delta_norms(checkpoint: str | Path, base: str | Path) -> dict:
     only = sorted(set(ck_index) ^ set(base_index))
     return {"global_l2": total ** 0.5,
             "per_block": {str(k): v ** 0.5 for k, v in sorted(per_block.items())},
-            "n_tensors": len(common), "only_in_one": only, "scope": SCOPE, "dtype": "float32"}
+            "n_tensors": len(common), "only_in_one": only, "scope": SCOPE, "dtype": "float32",
+            "rounded_to": sorted(mixed) or None}
+
+
+def _precision(dtype) -> float:
+    import torch
+
+    return -torch.finfo(dtype).resolution if dtype.is_floating_point else -1.0  # finer = larger
 
 
 def weights_sha256(directory: str | Path) -> str:

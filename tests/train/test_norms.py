@@ -34,3 +34,12 @@ def test_norms_match_brute_force(tmp_path):
 def test_block_of():
     assert block_of("model.layers.12.mlp.up_proj.weight") == 12
     assert block_of("model.embed_tokens.weight") is None
+
+
+def test_mixed_precision_checkpoint_is_compared_at_the_coarser_dtype(tmp_path):
+    cfg = tiny_qwen2_config(num_hidden_layers=1)
+    base = build_random_model(cfg)
+    base.save_pretrained(tmp_path / "base")
+    base.to(torch.bfloat16).save_pretrained(tmp_path / "bf16")  # untrained, only rounded
+    got = weight_delta_norms(tmp_path / "bf16", tmp_path / "base")
+    assert got["global_l2"] == 0.0 and got["rounded_to"] == ["bfloat16"]

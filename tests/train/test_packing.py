@@ -30,7 +30,7 @@ def test_packed_loss_and_grads_equal_padded(byte_tokenizer):
         results.append((loss.detach(), [p.grad.clone() for p in model.parameters()]))
     (l_pad, g_pad), (l_pack, g_pack) = results
     torch.testing.assert_close(l_pack, l_pad, rtol=1e-5, atol=1e-6)
-    for a, b in zip(g_pad, g_pack):
+    for a, b in zip(g_pad, g_pack, strict=True):
         torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6)
     # the check has teeth: without per-sequence positions the packed loss differs
     flat = make_collator(byte_tokenizer, TrainSettings(packing=True))(feats)
