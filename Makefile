@@ -26,6 +26,8 @@ test: setup
 ## Regenerate every golden file (JSON Schema, rendered reports, help texts).
 regen: setup
 	$(VENV)/bin/personageo schema -o schemas/run_result.schema.json
+	$(PY) -m personageo.lint.docs
+	$(PY) -m personageo.verify.docs
 
 bench: setup
 	$(PY) bench/run_all.py

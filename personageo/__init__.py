@@ -4,11 +4,6 @@ The core (``schema``, ``stats``, ``analysis``, ``verify``, ``report``, ``lint``)
 torch; the GPU stages (``train``, ``extract``) import torch lazily inside their functions.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("personageo")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+from personageo._version import __version__
 
 __all__ = ["__version__"]

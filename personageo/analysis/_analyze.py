@@ -158,7 +158,8 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
                     test=PermutationTest(kind=res.kind, alternative=res.alternative,
                                          n_perm=res.n_perm, seed=res.seed, b=res.b, p=res.p,
                                          p_convention=res.p_convention,
-                                         reseeded_per_cell=res.reseeded_per_cell),
+                                         reseeded_per_cell=res.reseeded_per_cell,
+                                         exact=res.exact),
                     p_adjusted=res.p, family=metric.id, significant=False))
                 by_key[(ck.id, m, layer)] = cells[-1]
             if progress:

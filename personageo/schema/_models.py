@@ -228,6 +228,8 @@ class PermutationTest(_Model):
     which can be 0 (exact-reproduction mode only)."""
     reseeded_per_cell: bool | None = None
     """True when the generator was re-seeded with the same seed for every cell (original)."""
+    exact: bool | None = None
+    """True when every permutation pattern was enumerated (then p is exact, not Monte Carlo)."""
 
 
 class Family(_Model):
