@@ -38,6 +38,8 @@ from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersRe
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
 from personageo.schema.claims import ClaimsSidecar
+from personageo.schema.markers import parse_render_marker
+from personageo.schema.markers import stale_results as marker_stale
 from personageo.schema.paths import resolve
 
 _SEARCH_KINDS = {
@@ -242,7 +244,8 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
         body_ok = sidecar.body_sha256 == sha256_text(source)
         # numbers that are no claims by themselves count where the renderer bound them
         pool = sorted(raws + extraction.hidden, key=lambda r: (r.line, r.col))
-        found = pair_claims([(r.line, r.col, r.text) for r in pool], sidecar, body_ok)
+        found = pair_claims([(r.line, r.col, r.text) for r in pool], sidecar, body_ok,
+                            [r.hidden is not None for r in pool])
         keep = [i for i, r in enumerate(pool) if r.hidden is None or i in found]
         raws = [pool[i] for i in keep]
         paired = {new: found[old] for new, old in enumerate(keep) if old in found}
@@ -318,8 +321,26 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
                 f"{claim.text} is not bound to any value of the results"
                 + (" (table cell: no unique record for its headers)" if claim.context == "table"
                    else "")))
+    _stale_marker(source, checker, report)
     report.findings.sort(key=lambda f: (f.line, f.col, f.kind))
     return report
+
+
+def _stale_marker(source: str, checker: NumberChecker, report: NumbersReport) -> None:
+    """One PG104 finding at the body's render marker when it names other results than those
+    checked (works without a sidecar; the changed numbers are the other findings)."""
+    marker = parse_render_marker(source)
+    n = len(checker.binder.results)
+    stale = marker_stale(marker, [checker.results_sha(i) for i in range(n)]) if marker else []
+    if not stale:
+        return
+    changed = [f for f in report.findings if f.kind in ("stale", "contradicted")]
+    names = ", ".join(f"{checker.binder.results[i][0]} (rendered from sha256 "
+                      f"{marker.results[i][1][:12]})" for i in stale)
+    report.findings.append(NumberFinding(
+        "stale", "error", marker.line, 1, 1 + len(source.splitlines()[marker.line - 1]),
+        "personageo:render", f"stale body: rendered from other results than {names}; "
+        f"{len(changed)} number(s) no longer match them; run `personageo report update`"))
 
 
 def _agrees(value: float, raw: RawClaim) -> bool:
@@ -347,7 +368,11 @@ def _bind_sidecar(claim: NumberClaim, raw: RawClaim, entry: Entry, binder: _Bind
     b = entry.claim.binding
     claim.bound_by = "sidecar"
     claim.binding = describe(b)
-    idx = b.results if b.results < len(binder.docs) else 0
+    if b.results >= len(binder.docs):
+        claim.outcome = "unbound"  # its results file was not given: nothing to compare with
+        claim.binding = f"results file #{b.results} of the sidecar (not given): {claim.binding}"
+        return
+    idx = b.results
     recorded = b.value
     try:
         value = evaluate(b, binder.docs[idx], binder.lookup(idx))

@@ -53,28 +53,58 @@ def _entries(claim: Claim) -> list[Entry]:
 
 
 def pair_claims(texts: list[tuple[int, int, str]], sidecar: ClaimsSidecar,
-                body_matches: bool) -> dict[int, Entry]:
-    """Map extracted claim index -> the sidecar entry it is bound by."""
+                body_matches: bool, hidden: list[bool] | None = None) -> dict[int, Entry]:
+    """Map extracted number index -> the sidecar entry it is bound by.
+
+    ``texts`` are (line, col, text) in document order; ``hidden[i]`` marks numbers that are no
+    claims by themselves (they pair only with an entry of the very same text)."""
     entries = sorted((e for c in sidecar.claims for e in _entries(c)),
                      key=lambda e: (e.line, e.col))
+    if body_matches:  # the body the sidecar was written for: exact positions and texts
+        by_pos = {(e.line, e.col, e.text): e for e in entries}
+        return {i: by_pos[t] for i, t in enumerate(texts) if t in by_pos}
+    hidden = hidden or [False] * len(texts)
+    # An edited body. Two readings of the edit, and the one that keeps more numbers identical
+    # wins (ties: in place). In place: numbers still where they were rendered, and a number at
+    # the very place of an entry of another text was edited there. Moved: the sequences of
+    # texts aligned in document order; a replaced run of equal length is edited numbers.
+    in_place = _pair_in_place(texts, entries)
+    moved = _pair_moved(texts, entries, hidden)
+
+    def same(p: dict[int, Entry]) -> int:
+        return sum(texts[i][2] == e.text for i, e in p.items())
+
+    return in_place if same(in_place) >= same(moved) else moved
+
+
+def _pair_in_place(texts, entries) -> dict[int, Entry]:
     by_pos = {(e.line, e.col): e for e in entries}
+    paired = {}
+    for i, (line, col, _) in enumerate(texts):
+        e = by_pos.get((line, col))
+        if e is not None:
+            paired[i] = e
+    return paired
+
+
+def _pair_moved(texts, entries, hidden) -> dict[int, Entry]:
     paired: dict[int, Entry] = {}
     used: set[int] = set()
-    for i, (line, col, text) in enumerate(texts):
-        e = by_pos.get((line, col))
-        if e is not None and (e.text == text or not body_matches):
-            paired[i] = e
-            used.add(id(e))
-    if body_matches:
-        return paired
-    rest_i = [i for i in range(len(texts)) if i not in paired]
-    rest_e = [e for e in entries if id(e) not in used]
-    sm = difflib.SequenceMatcher(None, [texts[i][2] for i in rest_i], [e.text for e in rest_e],
+    sm = difflib.SequenceMatcher(None, [t[2] for t in texts], [e.text for e in entries],
                                  autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            for k in range(i2 - i1):
+                paired[i1 + k] = entries[j1 + k]
+                used.add(j1 + k)
+    rest_i = [i for i in range(len(texts)) if i not in paired and not hidden[i]]
+    rest_j = [j for j in range(len(entries)) if j not in used]
+    sm = difflib.SequenceMatcher(None, [texts[i][2] for i in rest_i],
+                                 [entries[j].text for j in rest_j], autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
             for k in range(i2 - i1):
-                paired[rest_i[i1 + k]] = rest_e[j1 + k]
+                paired[rest_i[i1 + k]] = entries[rest_j[j1 + k]]
     return paired
 
 

@@ -223,3 +223,34 @@ def test_table_headers_naming_nothing_do_not_bind(run):
 def test_malformed_bodies_never_crash(run, body):
     rep = check_numbers(body, results=[("r.json", run)])
     assert rep.checked
+
+
+def test_sidecar_claim_on_a_results_file_not_given_is_unbound(run):
+    body, sidecar = render(run)
+    sidecar.claims[0].binding.results = 1
+    rep = check_numbers(body, results=[("r.json", run)], sidecar=sidecar)
+    first = rep.claims[0]
+    assert first.outcome == "unbound" and "not given" in first.binding
+    assert [f.kind for f in rep.findings] == ["unbound"]
+
+
+def test_edited_body_keeps_sidecar_bindings_by_order(run):
+    body, sidecar = render(run)
+    shifted = "A new first paragraph.\n\n" + body  # every number moves down two lines
+    rep = check_numbers(shifted, results=[("r.json", run)], sidecar=sidecar)
+    assert rep.findings == []
+    assert all(c.bound_by == "sidecar" for c in rep.claims)
+    assert any("another version of the body" in n for n in rep.notes)
+
+
+def test_edited_number_in_a_moved_body_is_still_contradicted(run):
+    body, sidecar = render(run)
+    target = sidecar.claims[4]
+    lines = body.split("\n")
+    ln = lines[target.line - 1]
+    i = target.col - 1
+    lines[target.line - 1] = ln[:i] + mutate(target.text) + ln[i + len(target.text):]
+    shifted = "A new first paragraph.\n\n" + "\n".join(lines)
+    rep = check_numbers(shifted, results=[("r.json", run)], sidecar=sidecar)
+    assert [(f.kind, f.line, f.col) for f in rep.findings] == [
+        ("contradicted", target.line + 2, target.col)]
