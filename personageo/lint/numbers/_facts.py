@@ -209,7 +209,7 @@ class _Builder:
                     by[tuple(f[n] for n in names)].append(r)
             if len(by) > 1:
                 for k, rs in by.items():
-                    yield " and ".join(f"{n} = {v}" for n, v in zip(names, k)), rs
+                    yield " and ".join(f"{n} = {v}" for n, v in zip(names, k, strict=True)), rs
 
     def cmp_facets(self, cmp) -> dict:
         cell = self.cells.get(cmp.cell)

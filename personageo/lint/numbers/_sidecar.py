@@ -92,7 +92,7 @@ def _pair_moved(texts, entries, hidden) -> dict[int, Entry]:
     used: set[int] = set()
     sm = difflib.SequenceMatcher(None, [t[2] for t in texts], [e.text for e in entries],
                                  autojunk=False)
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
+    for op, i1, i2, j1, _j2 in sm.get_opcodes():
         if op == "equal":
             for k in range(i2 - i1):
                 paired[i1 + k] = entries[j1 + k]

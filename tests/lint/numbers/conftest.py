@@ -5,9 +5,25 @@ from __future__ import annotations
 import pytest
 
 from personageo.schema import (
-    BaselineRef, Checkpoint, Comparison, Condition, DataRef, Design, Experiment, Family,
-    Measurement, Method, PermutationTest, Persona, Provenance, RunResult, TestedCell, Training,
-    Verdict, VerdictRule, WeightNorm,
+    BaselineRef,
+    Checkpoint,
+    Comparison,
+    Condition,
+    DataRef,
+    Design,
+    Experiment,
+    Family,
+    Measurement,
+    Method,
+    PermutationTest,
+    Persona,
+    Provenance,
+    RunResult,
+    TestedCell,
+    Training,
+    Verdict,
+    VerdictRule,
+    WeightNorm,
 )
 
 BASE = {7: 0.9000, 20: 0.8000}
