@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -88,6 +89,33 @@ def _api_options(fn):
     return fn
 
 
+
+def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
+    """Error-severity lint findings for ``body_path`` checked against ``results``.
+
+    The ONE place where posting calls :mod:`personageo.lint` (its API is young: if it moves, only this
+    function changes); tests monkeypatch it. It runs what ``personageo lint
+    BODY --results ...`` runs, with the ``[tool.personageo.lint]`` overrides found above BODY;
+    title, issue and labels come from the write-up's front matter.
+
+    Raises
+    ------
+    PersonageoError
+        When the linter cannot be imported (post with ``--force`` to skip the gate).
+    """
+    try:
+        from personageo.lint.config import load_config
+        from personageo.lint.engine import LintOptions, lint_file
+        from personageo.lint.registry import all_rules
+    except ImportError as exc:
+        raise PersonageoError(
+            f"the lint gate cannot run: personageo.lint is unavailable ({exc})",
+            hint="pass --force to post without the lint gate") from None
+    config = load_config(all_rules(), start=body_path)
+    result = lint_file(body_path, LintOptions(results=tuple(str(p) for p in results)), config)
+    return [str(v) for v in result.errors]
+
+
 @click.command("post")
 @click.argument("body", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @_api_options
@@ -127,7 +155,7 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
     title = post_mod.derive_title(writeup, claim, confidence) if set_title else None
     try:
         lint_errors = post_mod.lint_gate(writeup, results, force=force,
-                                         lint=post_mod._lint_errors)
+                                         lint=lint_error_lines)
     except post_mod.LintGateError as err:
         click.echo(f"error: {err}", err=True)
         raise click.exceptions.Exit(1) from None

@@ -173,35 +173,11 @@ def original_body_comment(original: str) -> str:
 # --------------------------------------------------------------------------- lint gate
 
 
-def _lint_errors(body_path: Path, results: Sequence[Path]) -> list[str]:
-    """Error-severity lint findings for ``body_path`` checked against ``results``.
-
-    The ONE place that calls :mod:`personageo.lint` (its API is young: if it moves, only this
-    function changes); tests pass their own ``lint=`` function. It runs what ``personageo lint
-    BODY --results ...`` runs, with the ``[tool.personageo.lint]`` overrides found above BODY;
-    title, issue and labels come from the write-up's front matter.
-
-    Raises
-    ------
-    PersonageoError
-        When the linter cannot be imported (post with ``--force`` to skip the gate).
-    """
-    try:
-        from personageo.lint.config import load_config
-        from personageo.lint.engine import LintOptions, lint_file
-        from personageo.lint.registry import all_rules
-    except ImportError as exc:
-        raise PersonageoError(
-            f"the lint gate cannot run: personageo.lint is unavailable ({exc})",
-            hint="pass --force to post without the lint gate") from None
-    config = load_config(all_rules(), start=body_path)
-    result = lint_file(body_path, LintOptions(results=tuple(str(p) for p in results)), config)
-    return [str(v) for v in result.errors]
-
-
 def lint_gate(writeup: WriteUp, results: Sequence[Path], *, force: bool,
-              lint: LintFn = _lint_errors) -> list[str]:
-    """Run the linter; raise :class:`LintGateError` listing the errors unless ``force``.
+              lint: LintFn) -> list[str]:
+    """Run ``lint`` (body path, results -> error lines); raise :class:`LintGateError` listing
+    the errors unless ``force``. The caller supplies the linter (the CLI passes
+    :func:`personageo.cli.report_post.lint_errors`), so ``report`` does not import ``lint``.
 
     Returns the errors (non-empty only when forced).
     """

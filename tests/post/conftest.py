@@ -60,5 +60,5 @@ def cli_env(monkeypatch, fake, token, sleeps):
     monkeypatch.setenv("GITHUB_TOKEN", token)
     monkeypatch.setattr(report_post, "CLIENT_OPTIONS",
                         {"sleep": sleeps, "clock": lambda: 1_000_000.0, "throttle": False})
-    monkeypatch.setattr("personageo.report.post._lint_errors", lambda body, results: [])
+    monkeypatch.setattr("personageo.cli.report_post.lint_error_lines", lambda body, results: [])
     return fake

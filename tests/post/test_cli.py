@@ -65,7 +65,7 @@ def test_post_then_repost(cli_env, capsys, tmp_path):
 def test_lint_errors_block_posting_before_any_request(cli_env, capsys, tmp_path, monkeypatch):
     errors = ["issue_7.md:12:40: PG101 0.112 contradicts /cells/M1_A_L20/delta = 0.111",
               "issue_7.md:3:1: PG201 missing section 'AI Summary'"]
-    monkeypatch.setattr("personageo.report.post._lint_errors", lambda body, results: errors)
+    monkeypatch.setattr("personageo.cli.report_post.lint_error_lines", lambda body, results: errors)
     code, out, err = run(cli_env, capsys, "post", body_file(tmp_path))
     assert code == 1
     assert "refusing to post" in err and all(e in err for e in errors) and "--force" in err
@@ -77,7 +77,7 @@ def test_lint_errors_block_posting_before_any_request(cli_env, capsys, tmp_path,
 
 def test_default_results_path_is_passed_to_the_linter(cli_env, capsys, tmp_path, monkeypatch):
     seen = []
-    monkeypatch.setattr("personageo.report.post._lint_errors",
+    monkeypatch.setattr("personageo.cli.report_post.lint_error_lines",
                         lambda body, results: seen.append(list(results)) or [])
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reports").mkdir()

@@ -208,15 +208,17 @@ def test_lint_gate_passes_path_and_results_to_the_linter(tmp_path):
 def test_missing_linter_is_reported_not_skipped(tmp_path, monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "personageo.lint.engine", None)  # import fails
+    from personageo.cli.report_post import lint_error_lines
     with pytest.raises(post.PersonageoError, match="--force"):
-        post._lint_errors(Path("x.md"), [])
+        lint_error_lines(Path("x.md"), [])
 
 
 def test_real_linter_wiring_reports_errors_as_lines(tmp_path):
     pytest.importorskip("personageo.lint.engine")
     path = write(tmp_path, "---\ntitle: A claim (HIGH confidence)\n---\n# Not a write-up\n\n"
                  "Just one paragraph of text, nothing the clean-result format asks for.\n")
-    errors = post._lint_errors(path, [])
+    from personageo.cli.report_post import lint_error_lines
+    errors = lint_error_lines(path, [])
     assert errors and all(isinstance(e, str) for e in errors)
     assert all(str(path) in e for e in errors)  # each names the file and a position
 
