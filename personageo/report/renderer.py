@@ -21,10 +21,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from personageo import __version__
 from personageo.errors import InputError, Location
 from personageo.files import atomic_write_bytes, sha256_file, sha256_text
-from personageo.report import _git
+from personageo.report import _git, _regions
 from personageo.report._bound import Bound, ClaimRecorder, DerivationError
-from personageo.report._env import (BASE_TEMPLATE, NARRATIVE_NAME, make_environment,
-                                    prepare_narrative)
+from personageo.report._env import (
+    BASE_TEMPLATE,
+    NARRATIVE_NAME,
+    make_environment,
+    prepare_narrative,
+)
 from personageo.report._view import ExperimentView, MissingValue, Results
 from personageo.report.figures import planned_figures, render_figures
 from personageo.schema import load_run_result
@@ -290,6 +294,7 @@ def render(opts: RenderOptions) -> RenderedReport:
         raw_body = raw_body.replace(f"\ue002{f.name}\ue003",
                                     _git.raw_url(owner, repo, commit, rel))
     body, claims = recorder.finalize(_tidy(raw_body))
+    body, claims = _regions.mark(body, claims)  # region markers for `report update`
     if len(body) > MAX_BODY_CHARS:
         raise InputError(f"rendered body has {len(body)} characters; the tracker accepts at "
                          f"most {MAX_BODY_CHARS}", Location(str(body_path)),

@@ -1,0 +1,92 @@
+"""``personageo report update``: re-render a write-up against new results, keeping human text.
+
+Exit status: 0 updated (or already up to date), 1 conflicts (hand edits to generated regions,
+damaged markers, human text with no place to go; nothing written), 2 usage or input errors.
+See :mod:`personageo.report.update` and ``docs/regions.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+def _git_root() -> Path:
+    from personageo.report._git import repo_toplevel
+
+    return repo_toplevel(Path.cwd()) or Path.cwd()
+
+
+_PATH = dict(dir_okay=False, path_type=Path)
+
+
+@click.command("update")
+@click.option("--issue", type=int, required=True, help="Tracker issue number N.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Research repo root (default: the current git repo's root).")
+@click.option("--body", type=click.Path(**_PATH), default=None,
+              help="Body to update (default: ROOT/reports/issue_N.md); may be a body copied "
+                   "from the tracker.")
+@click.option("--claims", type=click.Path(**_PATH), default=None,
+              help="The body's claims sidecar (default: next to the body, if present).")
+@click.option("--results", type=click.Path(**_PATH), default=None,
+              help="Results file (default: ROOT/eval_results/issue_N/run_result.json).")
+@click.option("--baseline", type=click.Path(**_PATH), default=None,
+              help="Baseline results file, as for `report render`.")
+@click.option("--narrative", type=click.Path(**_PATH), default=None,
+              help="Narrative file (default: ROOT/reports/issue_N.narrative.md if present).")
+@click.option("--output", "-o", type=click.Path(**_PATH), default=None,
+              help="Write the updated body here instead of over --body.")
+@click.option("--figures-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Figure folder (default: ROOT/figures/issue_N/).")
+@click.option("--repo", default=None, metavar="OWNER/NAME", help="GitHub repo for image URLs.")
+@click.option("--commit", default=None, metavar="SHA", help="Commit the figure URLs pin.")
+@click.option("--allow-branch-url", is_flag=True, help="Accept a branch name for --commit.")
+@click.option("--force", is_flag=True,
+              help="Regenerate generated regions even where they were edited by hand.")
+@click.option("--dry-run", is_flag=True, help="Show conflicts and changes; write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def command(issue, root, body, claims, results, baseline, narrative, output, figures_dir, repo,
+            commit, allow_branch_url, force, dry_run, fmt) -> None:
+    """Re-render the write-up of issue N against new results, keeping human-owned regions."""
+    from personageo.report.update import UpdateOptions, apply_update, plan_update
+
+    opts = UpdateOptions(issue=issue, root=root or _git_root(), body=body, claims=claims,
+                         results=results, baseline=baseline, narrative=narrative,
+                         output=output, figures_dir=figures_dir, repo=repo, commit=commit,
+                         allow_branch_url=allow_branch_url, force=force)
+    plan = plan_update(opts)
+    written = [] if plan.blocked or dry_run or plan.unchanged else apply_update(plan)
+    where = str(plan.body_path)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "body": where, "output": str(plan.output_path), "blocked": plan.blocked,
+            "forced": plan.forced, "unchanged": plan.unchanged, "dry_run": dry_run,
+            "conflicts": [vars(c) for c in plan.conflicts], "kept": plan.kept,
+            "dropped": plan.dropped, "written": [str(p) for p in written],
+            "summary": plan.summary.to_json()}, indent=2))
+    else:
+        for c in plan.conflicts:
+            tag = "overridden" if plan.forced else "conflict"
+            click.echo(f"{tag}: {c.format(where)}", err=not plan.forced)
+        if plan.blocked:
+            click.echo(f"{len(plan.conflicts)} conflict(s): nothing written. Move hand edits "
+                       "into the narrative file or a human region, or pass --force to "
+                       "regenerate.", err=True)
+        for line in plan.summary.lines():
+            click.echo(line)
+        if plan.kept:
+            click.echo(f"human regions kept: {', '.join(plan.kept)}")
+        if plan.dropped and plan.forced:
+            click.echo(f"human regions dropped (no place in the new render): "
+                       f"{', '.join(plan.dropped)}")
+        if plan.unchanged:
+            click.echo(f"{plan.output_path} is up to date")
+        elif dry_run:
+            click.echo("dry run: nothing written")
+        for p in written:
+            click.echo(f"wrote {p}")
+    if plan.blocked:
+        raise click.exceptions.Exit(1)

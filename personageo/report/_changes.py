@@ -1,0 +1,289 @@
+"""What a re-render changed: numbers and counts (from the claims), verdicts and other table text,
+the title's claim and confidence level, and human text that quotes a number that changed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import yaml
+from markdown_it import MarkdownIt
+
+from personageo.report import _regions as R
+from personageo.schema.claims import Binding, Claim, ClaimsSidecar
+
+_NUM = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?(?:e[+\-\u2212]?\d+)?")
+_CONF = re.compile(r"\((HIGH|MODERATE|LOW) confidence\)", re.I)
+
+
+@dataclass
+class NumberChange:
+    what: str
+    """The binding, described (record path or derivation)."""
+    kind: str
+    """``count`` (a k/n or a number of records) or ``number``."""
+    old_text: str
+    new_text: str
+    lines: list[int]
+    """1-based lines of the new body where the number is shown."""
+    in_title: bool = False
+
+
+@dataclass
+class TextChange:
+    table: str
+    row: str
+    column: str
+    old: str
+    new: str
+    line: int
+    verdict: bool
+
+
+@dataclass
+class TitleCheck:
+    old: str | None
+    new: str | None
+    old_confidence: str | None
+    new_confidence: str | None
+    claim_changes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool | None:
+        """Whether the title's claim still reads the same (None: the old title is unknown and
+        no number of it was recorded)."""
+        if self.old is not None and self.new is not None:
+            return " ".join(self.old.split()) == " ".join(self.new.split())
+        return False if self.claim_changes else None
+
+
+@dataclass
+class ReviewNote:
+    region: str
+    line: int
+    old_text: str
+    new_text: str
+
+
+@dataclass
+class ChangeSummary:
+    old_results: list[str]
+    new_results: list[str]
+    compared: bool
+    """False when the old body had no claims sidecar (numbers could not be compared)."""
+    numbers: list[NumberChange] = field(default_factory=list)
+    texts: list[TextChange] = field(default_factory=list)
+    title: TitleCheck | None = None
+    review: list[ReviewNote] = field(default_factory=list)
+    added: int = 0
+    removed: int = 0
+
+    @property
+    def results_changed(self) -> bool:
+        return self.old_results != self.new_results
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["results_changed"] = self.results_changed
+        if self.title is not None:
+            out["title"]["holds"] = self.title.holds
+        return out
+
+    def lines(self, limit: int = 25) -> list[str]:
+        """A compact, human-readable summary."""
+        out = []
+        if self.results_changed:
+            old = ", ".join(s[:12] for s in self.old_results) or "not recorded"
+            out.append(f"results: sha256 {old} -> {', '.join(s[:12] for s in self.new_results)}")
+        else:
+            out.append("results: unchanged since the body was rendered")
+        t = self.title
+        if t is not None and t.new is not None:
+            if t.holds:
+                out.append(f"title: unchanged, still holds: {t.new}")
+            else:
+                if t.old is not None:
+                    out.append(f"title: {t.old}")
+                    out.append(f"    -> {t.new}")
+                else:
+                    out.append(f"title: {t.new}")
+                for a, b in t.claim_changes:
+                    out.append(f"    title claim changed: {a} -> {b} (review the wording)")
+            if t.old_confidence != t.new_confidence and t.old_confidence is not None:
+                out.append(f"    confidence: {t.old_confidence} -> {t.new_confidence}")
+            elif t.new_confidence and (self.numbers or self.texts):
+                out.append(f"    confidence level {t.new_confidence} kept: check that it still "
+                           "holds after these changes")
+        if not self.compared:
+            out.append("numbers: not compared (the old body has no claims sidecar)")
+        for title, kind in (("counts", "count"), ("numbers", "number")):
+            rows = [c for c in self.numbers if c.kind == kind]
+            if rows:
+                out.append(f"{title} changed: {len(rows)}")
+                for c in rows[:limit]:
+                    at = ", ".join(f"L{n}" for n in c.lines[:4]) + \
+                        (f" (+{len(c.lines) - 4})" if len(c.lines) > 4 else "")
+                    out.append(f"  {c.old_text} -> {c.new_text}  {c.what}  at {at}")
+                if len(rows) > limit:
+                    out.append(f"  ... and {len(rows) - limit} more (--format json lists all)")
+        for title, verdict in (("verdicts", True), ("table text", False)):
+            rows = [c for c in self.texts if c.verdict == verdict]
+            if rows:
+                out.append(f"{title} changed: {len(rows)}")
+                for c in rows[:limit]:
+                    out.append(f"  L{c.line} {c.table} [{c.row}] {c.column}: {c.old} -> {c.new}")
+        if self.added or self.removed:
+            out.append(f"numbers added: {self.added}, removed: {self.removed}")
+        for r in self.review:
+            out.append(f"review: L{r.line} human region '{r.region}' quotes {r.old_text}, "
+                       f"which is now {r.new_text}")
+        if self.compared and not self.numbers and not self.texts:
+            out.append("no number, count or verdict changed")
+        return out
+
+
+def describe(b: Binding) -> str:
+    d = b.derivation
+    if d == "identity":
+        return b.paths[0] if b.paths else "value"
+    if d == "count":
+        of = f" of {b.denominator}" if b.denominator is not None else ""
+        return f"count({b.rule or 'records'}){of}"
+    if d == "literal":
+        return "literal"
+    if len(b.paths) > 2:
+        return f"{d} over {len(b.paths)} values"
+    return f"{d}({', '.join(b.paths)})"
+
+
+def _signature(c: Claim) -> tuple:
+    b = c.binding
+    return (c.key, b.derivation, tuple(b.paths), b.rule, b.denominator, b.spec, b.results)
+
+
+def _front(text: str) -> tuple[dict, int]:
+    lines = R.split_lines(text)
+    end = R._front_end(lines)
+    if not end:
+        return {}, 0
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end - 1]))
+    except yaml.YAMLError:
+        return {}, end
+    return (data if isinstance(data, dict) else {}), end
+
+
+def _confidence(title: str | None, body: str) -> str | None:
+    m = _CONF.search(title or "")
+    if m:
+        return m.group(1).upper()
+    m = re.search(r"\*\*Confidence:\s*(HIGH|MODERATE|LOW)\*\*", body, re.I)
+    return m.group(1).upper() if m else None
+
+
+def _tables(text: str) -> list[tuple[str, list[str], list[list[str]], list[int]]]:
+    """(caption, header cells, body rows, row lines) of every table, in order."""
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(text)
+    out = []
+    caption = ""
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.type == "inline" and t.level <= 1 and tokens[i - 1].type == "paragraph_open":
+            caption = t.content
+        if t.type == "table_open":
+            header: list[str] = []
+            rows: list[list[str]] = []
+            j = i + 1
+            cur: list[str] | None = None
+            while tokens[j].type != "table_close":
+                tok = tokens[j]
+                if tok.type == "tr_open":
+                    cur = []
+                elif tok.type == "inline" and cur is not None:
+                    cur.append(tok.content.strip())
+                elif tok.type == "tr_close":
+                    if not header:
+                        header = cur or []
+                    else:
+                        rows.append(cur or [])
+                    cur = None
+                j += 1
+            tr = [tokens[k].map[0] + 1 for k in range(i, j) if tokens[k].type == "tr_open"
+                  and tokens[k].map]
+            out.append((caption, header, rows, tr[1:] if len(tr) > len(rows) else tr))
+            caption = ""
+            i = j
+        i += 1
+    return out
+
+
+def _mask(s: str) -> str:
+    return _NUM.sub("#", s)
+
+
+def _table_changes(old: str, new: str) -> list[TextChange]:
+    out = []
+    olds, news = _tables(old), _tables(new)
+    if len(olds) != len(news):
+        return out
+    for (_, oh, orows, _), (cap, nh, nrows, nlines) in zip(olds, news):
+        if [_mask(h) for h in oh] != [_mask(h) for h in nh] or len(orows) != len(nrows):
+            continue
+        for r, (orow, nrow) in enumerate(zip(orows, nrows)):
+            for k, (a, b) in enumerate(zip(orow, nrow)):
+                if _mask(a) != _mask(b):
+                    key = " | ".join(x for x in nrow[:2])
+                    col = nh[k] if k < len(nh) else str(k + 1)
+                    out.append(TextChange(cap[:60], key, col, a, b,
+                                          nlines[r] if r < len(nlines) else 0,
+                                          "verdict" in col.lower()))
+    return out
+
+
+def summarize(old_text: str, old_sidecar: ClaimsSidecar | None, old_results: list[str],
+              new_text: str, new_claims: list[Claim], new_results: list[str]) -> ChangeSummary:
+    """Compare the old body (and its sidecar) with the updated one."""
+    s = ChangeSummary(old_results, new_results, compared=old_sidecar is not None)
+    old_front, old_end = _front(old_text)
+    new_front, new_end = _front(new_text)
+    old_title = old_front.get("title") if old_front else None
+    new_title = new_front.get("title") if new_front else None
+    s.title = TitleCheck(old_title, new_title, _confidence(old_title, old_text),
+                         _confidence(new_title, new_text))
+    if old_sidecar is not None:
+        olds: dict[tuple, list[Claim]] = {}
+        for c in sorted(old_sidecar.claims, key=lambda c: (c.line, c.col)):
+            olds.setdefault(_signature(c), []).append(c)
+        grouped: dict[tuple, NumberChange] = {}
+        for c in sorted(new_claims, key=lambda c: (c.line, c.col)):
+            queue = olds.get(_signature(c))
+            if not queue:
+                s.added += 1
+                continue
+            o = queue.pop(0)
+            in_title = c.line < new_end
+            if in_title and o.text != c.text:
+                s.title.claim_changes.append((o.text, c.text))
+            if o.text == c.text:
+                continue
+            kind = "count" if c.binding.derivation == "count" else "number"
+            key = (describe(c.binding), o.text, c.text)
+            if key in grouped:
+                grouped[key].lines.append(c.line)
+                grouped[key].in_title |= in_title
+            else:
+                grouped[key] = NumberChange(key[0], kind, o.text, c.text, [c.line], in_title)
+        s.numbers = list(grouped.values())
+        s.removed = sum(len(q) for q in olds.values())
+    s.texts = _table_changes(old_text, new_text)
+    # human text quoting a number that changed
+    body = R.parse(new_text)
+    for h in body.humans:
+        for i in range(h.begin + 1, h.end):
+            for c in s.numbers:
+                pat = r"(?<![\w.])" + re.escape(c.old_text) + r"(?![\w]|\.\d)"
+                if re.search(pat, body.lines[i]):
+                    s.review.append(ReviewNote(h.id, i + 1, c.old_text, c.new_text))
+    return s

@@ -1,0 +1,241 @@
+"""End to end with the real renderer: render -> people edit -> the results change -> update.
+
+The toy results are hand-made (``tests/report/conftest.py``); the rerun moves both EM cells
+(full_em_lr2e5, Method A): L7 post 0.995 -> 0.982 (delta 0.0150 -> 0.0020) and L20 post 0.9975 ->
+0.90 (delta 0.1225 -> 0.0250), so both ratios against LoRA fall to 0.27, "4/4 cells" at least as
+large as LoRA becomes "2/4", and the EM verdict flips to the rank-bottleneck hypothesis (H1).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from personageo.cli.main import main
+from personageo.lint.engine import LintOptions, lint_file
+from personageo.report import RenderOptions, render_report
+from personageo.report import _regions as R
+from personageo.report.update import UpdateOptions, plan_update, update_report
+from tests.report_update.helpers import (
+    FAKE_SHA,
+    set_post,
+    toy_run,
+    tracker_roundtrip,
+    write_results,
+)
+
+PLACEHOLDER = ("_(Human TL;DR — to be filled in by the user. Leave this line as-is in "
+               "drafts.)_")
+HUMAN = "We read this as settled: 4/4 cells at least match LoRA.\n\nA second paragraph, mine."
+NARRATIVE = """---
+confidence: MODERATE
+---
+{% block caveats %}
+{{ super() }}
+- Narrative caveat over {{ exp.n("cells") | integer }} cells.
+
+<!-- personageo:human begin id=reviewer-notes -->
+- (reviewer notes go here)
+<!-- personageo:human end id=reviewer-notes -->
+{% endblock %}
+"""
+NOTES = "- Reviewer: the L7 ratios ride on a tiny LoRA delta."
+
+
+def _opts(root: Path, **kw) -> dict:
+    return dict(issue=7, root=root, repo="acme/research", commit=FAKE_SHA, **kw)
+
+
+@pytest.fixture(scope="module")
+def rendered_root(tmp_path_factory) -> Path:
+    """A research repo with a rendered (and committed-looking) body: toy results, narrative."""
+    root = tmp_path_factory.mktemp("repo")
+    write_results(root, toy_run())
+    (root / "reports").mkdir()
+    (root / "reports" / "issue_7.narrative.md").write_text(NARRATIVE, encoding="utf-8")
+    render_report(RenderOptions(**_opts(root)))
+    return root
+
+
+@pytest.fixture
+def root(rendered_root, tmp_path) -> Path:
+    """A fresh copy where people edited the human regions and the rerun changed the results."""
+    dst = tmp_path / "repo"
+    shutil.copytree(rendered_root, dst)
+    body = dst / "reports" / "issue_7.md"
+    text = body.read_text(encoding="utf-8")
+    assert text.count(PLACEHOLDER) == 1 and "(reviewer notes go here)" in text
+    text = text.replace(PLACEHOLDER, HUMAN).replace("- (reviewer notes go here)", NOTES)
+    body.write_text(text, encoding="utf-8")
+    write_results(dst, rerun())
+    return dst
+
+
+def rerun() -> dict:
+    return set_post(set_post(toy_run(), "full_em_lr2e5", 7, 0.982), "full_em_lr2e5", 20, 0.90)
+
+
+def _cli(capsys, *args: str) -> tuple[int, str]:
+    """Run ``personageo report update ...`` as the console script does: (exit code, output)."""
+    capsys.readouterr()
+    rc = main(["report", "update", *args])
+    out = capsys.readouterr()
+    return rc, out.out + out.err
+
+
+def _body(root: Path) -> str:
+    return (root / "reports" / "issue_7.md").read_text(encoding="utf-8")
+
+
+def _numbers(root: Path):
+    """Lint with results and sidecar; the number findings that say a number is wrong."""
+    opts = LintOptions(results=(str(root / "eval_results" / "issue_7" / "run_result.json"),),
+                       claims=str(root / "reports" / "issue_7.claims.json"))
+    result = lint_file(root / "reports" / "issue_7.md", opts)
+    return result, [v for v in result.violations if v.rule in ("PG101", "PG104")]
+
+
+def test_update_keeps_human_text_and_updates_every_number(root):
+    before, stale = _numbers(root)
+    assert any("stale body" in v.message for v in stale)  # the rerun made the body stale
+    assert any(v.extra.get("text") == "+0.1225" and "0.025" in v.message for v in stale)
+
+    plan, written = update_report(UpdateOptions(**_opts(root)))
+    assert plan.conflicts == [] and written
+    text = _body(root)
+    assert HUMAN in text and NOTES in text and PLACEHOLDER not in text
+    assert "Narrative caveat over 4 cells." in text
+    assert sorted(plan.kept) == ["reviewer-notes", "tldr"]
+    # every number of the generated text follows the new results
+    assert "+0.1225" not in text and "1.31×" not in text
+    assert "| Full-param | 2e-5 | EM | +0.0250 | 0.001 | 6 | 0.27× |" in text
+    assert "| full_em_lr2e5 | A | 0.0020 | 0.0250 |" in text
+    assert "in 2/4 compared cells (MODERATE confidence)" in text.split("\n")[1]
+    result, wrong = _numbers(root)
+    assert wrong == [], [v.message for v in wrong]
+    numbers = [o for o in result.outcomes if o.rule.id == "PG104"][0]
+    assert numbers.status == "PASS"
+    # the sidecar matches the written body, claim by claim
+    sidecar = json.loads((root / "reports" / "issue_7.claims.json").read_text())
+    lines = text.split("\n")
+    for c in sidecar["claims"]:
+        assert lines[c["line"] - 1][c["col"] - 1:].startswith(c["text"]), c
+
+
+def test_change_summary_names_numbers_counts_verdicts_and_title(root):
+    plan = plan_update(UpdateOptions(**_opts(root)))
+    s = plan.summary
+    counts = {(c.old_text, c.new_text) for c in s.numbers if c.kind == "count"}
+    assert ("4/4", "2/4") in counts
+    changed = {(c.what, c.old_text, c.new_text) for c in s.numbers if c.kind == "number"}
+    assert ("/cells/M1_A_L20_full_em_lr2e5/delta", "+0.1225", "+0.0250") in changed
+    assert ("/comparisons/cmp_A_L20_full_em_lr2e5/ratio", "1.31×", "0.27×") in changed
+    assert s.title.holds is False and ("4/4", "2/4") in s.title.claim_changes
+    assert s.title.old_confidence == s.title.new_confidence == "MODERATE"
+    verdicts = [t for t in s.texts if t.verdict]
+    assert [(t.row, t.column, t.old, t.new) for t in verdicts] == [
+        ("A | EM", "Verdict", "Generic collapse", "Rank bottleneck")]
+    assert [(r.region, r.old_text, r.new_text) for r in s.review] == [("tldr", "4/4", "2/4")]
+    lines = "\n".join(s.lines())
+    assert "4/4 -> 2/4" in lines and "+0.1225 -> +0.0250" in lines
+    assert "title claim changed: 4/4 -> 2/4" in lines
+    assert "verdicts changed: 1" in lines
+    assert "review: L" in lines
+
+
+def test_hand_edit_of_a_generated_table_is_a_conflict(root, capsys):
+    body = root / "reports" / "issue_7.md"
+    text = body.read_text(encoding="utf-8")
+    edited = text.replace("| full_benign_lr2e5 | A | 0.0100 | 0.1150 |",
+                          "| full_benign_lr2e5 | A | 0.0100 | 0.1170 |")
+    assert edited != text
+    body.write_text(edited, encoding="utf-8")
+    line = edited.split("\n").index("| full_benign_lr2e5 | A | 0.0100 | 0.1170 |") + 1
+    region = R.parse(edited).region_at(line - 1).id
+    assert region.startswith("result-1/table-")
+    snapshot = body.read_bytes(), (root / "reports" / "issue_7.claims.json").read_bytes()
+
+    rc, out = _cli(capsys, "--issue", "7", "--root", str(root),
+                                   "--repo", "acme/research", "--commit", FAKE_SHA)
+    assert rc == 1, out
+    assert f"{body}:{line}: region '{region}'" in out
+    assert "edited by hand" in out
+    assert (body.read_bytes(), (root / "reports" / "issue_7.claims.json").read_bytes()) == \
+        snapshot
+
+    rc, out = _cli(capsys, "--issue", "7", "--root", str(root),
+                                   "--repo", "acme/research", "--commit", FAKE_SHA, "--force")
+    assert rc == 0, out
+    assert "overridden" in out
+    text = body.read_text(encoding="utf-8")
+    assert "0.1170" not in text and "| full_benign_lr2e5 | A | 0.0100 | 0.1150 |" in text
+    assert HUMAN in text and NOTES in text
+    _, wrong = _numbers(root)
+    assert wrong == []
+
+
+def test_body_through_the_tracker_still_updates(root):
+    body = root / "reports" / "issue_7.md"
+    tracked = tracker_roundtrip(body.read_text(encoding="utf-8"))
+    assert "\r\n" in tracked
+    body.write_bytes(tracked.encode("utf-8"))
+    plan, written = update_report(UpdateOptions(**_opts(root)))
+    assert plan.conflicts == [] and written
+    text = _body(root)
+    assert "\r" not in text and HUMAN in text and NOTES in text
+    assert "+0.0250" in text and "+0.1225" not in text
+    _, wrong = _numbers(root)
+    assert wrong == []
+
+
+def test_second_update_is_a_no_op(root, capsys):
+    update_report(UpdateOptions(**_opts(root)))
+    before = _body(root)
+    rc, out = _cli(capsys, "--issue", "7", "--root", str(root),
+                                   "--repo", "acme/research", "--commit", FAKE_SHA)
+    assert rc == 0, out
+    assert "up to date" in out and "results: unchanged" in out
+    assert _body(root) == before
+
+
+def test_orphan_human_region_and_unmarked_body_are_conflicts(root):
+    # the narrative no longer has the reviewer-notes region: its text would be lost
+    (root / "reports" / "issue_7.narrative.md").write_text(
+        NARRATIVE.split("<!--")[0] + "{% endblock %}\n", encoding="utf-8")
+    plan = plan_update(UpdateOptions(**_opts(root)))
+    assert plan.blocked and [c.region for c in plan.conflicts] == ["reviewer-notes"]
+    assert "would be lost" in plan.conflicts[0].message
+    # a body with no markers at all (e.g. rendered before regions): update needs --force,
+    # and even then keeps the Human TL;DR, found by its heading
+    body = root / "reports" / "issue_7.md"
+    bare = "\n".join(ln for ln in body.read_text(encoding="utf-8").split("\n")
+                     if "personageo:gen" not in ln and "personageo:human" not in ln)
+    body.write_text(bare, encoding="utf-8")
+    plan = plan_update(UpdateOptions(**_opts(root)))
+    assert plan.blocked and plan.conflicts[0].region == "whole body"
+    plan, written = update_report(UpdateOptions(**_opts(root), force=True))
+    assert written and HUMAN in _body(root)
+    assert re.search(r"personageo:human begin id=tldr", _body(root))
+
+
+def test_dry_run_and_json_output_write_nothing(root, capsys):
+    body = root / "reports" / "issue_7.md"
+    before = body.read_bytes()
+    rc, out = _cli(capsys, "--issue", "7", "--root", str(root),
+                                   "--repo", "acme/research", "--commit", FAKE_SHA,
+                                   "--dry-run", "--format", "json")
+    assert rc == 0, out
+    data = json.loads(out)
+    assert data["written"] == [] and data["conflicts"] == [] and data["summary"]["results_changed"]
+    assert body.read_bytes() == before
+
+
+def test_missing_body_is_an_input_error(tmp_path, capsys):
+    write_results(tmp_path, toy_run())
+    rc, out = _cli(capsys, "--issue", "7", "--root", str(tmp_path))
+    assert rc == 2
+    assert "body to update not found" in out
