@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
+from personageo import numfmt
 from personageo.errors import InputError, Location
 from personageo.report import _bound as B
 from personageo.report._bound import Bound, ClaimRecorder
@@ -76,7 +77,8 @@ class NumberFilters:
     def frac(self, b: Bound, key: str | None = None) -> str:
         return self.rec.record_fraction(b, key)
 
-    def rng(self, values, spec: str = ".2f", sep: str = "–", key: str | None = None) -> str:
+    def rng(self, values, spec: str = ".2f", sep: str = numfmt.RANGE_SEP,
+            key: str | None = None) -> str:
         """``lo–hi`` over bound values: two claims (``min`` and ``max``) over every input."""
         values = list(values)
         lo, hi = B.extreme(values, "min"), B.extreme(values, "max")

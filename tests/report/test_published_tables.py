@@ -81,3 +81,21 @@ def test_every_table_number_is_a_recorded_claim(rendered_238):
             assert at.get((i, m.start() + 1)) == m.group(0), (i, m.start() + 1, m.group(0), line)
             checked += 1
     assert checked >= 150  # 26 headline, 9 verdict, 40 grid, 58 ratio, 24 norm
+
+
+#: Prose the narrative re-renders where the published text disagrees with its own JSON.
+PROSE_DISAGREEMENTS = [
+    ("all 40 post-train means land in [0.988, 0.999]",
+     "all 40 post-train means land in [0.988, 1.000]",
+     "the largest post-train M1 is 0.99952 (full_benign_lr1e4, Method B, L27), which rounds "
+     "to 1.000 at three decimals; the write-up truncated it"),
+]
+
+
+@needs_reference
+def test_prose_disagreements_are_rendered_from_the_json(rendered_238):
+    published = " ".join(PUBLISHED.read_text(encoding="utf-8").split())
+    for theirs, ours, _why in PROSE_DISAGREEMENTS:
+        assert theirs in published
+        assert ours in rendered_238.body
+        assert theirs not in rendered_238.body

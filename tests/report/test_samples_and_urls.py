@@ -94,3 +94,15 @@ def test_no_remote_and_no_repo_flag_is_an_error(toy_root):
     with pytest.raises(InputError) as err:
         render(RenderOptions(issue=7, root=toy_root, commit=FAKE_SHA))
     assert "--repo OWNER/NAME" in str(err.value)
+
+
+def test_a_run_without_baseline_comparisons_still_renders(tmp_path):
+    doc = toy_run_dict()
+    doc["comparisons"], doc["verdicts"] = [], []
+    f = tmp_path / "eval_results" / "issue_7" / "run_result.json"
+    f.parent.mkdir(parents=True)
+    f.write_text(json.dumps(doc))
+    r = render(RenderOptions(issue=7, root=tmp_path, repo="a/b", commit=FAKE_SHA))
+    assert "raises M1 in 4/4 tested cells (LOW confidence)" in r.body.split("\n")[1]
+    assert "no baseline comparison is recorded" in r.body
+    assert not any(p.name.startswith("ratio_by_layer") for p in r.files)
