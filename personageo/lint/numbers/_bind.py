@@ -35,6 +35,7 @@ from personageo.lint.numbers._sidecar import (
     pair_claims,
 )
 from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
+from personageo.lint.numbers._units import unit_of, unit_targets
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
 from personageo.schema.claims import ClaimsSidecar
@@ -68,6 +69,12 @@ class _Binder:
         self._facets: dict[tuple[str, str], dict] = {}
         self._resolved: dict[tuple[int, str], object] = {}
         self._titles: dict[str, str] = {}
+        self.units: dict[str, dict[float, str]] = {}
+        for rpath, run in self.results:
+            for unit, values in unit_targets(run).items():
+                for value, label in values.items():
+                    self.units.setdefault(unit, {}).setdefault(
+                        value, f"{rpath}#{label}" if self.multi else label)
 
     def lookup(self, idx: int):
         """A cached record-path resolver over results file ``idx``."""
@@ -132,6 +139,22 @@ class _Binder:
             return None  # the headers do not single out one value
         fact = best[0]
         return fact.value, self.label(fact)
+
+    # ------------------------------------------------------------------ prose units
+    def unit(self, raw: RawClaim) -> tuple[float, str, bool] | None:
+        """(bound value, binding, agrees) for an integer whose prose names its unit."""
+        p = raw.parsed
+        if p.spec.kind != "d" or p.spec.signed or raw.form not in ("single", "list"):
+            return None
+        unit = unit_of(raw.before, raw.after)
+        values = self.units.get(unit or "")
+        if not values:
+            return None
+        if p.value in values:
+            return p.value, values[p.value], True
+        value = min(values, key=lambda v: abs(v - p.value))
+        label = values[value] + (f" (or {len(values) - 1} other)" if len(values) > 1 else "")
+        return value, label, False
 
     # ------------------------------------------------------------------ search
     def search(self, raw: RawClaim) -> tuple[float, str] | None:
@@ -280,6 +303,15 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
                 claim.bound_by = "table"
         if raw.form == "fraction" and raw.role == "total":
             continue  # decided with its count below
+        if target is None and raw.table is None:
+            unit = binder.unit(raw)
+            if unit is not None:
+                claim.bound_value, claim.binding, ok = unit
+                claim.bound_by = "unit"
+                claim.outcome = "verified" if ok else "contradicted"
+                if not ok:
+                    report.findings.append(_contradiction(claim))
+                continue
         if target is None:
             target = binder.search(raw)
             if target is not None:

@@ -60,6 +60,9 @@ class RawClaim:
     approx: bool = False
     table: TableContext | None = None
     hidden: str | None = None
+    before: str = ""
+    after: str = ""
+    """Up to 20 / 30 characters of the text around the number (for prose units: "66 pairs")."""
     """Why this number is not a claim by itself (an exclusion rule, ``table key``, ``table
     header``): it becomes one only where the claims sidecar binds it."""
 
@@ -163,7 +166,8 @@ class _Extractor:
             claims.append(RawClaim(
                 text=f.text, parsed=f.parsed, line=first_line + line + 1, col=col + 1,
                 end_col=col + 1 + len(f.text), context=context, form=f.form, role=f.role,
-                group=gid, approx=f.approx, table=table))
+                group=gid, approx=f.approx, table=table,
+                before=content[max(0, f.start - 20):f.start], after=content[f.end:f.end + 30]))
         self.group += len(groups)
         for e in excluded:
             offset = at + e.start if at >= 0 else src.find(e.text, cursor)

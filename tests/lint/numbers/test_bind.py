@@ -254,3 +254,17 @@ def test_edited_number_in_a_moved_body_is_still_contradicted(run):
     rep = check_numbers(shifted, results=[("r.json", run)], sidecar=sidecar)
     assert [(f.kind, f.line, f.col) for f in rep.findings] == [
         ("contradicted", target.line + 2, target.col)]
+
+
+@pytest.mark.parametrize("text,outcome,binding", [
+    ("over 6 persona pairs", "verified", "P(P-1)/2 of len(/design/personas)"),
+    ("over 7 persona pairs", "contradicted", "P(P-1)/2 of len(/design/personas)"),
+    ("the 4-cell family", "verified", "len(/families/fam/members)"),
+    ("the 8-cell family", "contradicted", "len(/families/fam/members)"),
+    ("at 3 layers", "contradicted", "len(/design/layers)"),
+    ("n_perm = 999 draws", "verified", "/cells/M1_A_L7_full_em_lr2e5/test/n_perm"),
+])
+def test_prose_units_name_a_specific_target(run, text, outcome, binding):
+    [claim] = check_numbers(text + "\n", results=[("r.json", run)]).claims
+    assert (claim.outcome, claim.bound_by) == (outcome, "unit")
+    assert claim.binding.startswith(binding)

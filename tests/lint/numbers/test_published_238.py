@@ -36,9 +36,17 @@ def test_counts(report):
     n = {o: report.count(o) for o in ("verified", "contradicted", "unbound")}
     # every table value of the six tables agrees with the JSON; what stays unbound is
     # provenance the JSON does not record (6000 examples, 375 steps, 240 questions, ...)
-    assert n["contradicted"] == 0
+    assert n["contradicted"] == 2
     assert n["verified"] >= 400
     assert n["unbound"] <= 45
+
+
+def test_the_80_cell_family_is_contradicted(report):
+    # "BH-FDR at α = 0.01 across the 80-cell family": the JSON's one family has the 40 M1
+    # cells (pipeline.md §4: BH over the 40 M1 p-values)
+    bad = [f for f in report.findings if f.kind == "contradicted"]
+    assert [(f.line, f.text, f.bound_value) for f in bad] == [(18, "80", 40.0), (29, "80", 40.0)]
+    assert all(f.binding == "len(/families/geometry_fullparam_pre_post/members)" for f in bad)
 
 
 def test_grid_cell_binds_to_its_record(report):
@@ -75,5 +83,5 @@ def test_mutating_a_grid_cell_is_contradicted():
     lines = body.split("\n")
     lines[116] = lines[116].replace("0.0151", "0.0152", 1)
     rep = check_numbers("\n".join(lines), results=[(str(path), load_run_result(path))])
-    [f] = [f for f in rep.findings if f.kind == "contradicted"]
-    assert (f.line, f.text, f.binding) == (117, "0.0152", "/cells/M1_A_L7_full_em_lr2e5/delta")
+    [f] = [f for f in rep.findings if f.kind == "contradicted" and f.line == 117]
+    assert (f.text, f.binding) == ("0.0152", "/cells/M1_A_L7_full_em_lr2e5/delta")

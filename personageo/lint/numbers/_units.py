@@ -1,0 +1,55 @@
+"""Prose that names what a count is: "the 80-cell family", "66 persona pairs", "5 layers".
+
+An integer followed by one of these units has a specific target in the results (the design's
+own counts), so disagreeing with it is a contradiction, not merely an unbound number. Only
+units that cannot mean anything else are listed; a count the results do not record (a legacy
+file without a question count) gives no target.
+"""
+
+from __future__ import annotations
+
+import re
+
+from personageo.schema import RunResult
+
+_UNITS = [
+    ("family", re.compile(r"^[\s\-]*cells?\s+(?:bh[\w\-]*\s+)?family\b", re.I)),
+    ("n_pairs", re.compile(r"^[\s\-]*(?:persona\s+)?(?:off-diagonal\s+)?(?:pairs|entries)\b",
+                           re.I)),
+    ("n_personas", re.compile(r"^[\s\-]*(?:eval(?:uation)?\s+)?personas?\b", re.I)),
+    ("n_layers", re.compile(r"^[\s\-]*(?:extraction\s+)?layers?\b", re.I)),
+    ("n_methods", re.compile(r"^[\s\-]*(?:extraction\s+)?methods?\b", re.I)),
+    ("n_questions", re.compile(r"^[\s\-]*(?:extraction\s+)?questions?\b", re.I)),
+]
+_BEFORE = [("n_perm", re.compile(r"\bn_perm(?:utations)?\s*=\s*$", re.I))]
+
+
+def unit_targets(run: RunResult) -> dict[str, dict[float, str]]:
+    """Unit -> {value: record path or derivation} of one run (only what it records)."""
+    d = run.design
+    p = len(d.personas)
+    out: dict[str, dict[float, str]] = {
+        "n_personas": {float(p): "len(/design/personas)"},
+        "n_pairs": {float(p * (p - 1) // 2): "P(P-1)/2 of len(/design/personas)"},
+        "n_layers": {float(len(d.layers)): "len(/design/layers)"},
+        "n_methods": {float(len(d.methods)): "len(/design/methods)"},
+        "family": {float(len(f.members)): f"len(/families/{f.id}/members)"
+                   for f in run.families},
+        "n_perm": {},
+    }
+    for c in run.cells:  # the first cell with each permutation count names it
+        out["n_perm"].setdefault(float(c.test.n_perm), f"/cells/{c.id}/test/n_perm")
+    if d.questions.count is not None:
+        out["n_questions"] = {float(d.questions.count): "/design/questions/count"}
+    return {k: v for k, v in out.items() if v}
+
+
+def unit_of(before: str, after: str) -> str | None:
+    """The unit the surrounding prose gives an integer, if any."""
+    for name, rx in _BEFORE:
+        if rx.search(before):
+            return name
+    for name, rx in _UNITS:
+        if rx.match(after):
+            return name
+    return None
