@@ -1,10 +1,12 @@
-"""Bind every extracted number, in order: claims sidecar, table context, search.
+"""Bind every extracted number, in order: claims sidecar, table context, prose unit, search.
 
 * **Sidecar** (exact): the renderer recorded what each number is; the number is recomputed
   from the results and compared at its shown precision.
 * **Table**: row/column headers and the table's caption name facets (condition, method, layer,
   data type, lr, training) and a quantity; the facts that match them best must share one value,
   which is then the number's target — disagreeing is a contradiction.
+* **Prose unit**: an integer followed by a unit that can mean one thing only ("the 80-cell
+  family", "66 persona pairs", "5 layers") is checked against that design count.
 * **Search**: facts (values and declared derivations) that agree at the shown precision, filtered
   by what the number's form can mean (``×`` -> ratios, ``%`` -> ratios and changes, ``k/n`` ->
   counts, range ends -> min/max); the most specific wins. Not finding one leaves the number
