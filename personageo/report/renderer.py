@@ -177,6 +177,17 @@ def choose_samples(run, k: int) -> list[dict]:
     return result
 
 
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+
+
+def hub_dataset_link(name: str | None) -> str | None:
+    """``[owner/name](https://huggingface.co/datasets/owner/name)`` for a hub dataset id; None
+    for local files (``data/x.jsonl``) and unrecorded names."""
+    if not name or not _HUB_ID.match(name) or re.search(r"\.(jsonl?|csv|parquet|txt)$", name):
+        return None
+    return f"[{name}](https://huggingface.co/datasets/{name})"
+
+
 def _yaml_scalar(text: str) -> str:
     text = str(text).strip()
     plain = (text and not re.search(r": |\s#|^[\s\-?:,\[\]{}#&*!|>'\"%@`]", text)
@@ -280,7 +291,7 @@ def render(opts: RenderOptions) -> RenderedReport:
         "samples": choose_samples(main.run, settings.n_samples), "marker": marker,
         "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,
         "count_list": count_list,
-        "link": link,
+        "link": link, "hub_dataset_link": hub_dataset_link,
     }
     name = NARRATIVE_NAME if narrative_source is not None else BASE_TEMPLATE
     raw_body = _render_body(env, name, ctx, narrative)

@@ -26,6 +26,7 @@ CONDITIONS = [("full_em_lr2e5", "em", 2e-05), ("full_benign_lr2e5", "benign", 2e
 BASE = {7: 0.98, 20: 0.875}
 POST = {("full_em_lr2e5", 7): 0.995, ("full_em_lr2e5", 20): 0.9975,
         ("full_benign_lr2e5", 7): 0.99, ("full_benign_lr2e5", 20): 0.99}
+DATA_NAMES = {"em": "data/bad_legal_advice_6k.jsonl", "benign": "allenai/tulu-3-sft-mixture"}
 LORA = {("em", 7): 0.0075, ("em", 20): 0.09375, ("benign", 7): 0.005, ("benign", 20): 0.0625}
 
 
@@ -73,7 +74,8 @@ def toy_run_dict(samples: bool = True) -> dict:
             "layers": LAYERS, "layer_convention": "block_output_0idx",
             "methods": [{"id": "A", "token_rule": "last_prompt_token"}],
             "conditions": [{"id": c, "training": {"method": "full", "lr": lr, "steps": 375},
-                            "data": {"data_type": g}} for c, g, lr in CONDITIONS]
+                            "data": {"data_type": g, "name": DATA_NAMES[g]}}
+                           for c, g, lr in CONDITIONS]
             + [{"id": f"lora_{g}", "training": {"method": "lora", "lr": 1e-4},
                 "data": {"data_type": g}, "source": "issue_205"} for g in ("em", "benign")],
             "checkpoints": [{"id": "base"}] + [{"id": c, "condition": c, "seed": 42}

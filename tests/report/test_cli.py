@@ -21,3 +21,24 @@ def test_unknown_issue_exits_2_with_a_message(toy_root, capsys):
                  "--commit", FAKE_SHA])
     assert code == 2
     assert "unknown issue 8" in capsys.readouterr().err
+
+
+def test_rendered_toy_body_passes_lint(toy_root, capsys):
+    """The v2 body of a run with samples lints clean: 0 errors, every number bound."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("personageo.cli.lint") is None:
+        pytest.skip("personageo lint is not available")
+    assert main(["report", "render", "--issue", "7", "--root", str(toy_root), "--repo", "a/b",
+                 "--commit", FAKE_SHA]) == 0
+    capsys.readouterr()
+    body = toy_root / "reports" / "issue_7.md"
+    code = main(["lint", str(body), "--results",
+                 str(toy_root / "eval_results" / "issue_7" / "run_result.json"),
+                 "--claims", str(toy_root / "reports" / "issue_7.claims.json"), "--issue", "7",
+                 "--strict"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "0 unbound" in out
