@@ -158,6 +158,18 @@ class _Binder:
         label = values[value] + (f" (or {len(values) - 1} other)" if len(values) > 1 else "")
         return value, label, False
 
+    def nearest(self, raw: RawClaim) -> tuple[float, str] | None:
+        """The recorded value closest to an unbound number (within 10 %), as a hint."""
+        v = raw.parsed.value
+        if not v:
+            return None
+        near = [f for f in self.index.near(v, abs(v) * 0.1) if f.kind == "identity"
+                and f.quantity is not None]
+        if not near:
+            return None
+        best = min(near, key=lambda f: abs(f.value - v))
+        return best.value, self.label(best)
+
     # ------------------------------------------------------------------ search
     def search(self, raw: RawClaim) -> tuple[float, str] | None:
         p = raw.parsed
@@ -345,16 +357,18 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
                 if hit is not None:
                     claim.bound_value, claim.binding = hit
                     claim.outcome, claim.bound_by = "verified", "search"
-    for claim in claims:
+    for i, claim in enumerate(claims):
         if claim is None:
             continue
         report.claims.append(claim)
         if claim.outcome == "unbound":
+            near = binder.nearest(raws[i])
             report.findings.append(NumberFinding(
                 "unbound", severity_unbound, claim.line, claim.col, claim.end_col, claim.text,
                 f"{claim.text} is not bound to any value of the results"
                 + (" (table cell: no unique record for its headers)" if claim.context == "table"
-                   else "")))
+                   else "")
+                + (f"; nearest value: {near[1]} = {_fmt(near[0])}" if near else "")))
     _stale_marker(source, checker, report)
     report.findings.sort(key=lambda f: (f.line, f.col, f.kind))
     return report

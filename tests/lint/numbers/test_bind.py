@@ -268,3 +268,9 @@ def test_prose_units_name_a_specific_target(run, text, outcome, binding):
     [claim] = check_numbers(text + "\n", results=[("r.json", run)]).claims
     assert (claim.outcome, claim.bound_by) == (outcome, "unit")
     assert claim.binding.startswith(binding)
+
+
+def test_unbound_finding_names_the_nearest_recorded_value(run):
+    [f] = check_numbers("Δ = 0.0170 here\n", results=[("r.json", run)]).findings
+    assert f.kind == "unbound"
+    assert f.message.endswith("nearest value: /cells/M1_A_L7_full_em_lr1e4/delta = 0.016")
