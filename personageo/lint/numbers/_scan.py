@@ -10,7 +10,8 @@ position and a ``role`` so that each can be bound and reported on its own.
 Exclusion rules (each has a test in ``tests/lint/numbers/test_scan.py``):
 
 ``url``       anything inside ``http(s)://...`` or ``www....``
-``date``      ``2026-05-05``, ``2026/05/05``, times ``04:16:10``
+``date``      ``2026-05-05``, ``2026/05/05``, times ``04:16:10``, citation years
+              (``Aghajanyan et al. 2020``)
 ``version``   three or more dotted parts (``4.57.6``), ``v``-prefixed (``v046``), or a number
               right after a software name (``Python 3.11``, ``torch=2.6.0``)
 ``hash``      hexadecimal runs of 7+ characters mixing digits and letters (``015527d``)
@@ -41,7 +42,8 @@ _NUM = re.compile(
 
 _MASKS = {
     "url": re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+"),
-    "date": re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\b"),
+    "date": re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\b"
+                       r"|(?<=et al\.)\s*,?\s*\(?(?:19|20)\d{2}[a-z]?\b"),
     "version": re.compile(
         r"\bv\d+(?:\.\d+)*\w*"
         r"|(?<![\d.])\d+(?:\.\d+){2,}(?:[+\-]\w+)*"

@@ -42,6 +42,8 @@ def test_forms(text, want):
     ("see https://x.org/a/1.5", "url"),
     ("on 2026-05-05", "date"),
     ("at 04:16", "date"),
+    ("as in Aghajanyan et al. 2020", "date"),
+    ("(Smith et al., 2019b)", "date"),
     ("transformers 4.57.6", "version"),
     ("Python 3.11", "version"),
     ("artifact v046", "version"),
