@@ -228,11 +228,11 @@ def _table_changes(old: str, new: str) -> list[TextChange]:
     olds, news = _tables(old), _tables(new)
     if len(olds) != len(news):
         return out
-    for (_, oh, orows, _), (cap, nh, nrows, nlines) in zip(olds, news):
+    for (_, oh, orows, _), (cap, nh, nrows, nlines) in zip(olds, news, strict=False):
         if [_mask(h) for h in oh] != [_mask(h) for h in nh] or len(orows) != len(nrows):
             continue
-        for r, (orow, nrow) in enumerate(zip(orows, nrows)):
-            for k, (a, b) in enumerate(zip(orow, nrow)):
+        for r, (orow, nrow) in enumerate(zip(orows, nrows, strict=False)):
+            for k, (a, b) in enumerate(zip(orow, nrow, strict=False)):
                 if _mask(a) != _mask(b):
                     key = " | ".join(x for x in nrow[:2])
                     col = nh[k] if k < len(nh) else str(k + 1)

@@ -212,6 +212,11 @@ def find_conflicts(old: R.BodyRegions, sidecar: ClaimsSidecar | None,
     return sorted(out, key=lambda c: c.line)
 
 
+def _claims_next_to(body: Path) -> Path:
+    stem = body.name[:-3] if body.name.endswith(".md") else body.name
+    return body.with_name(stem + ".claims.json")
+
+
 def _old_results(text: str, sidecar: ClaimsSidecar | None) -> list[str]:
     marker = parse_render_marker(text)
     if marker is not None:
@@ -232,11 +237,17 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
     root = Path(opts.root)
     body_path = Path(opts.body or root / "reports" / f"issue_{opts.issue}.md")
     old_text = _read_body(body_path)
-    claims_path = opts.claims or body_path.with_name(
-        (body_path.name[:-3] if body_path.name.endswith(".md") else body_path.name)
-        + ".claims.json")
-    sidecar = _read_sidecar(Path(claims_path), explicit=opts.claims is not None)
     output = Path(opts.output or body_path)
+    if opts.claims is not None:
+        sidecar = _read_sidecar(Path(opts.claims), explicit=True)
+    else:  # next to the body, else next to the output when it is of the same render
+        sidecar = _read_sidecar(_claims_next_to(body_path), explicit=False)
+        if sidecar is None and output != body_path:
+            sidecar = _read_sidecar(_claims_next_to(output), explicit=False)
+            marker = parse_render_marker(old_text)
+            if sidecar is not None and (marker is None or [s for _, s in marker.results]
+                                        != [r.sha256 for r in sidecar.results]):
+                sidecar = None
     rendered = render(RenderOptions(
         issue=opts.issue, root=root, results=opts.results, baseline=opts.baseline,
         narrative=opts.narrative, output=output, figures_dir=opts.figures_dir, repo=opts.repo,

@@ -229,3 +229,50 @@ def test_splice_reports_orphans_and_drops_claims_of_replaced_regions():
     plain, plain_claims = R.mark(BODY, _claims(BODY, NUMBERS))
     _, _, _, orphans = R.splice(plain, plain_claims, old)
     assert [h.id for h in orphans] == ["notes"]
+
+
+# ---------------------------------------------------------------------------- property
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORD = st.sampled_from(["delta", "cells", "0.1225", "38/40", "+0.094", "1.31×", "L20", "M1",
+                         "ratio", "—", "`code`", "**bold**", "Δ", "42"])
+_TEXT = st.lists(_WORD, min_size=1, max_size=8).map(" ".join)
+
+
+def _block(kind: str, text: str, n: int) -> list[str]:
+    if kind == "h2":
+        return [f"## Section {n} {text}"]
+    if kind == "para":
+        return [text, text]
+    if kind == "table":
+        return [f"Caption {text}", "", "| a | b |", "|---|---|", f"| {n} | {text} |"]
+    if kind == "details":
+        return ["<details open><summary>", "", f"### Result {n}: {text}", "", "</summary>", "",
+                text, "", "</details>"]
+    return ["```text", text, "```"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["h2", "para", "table", "details", "fence"]), _TEXT),
+                min_size=1, max_size=10))
+def test_mark_preserves_text_claims_and_digests(blocks):
+    lines = ["---", "title: t", "---", "<!-- personageo:render v1 results=sha256:ab "
+             "personageo=0 -->", "", "## Human TL;DR", "", "my words 38/40", "",
+             "## AI TL;DR", ""]
+    for n, (kind, text) in enumerate(blocks):
+        lines += _block(kind, text, n) + [""]
+    body = "\n".join(lines)
+    claims = _claims(body, ["0.1225", "38/40", "+0.094", "1.31×"])
+    marked, moved = R.mark(body, claims)
+    assert all(_at(marked, c) == c.text for c in moved) and len(moved) == len(claims)
+    kept = [ln for ln in marked.split("\n") if ln.strip() and not M.is_marker_like(ln)]
+    assert kept == [ln for ln in lines if ln.strip()]
+    for text in (marked, tracker_roundtrip(marked)):
+        parsed = R.parse(text)
+        assert not parsed.problems and not parsed.stray
+        assert all(g.digest == parsed.digest_of(g) for g in parsed.gens)
+        assert [h.id for h in parsed.humans] == ["tldr"]
+        assert parsed.human_content(parsed.humans[0]) == ["my words 38/40"]
+    assert R.mark(marked, moved) == (marked, moved)
