@@ -26,6 +26,11 @@ class ExtractSettings(Section):
     """Greedy answer length limit (a method's own ``max_new_tokens`` overrides it)."""
     cache_implementation: Literal["dynamic", "static"] = "dynamic"
     """KV cache of transformers generation: ``static`` preallocates it (no compilation)."""
+    compile_generation: bool = False
+    """Let transformers compile the static-cache decoding step (CUDA graphs); off by default."""
+    grouped_attention: bool = True
+    """Replace ``sdpa`` by personageo's grouped-query SDPA, which does not copy K/V per query
+    head under a padding mask (same attention; faster batched decoding)."""
     early_exit: bool = True
     """Stop each forward pass after the deepest extracted layer (the rest is never used)."""
     tensor_parallel_size: int = Field(1, ge=1)

@@ -84,7 +84,8 @@ def generation_settings(method: MethodSpec, config: ExperimentConfig, backend: s
     s = config.extract
     return {"backend": backend, "decoding": "greedy",
             "max_new_tokens": method.max_new_tokens or s.max_new_tokens,
-            "answer_tokens": "generated_ids", "dtype": s.dtype}
+            "answer_tokens": "generated_ids", "dtype": s.dtype,
+            "kv_cache": s.cache_implementation if backend == "transformers" else "vllm"}
 
 
 def resolve_backend(config: ExperimentConfig, spec: dict) -> str:
@@ -210,6 +211,10 @@ class _Context:
             s = self.config.extract
             self.model, self.tokenizer = load_model_and_tokenizer(
                 self.spec, dtype=s.dtype, device=resolve_device(s.device))
+            if s.grouped_attention:
+                from personageo.extract._attention import use_grouped_sdpa
+
+                use_grouped_sdpa(self.model)
 
     def run(self, plans: list[_Plan]) -> list[ActivationManifest]:
         answers: dict[str, list[Answer]] = {}
@@ -248,7 +253,8 @@ class _Context:
             for idx, new in iter_generate_transformers(
                     self.model, ids, indices=todo, max_new_tokens=gen["max_new_tokens"],
                     batch_size=s.generate_batch_size or s.batch_size, stop_ids=stops,
-                    pad_id=self.tokenizer.pad_token_id, cache_implementation=cache):
+                    pad_id=self.tokenizer.pad_token_id, cache_implementation=cache,
+                    compile=s.compile_generation):
                 parts.save(idx, new)
                 done.update(zip(idx, new))
                 self.progress(label, len(done), len(ids))

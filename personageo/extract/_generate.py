@@ -5,8 +5,8 @@ Two backends return the generated token ids as generated (never decoded and re-e
 ``transformers``
     Batched ``model.generate`` over length-sorted, left-padded batches (greedy, no sampling).
     ``cache_implementation="static"`` preallocates the KV cache instead of growing it by
-    concatenation (no ``torch.compile``: compiled CUDA-graph decoding failed in testing, see
-    ENVIRONMENT.md).
+    concatenation; transformers' automatic ``torch.compile`` of the decoding step (CUDA graphs,
+    which failed in a trial, see ENVIRONMENT.md) stays off unless asked for.
 ``vllm``
     ``vllm.LLM`` on a local checkpoint directory, temperature 0, token ids in and out. vLLM is
     not installable on the CPU test machines, so this path is untested here; it is kept small.
@@ -34,8 +34,13 @@ def trim_answer(ids: Sequence[int], stop_ids: set[int], pad_id: int | None = Non
 def iter_generate_transformers(model, prompts: Sequence[Sequence[int]], *, indices=None,
                                max_new_tokens: int, batch_size: int, stop_ids: Sequence[int],
                                pad_id: int, cache_implementation: str | None = None,
+                               compile: bool = False,
                                ) -> Iterator[tuple[list[int], list[Answer]]]:
-    """Yield ``(indices, answers)`` per length-sorted batch of greedy generation."""
+    """Yield ``(indices, answers)`` per length-sorted batch of greedy generation.
+
+    With ``cache_implementation="static"`` transformers compiles the decoding step on CUDA by
+    itself (CUDA graphs); that is switched off unless ``compile`` is asked for.
+    """
     import torch
 
     todo = list(range(len(prompts))) if indices is None else list(indices)
@@ -46,6 +51,7 @@ def iter_generate_transformers(model, prompts: Sequence[Sequence[int]], *, indic
                   temperature=None, top_p=None, top_k=None)
     if cache_implementation:
         kwargs["cache_implementation"] = cache_implementation
+        kwargs["disable_compile"] = not compile
     with torch.inference_mode():
         for batch in length_sorted_batches([len(prompts[i]) for i in todo], batch_size):
             idx = [todo[b] for b in batch]
