@@ -49,9 +49,11 @@ def _describe(t: Text) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def find_text_overlaps(fig: Figure, pad_px: float = 0.0) -> list[tuple[str, str]]:
+def find_text_overlaps(fig: Figure, pad_px: float = 0.0,
+                       drawn: bool = False) -> list[tuple[str, str]]:
     """Pairs of overlapping visible text elements, described by their text."""
-    fig.canvas.draw()  # lay out (tight/constrained layout, legends) before measuring
+    if not drawn:
+        fig.canvas.draw()  # lay out (tight/constrained layout, legends) before measuring
     renderer = fig.canvas.get_renderer()
     boxes = []
     for t in _texts(fig):
@@ -66,9 +68,10 @@ def find_text_overlaps(fig: Figure, pad_px: float = 0.0) -> list[tuple[str, str]
     return hits
 
 
-def find_clipped_texts(fig: Figure) -> list[str]:
+def find_clipped_texts(fig: Figure, drawn: bool = False) -> list[str]:
     """Visible texts that extend beyond the figure's canvas (cut off in the saved image)."""
-    fig.canvas.draw()
+    if not drawn:
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     canvas = fig.bbox
     out = []
@@ -87,7 +90,7 @@ def check_text_overlap(fig: Figure, name: str) -> None:
     if clipped:
         raise FigureLayoutError(f"figure {name!r}: text {clipped[0]} is cut off by the figure "
                                 "edge", details=clipped[1:6])
-    hits = find_text_overlaps(fig)
+    hits = find_text_overlaps(fig, drawn=True)
     if hits:
         a, b = hits[0]
         more = f" (and {len(hits) - 1} more pair(s))" if len(hits) > 1 else ""

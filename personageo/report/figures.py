@@ -113,6 +113,7 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
     fig, axes = plt.subplots(1, len(layers), figsize=(5.2 * len(layers), 4.6), squeeze=False,
                              layout="constrained")
     width = 0.8 / max(1, len(settings))
+    labels: list = []
     for ax, layer in zip(axes[0], layers, strict=True):
         top = 0.0
         for gi, g in enumerate(groups):
@@ -131,8 +132,9 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
                 x = gi + (si - (len(settings) - 1) / 2) * width
                 ax.bar(x, val, width * 0.92, color=PALETTE[si % len(PALETTE)],
                        hatch=HATCHES[gi % len(HATCHES)], edgecolor="black", linewidth=0.6)
-                ax.annotate(f"{val:.3f}", (x, val), xytext=(0, 2), textcoords="offset points",
-                            ha="center", va="bottom", fontsize=7.5)
+                labels.append(ax.annotate(f"{val:.3f}", (x, val), xytext=(0, 2),
+                                          textcoords="offset points", ha="center",
+                                          va="bottom", fontsize=7.5))
                 top = max(top, val)
         ax.set_xticks(range(len(groups)), [view.group_label(g) for g in groups])
         ax.set_title(f"Layer {layer} (Method {method})")
@@ -145,7 +147,21 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
     handles += [Patch(facecolor="white", edgecolor="black", hatch=HATCHES[i % len(HATCHES)],
                       label=f"{view.group_label(g)} data") for i, g in enumerate(groups)]
     _fit_legend(fig, handles, [h.get_label() for h in handles])
+    _rotate_if_crowded(fig, labels)
     return fig
+
+
+def _rotate_if_crowded(fig: Figure, labels: list, headroom: float = 1.3) -> None:
+    """Turn value labels vertical when neighbouring ones would collide (narrow bars)."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in labels]
+    if any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+        for t in labels:
+            t.set_rotation(90)
+        for ax in fig.axes:
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(lo, hi * headroom)
 
 
 def ratio_by_layer(view: ExperimentView) -> Figure | None:
