@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints/ci.txt
 
 ## The main job on the shipped default (see README).
 demo: setup
-	$(PY) -m personageo.demo
+	$(VENV)/bin/personageo run configs/demo.yaml
 
 ## The whole test suite (CPU only; GPU tests are skipped unless PERSONAGEO_GPU_TESTS=1).
 test: setup

@@ -37,7 +37,6 @@ ALLOWED: dict[str, set[str]] = {
     "train": LEAF | DATA | {"modeling"},
     "extract": LEAF | DATA | {"modeling"},
     "pipeline": LEAF | DATA | {"analysis", "report", "lint", "train", "extract", "stats"},
-    "demo": LEAF | DATA | {"pipeline", "cli"},
     "cli": None,  # may import anything
     "__init__": {"_version"},
 }

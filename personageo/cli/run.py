@@ -1,0 +1,58 @@
+"""``personageo run CONFIG``: train -> extract -> analyze -> render -> lint."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("run")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--root", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Research repo root; relative paths in the config resolve against it.")
+@click.option("--only", "only", multiple=True,
+              type=click.Choice(["train", "extract", "analyze", "render", "lint"]),
+              help="Run only these stages (repeatable); default: all.")
+@click.option("--force", is_flag=True, help="Rerun stages even when their outputs are current.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and exit; nothing is loaded or written.")
+def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run: bool) -> None:
+    """Run every stage of CONFIG, skipping those whose outputs are current."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from personageo.config import load_config
+    from personageo.pipeline import STAGES, Pipeline
+
+    err = Console(stderr=True, no_color=None)
+    cfg = load_config(config)
+    stages = tuple(s for s in STAGES if not only or s in only)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total}"), TimeElapsedColumn(), console=err,
+                  disable=dry_run or not sys.stderr.isatty()) as bar:
+        task = bar.add_task("starting", total=1)
+
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label[:60], completed=done, total=max(total, 1))
+
+        pipe = Pipeline(cfg, config_path=config, root=root, stages=stages, force=force,
+                        progress=progress, log=lambda msg: err.print(msg, highlight=False))
+        if dry_run:
+            for o in pipe.plan():
+                click.echo(f"{o.stage:8} {o.status:10} {o.detail}")
+            return
+        summary = pipe.run()
+    click.echo("\nsummary")
+    for o in summary.outcomes:
+        click.echo(f"  {o.stage:8} {o.status:8} {o.seconds:7.1f} s  {o.detail}")
+    if summary.results_path:
+        click.echo(f"  results  {summary.results_path}")
+    if summary.report_path:
+        click.echo(f"  report   {summary.report_path}")
+    for v in summary.verdicts:
+        click.echo(f"  verdict  {v}")
+    if summary.lint_errors is not None:
+        click.echo(f"  lint     {summary.lint_errors} error(s), {summary.lint_warnings} warning(s)")
+        if summary.lint_errors:
+            click.echo(summary.lint_text, err=True)
+            raise click.exceptions.Exit(1)

@@ -1,0 +1,5 @@
+"""``personageo run``: the stage graph from one config, skipping what is current."""
+
+from personageo.pipeline._run import STAGES, Pipeline, RunSummary, StageOutcome
+
+__all__ = ["STAGES", "Pipeline", "RunSummary", "StageOutcome"]

@@ -1,0 +1,86 @@
+"""The publishing end of ``personageo run``: render the write-up, then lint it.
+
+Rendering pins the hero image to the commit that holds the figure. On a first run nothing has
+committed the figures yet, so the body is rendered in preview mode (image links to the local
+files) and the outcome says how to pin it: commit the figures, then run again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from personageo.errors import InputError
+from personageo.files import sha256_file, sha256_json
+from personageo.pipeline import _stamps
+
+
+def _render_options(pipe, preview: bool):
+    from personageo.report import RenderOptions
+
+    cfg = pipe.cfg
+    issue = cfg.experiment.issue
+    if issue is None:
+        raise InputError("experiment.issue is needed to render a write-up",
+                         hint="set experiment.issue in the config")
+    root = pipe.root
+    baseline = root / cfg.baseline.results if cfg.baseline else None
+    return RenderOptions(
+        issue=issue, root=root, results=pipe.results, baseline=baseline,
+        output=root / cfg.paths.report if cfg.paths.report else None,
+        figures_dir=root / cfg.paths.figures if cfg.paths.figures else None,
+        overwrite=True, preview=preview)
+
+
+def render_stage(pipe, summary):
+    from personageo.pipeline._run import StageOutcome
+    from personageo.report import render, write_outputs
+
+    opts = _render_options(pipe, preview=False)
+    narrative = opts.narrative or pipe.root / "reports" / f"issue_{opts.issue}.narrative.md"
+    key = sha256_json({"results": sha256_file(pipe.results),
+                       "narrative": sha256_file(narrative) if narrative.exists() else None,
+                       "version": __import__("personageo").__version__})
+    note = ""
+    try:
+        rendered = render(opts)
+    except InputError as err:
+        if "commit-pinned" not in str(err):
+            raise
+        rendered = render(_render_options(pipe, preview=True))
+        note = ("; preview links: commit the figures and run again to pin the hero URL "
+                "to that commit")
+    summary.report_path = rendered.body_path
+    outputs = sorted(rendered.files)
+    if not pipe.force and _stamps.is_current(pipe.root, "render", key) and all(
+            p.exists() and p.read_bytes() == data for p, data in rendered.files.items()):
+        return StageOutcome("render", "current", f"{rendered.body_path}{note}",
+                            [str(p) for p in outputs])
+    write_outputs(rendered, overwrite=True)
+    _stamps.write_stamp(pipe.root, "render", key, outputs)
+    return StageOutcome("render", "ran", f"{rendered.body_path} + {len(outputs) - 2} figure "
+                        f"files{note}", [str(p) for p in outputs])
+
+
+def lint_stage(pipe, summary):
+    from personageo.lint.config import load_config
+    from personageo.lint.engine import LintOptions, lint_file
+    from personageo.lint.output import format_text
+    from personageo.lint.registry import all_rules
+    from personageo.pipeline._run import StageOutcome
+
+    body = summary.report_path
+    if body is None or not Path(body).exists():
+        return StageOutcome("lint", "skipped", "no rendered body")
+    results = [str(pipe.results)]
+    if pipe.cfg.baseline:
+        results.append(str(pipe.root / pipe.cfg.baseline.results))
+    claims = Path(str(body)[:-3] + ".claims.json")
+    config = load_config(all_rules(), start=Path(body))
+    res = lint_file(body, LintOptions(results=tuple(results),
+                                      claims=str(claims) if claims.exists() else None), config)
+    summary.lint_errors = len(res.errors)
+    summary.lint_warnings = len(res.warnings)
+    summary.lint_text = format_text(res)
+    status = "failed" if res.errors else "ran"
+    return StageOutcome("lint", status, f"{len(res.errors)} error(s), {len(res.warnings)} "
+                        f"warning(s)")

@@ -1,0 +1,193 @@
+"""``personageo run``: train -> extract -> analyze -> render -> lint from one config.
+
+Each stage is skipped when its outputs are current: training and extraction by their own
+content keys (run key / cache key in their manifests), analysis and rendering by stage stamps
+over the hashes of their inputs (:mod:`personageo.pipeline._stamps`). Lint always runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from personageo.config import BASE_CHECKPOINT, ExperimentConfig
+from personageo.files import sha256_file, sha256_json
+from personageo.pipeline import _stamps
+
+Progress = Callable[[str, int, int], None]
+
+STAGES = ("train", "extract", "analyze", "render", "lint")
+
+
+@dataclass
+class StageOutcome:
+    stage: str
+    status: str
+    """``ran``, ``current`` (skipped), ``planned`` (dry run), ``would run`` (dry run)."""
+    detail: str = ""
+    outputs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[StageOutcome]
+    results_path: Path | None = None
+    report_path: Path | None = None
+    verdicts: list[str] = field(default_factory=list)
+    lint_errors: int | None = None
+    lint_warnings: int | None = None
+    lint_text: str = ""
+
+
+def _noop(label: str, done: int, total: int) -> None:  # pragma: no cover - trivial
+    pass
+
+
+class Pipeline:
+    """The stage graph of one experiment config, rooted at ``root``."""
+
+    def __init__(self, cfg: ExperimentConfig, *, config_path: str, root: str | Path = ".",
+                 stages: tuple[str, ...] = STAGES, force: bool = False,
+                 progress: Progress | None = None, log: Callable[[str], None] | None = None,
+                 issue: int | None = None) -> None:
+        self.cfg = cfg
+        self.config_path = config_path
+        self.root = Path(root)
+        self.stages = stages
+        self.force = force
+        self.progress = progress or _noop
+        self.log = log or (lambda msg: None)
+        self.runs = self.root / cfg.paths.runs
+        self.activations = self.root / cfg.paths.activations
+        from personageo.analysis import default_results_path
+
+        self.results = self.root / default_results_path(cfg)
+
+    # ------------------------------------------------------------------ plan
+    def plan(self) -> list[StageOutcome]:
+        """What a run would do, without loading a model or writing a file."""
+        out = []
+        if "train" in self.stages:
+            todo = [ck.id for ck in self._trained() if not self._train_done(ck.id)]
+            out.append(StageOutcome("train", "would run" if todo else "current",
+                                    f"{len(todo)} of {len(self._trained())} checkpoints to train: "
+                                    + ", ".join(todo) if todo else "all checkpoints trained"))
+        if "extract" in self.stages:
+            todo = [f"{ck.id}/{m.id}" for ck in self.cfg.checkpoints() for m in self.cfg.methods
+                    if not (self.activations / ck.id / m.id / "manifest.json").exists()]
+            out.append(StageOutcome("extract", "would run" if todo else "current",
+                                    f"{len(todo)} stores missing" if todo else
+                                    "all stores present (cache keys checked when run)"))
+        for stage in ("analyze", "render"):
+            if stage in self.stages:
+                out.append(StageOutcome(stage, "would run", "runs unless its stamp is current"))
+        if "lint" in self.stages:
+            out.append(StageOutcome("lint", "would run", "always"))
+        return out
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> RunSummary:
+        summary = RunSummary(outcomes=[])
+        steps = {"train": self._train, "extract": self._extract, "analyze": self._analyze,
+                 "render": self._render, "lint": self._lint}
+        for stage in STAGES:
+            if stage not in self.stages:
+                continue
+            t0 = time.perf_counter()
+            outcome = steps[stage](summary)
+            outcome.seconds = round(time.perf_counter() - t0, 1)
+            summary.outcomes.append(outcome)
+            self.log(f"{stage}: {outcome.status} ({outcome.seconds} s) {outcome.detail}")
+        return summary
+
+    def _trained(self):
+        return [ck for ck in self.cfg.checkpoints() if ck.id != BASE_CHECKPOINT]
+
+    def _train_done(self, ck_id: str) -> bool:
+        import json
+
+        p = self.runs / ck_id / "train_manifest.json"
+        return p.exists() and json.loads(p.read_text()).get("status") == "complete"
+
+    def _train(self, summary: RunSummary) -> StageOutcome:
+        from personageo.train import plan_runs, train_condition
+
+        ran, runs = [], plan_runs(self.cfg)
+        for i, (cond, seed) in enumerate(runs):
+            self.progress(f"train {cond} seed {seed}", i, len(runs))
+            res = train_condition(self.cfg, cond, seed, runs_dir=self.runs,
+                                  resume=not self.force, data_root=self.root)
+            if not res.skipped:
+                ran.append(res.checkpoint_dir.name)
+        self.progress("train", len(runs), len(runs))
+        return StageOutcome("train", "ran" if ran else "current",
+                            f"trained {', '.join(ran)}" if ran else f"{len(runs)} runs current")
+
+    def _extract(self, summary: RunSummary) -> StageOutcome:
+        from personageo.extract import extract_checkpoint
+
+        ran = []
+        checkpoints = self.cfg.checkpoints()
+        for i, ck in enumerate(checkpoints):
+            model = None if ck.id == BASE_CHECKPOINT else self.runs / ck.id
+            results = extract_checkpoint(
+                self.cfg, ck.id, model, out_root=self.activations, resume=not self.force,
+                root=self.root,
+                progress=lambda label, d, t, ck=ck: self.progress(f"extract {ck.id} {label}", d, t))
+            ran += [f"{ck.id}/{r.manifest.method}" for r in results if not r.skipped]
+            for r in results:
+                for w in r.warnings:
+                    self.log(f"extract {ck.id}: warning: {w}")
+        return StageOutcome("extract", "ran" if ran else "current",
+                            f"extracted {len(ran)} stores" if ran else "all stores current")
+
+    def _analysis_inputs(self) -> str:
+        from personageo.activations import read_manifest
+
+        stores = {f"{ck.id}/{m.id}": read_manifest(self.activations / ck.id / m.id).vectors_sha256
+                  for ck in self.cfg.checkpoints() for m in self.cfg.methods}
+        trains = {}
+        for ck in self._trained():
+            p = self.runs / ck.id / "train_manifest.json"
+            trains[ck.id] = sha256_file(p) if p.exists() else None
+        baseline = None
+        if self.cfg.baseline:
+            baseline = sha256_file(self.root / self.cfg.baseline.results)
+        return sha256_json({"config": self.cfg.config_hash(), "stores": stores,
+                            "train": trains, "baseline": baseline,
+                            "inputs": [sha256_file(self.root / self.cfg.personas),
+                                       sha256_file(self.root / self.cfg.questions)]})
+
+    def _analyze(self, summary: RunSummary) -> StageOutcome:
+        from personageo.analysis import analyze
+        from personageo.schema import load_run_result, save_run_result
+
+        summary.results_path = self.results
+        key = self._analysis_inputs()
+        if not self.force and _stamps.is_current(self.root, "analyze", key):
+            run = load_run_result(self.results)
+            status = "current"
+        else:
+            run = analyze(self.cfg, root=self.root, activations=self.activations, runs=self.runs,
+                          config_path=self.config_path)
+            save_run_result(run, self.results)
+            _stamps.write_stamp(self.root, "analyze", key, [self.results])
+            status = "ran"
+        summary.verdicts = [f"{v.method}/{v.group}: {v.result} "
+                            f"({v.rule.labels.get(v.result, v.result)})" for v in run.verdicts]
+        return StageOutcome("analyze", status, f"{len(run.cells)} cells, "
+                            f"{sum(c.significant for c in run.cells)} significant",
+                            [str(self.results)])
+
+    def _render(self, summary: RunSummary) -> StageOutcome:
+        from personageo.pipeline._publish import render_stage
+
+        return render_stage(self, summary)
+
+    def _lint(self, summary: RunSummary) -> StageOutcome:
+        from personageo.pipeline._publish import lint_stage
+
+        return lint_stage(self, summary)
