@@ -17,16 +17,21 @@ from pathlib import Path
 
 import numpy as np
 
-from personageo.activations import (FORMAT_VERSION, MANIFEST, ActivationManifest, PersonaEntry,
-                                    read_manifest, store_dir, write_activations)
+from personageo.activations import (
+    FORMAT_VERSION,
+    MANIFEST,
+    ActivationManifest,
+    PersonaEntry,
+    read_manifest,
+    store_dir,
+    write_activations,
+)
 from personageo.config import ExperimentConfig, MethodSpec
 from personageo.errors import InputError, PersonageoError
-from personageo.extract._generate import (generate_vllm, iter_generate_transformers,
-                                          vllm_available)
+from personageo.extract._generate import generate_vllm, iter_generate_transformers, vllm_available
 from personageo.extract._layers import resolve_sites
 from personageo.extract._prompts import PromptSet, build_prompts
-from personageo.extract._store import (AnswerParts, PartStore, write_centroids,
-                                       weights_fingerprint)
+from personageo.extract._store import AnswerParts, PartStore, weights_fingerprint, write_centroids
 from personageo.extract._tokens import Answer, needs_answer, pool_item
 from personageo.files import sha256_json, sha256_text
 from personageo.inputs import load_personas, load_questions
@@ -188,7 +193,7 @@ def extract_checkpoint(config: ExperimentConfig, checkpoint_id: str, model_dir_o
             plans.append(_Plan(m, gen, key, d))
     if plans:
         ctx = _Context(config, checkpoint_id, spec, prompts, weights, out_root, resume, progress)
-        for plan, manifest in zip(plans, ctx.run(plans)):
+        for plan, manifest in zip(plans, ctx.run(plans), strict=True):
             results[plan.method.id] = ExtractResult(plan.directory, manifest, False,
                                                     list(warnings))
     return [results[m.id] for m in select_methods(config, methods)]
@@ -244,7 +249,7 @@ class _Context:
                                 max_new_tokens=gen["max_new_tokens"], stop_ids=stops,
                                 dtype=s.dtype, tensor_parallel_size=s.tensor_parallel_size)
             parts.save(todo, new)
-            done.update(zip(todo, new))
+            done.update(zip(todo, new, strict=True))
         elif todo:
             self._load()
             stops = sorted(set(stops) | {self.tokenizer.eos_token_id})
@@ -256,7 +261,7 @@ class _Context:
                     pad_id=self.tokenizer.pad_token_id, cache_implementation=cache,
                     compile=s.compile_generation):
                 parts.save(idx, new)
-                done.update(zip(idx, new))
+                done.update(zip(idx, new, strict=True))
                 self.progress(label, len(done), len(ids))
         return [done[i] for i in range(len(ids))]
 
@@ -276,7 +281,7 @@ class _Context:
                                     pad_id=self.tokenizer.pad_token_id, indices=todo,
                                     early_exit=cfg.extract.early_exit):
             parts.save(idx, vec)
-            done.update(zip(idx, vec))
+            done.update(zip(idx, vec, strict=True))
             self.progress(label, len(done), len(items))
         flat = np.stack([done[i] for i in range(len(items))])
         vectors = flat.reshape(len(ps.personas), len(ps.question_ids), *flat.shape[1:])
@@ -292,7 +297,7 @@ class _Context:
         return [{"persona": p.persona, "question_id": p.question_id, "question": p.question,
                  "answer": self.tokenizer.decode(a.token_ids, skip_special_tokens=True),
                  "answer_token_ids": a.token_ids, "stop": a.stop}
-                for p, a in zip(self.prompts.prompts, answers)]
+                for p, a in zip(self.prompts.prompts, answers, strict=True)]
 
     def _manifest(self, plan: _Plan, dim: int, answers: list[Answer] | None):
         cfg, ps, spec = self.config, self.prompts, self.spec

@@ -105,7 +105,7 @@ def build_prompts(tokenizer, personas: dict[str, str], questions: QuestionFile) 
     prompts = [
         Prompt(persona=name, question_id=q.id, question=q.text, text=text, ids=list(ids),
                question_end=_question_end(tokenizer, system, q.text, text, offs))
-        for (name, system, q), text, ids, offs in zip(meta, texts, enc["input_ids"], offsets)
+        for (name, system, q), text, ids, offs in zip(meta, texts, enc["input_ids"], offsets, strict=True)
     ]
     template = getattr(tokenizer, "chat_template", None)
     return PromptSet(

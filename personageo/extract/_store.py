@@ -16,9 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from personageo.files import atomic_write_bytes, atomic_write_text, read_json, sha256_file, \
-    sha256_json, sha256_text
 from personageo.extract._tokens import Answer
+from personageo.files import (
+    atomic_write_bytes,
+    atomic_write_text,
+    read_json,
+    sha256_file,
+    sha256_json,
+    sha256_text,
+)
 
 PARTIAL = ".partial"
 CENTROIDS = "centroids.safetensors"
@@ -52,7 +58,7 @@ class PartStore:
         out: dict[int, np.ndarray] = {}
         for f in sorted(self.dir.glob("part-*.safetensors")):
             part = load_file(str(f))
-            for i, v in zip(part["indices"].tolist(), part["vectors"]):
+            for i, v in zip(part["indices"].tolist(), part["vectors"], strict=True):
                 out[int(i)] = v
         return out
 
@@ -71,7 +77,7 @@ class AnswerParts:
 
     def save(self, indices: list[int], answers: list[Answer]) -> None:
         lines = "".join(json.dumps({"index": i, "token_ids": a.token_ids, "stop": a.stop}) + "\n"
-                        for i, a in zip(indices, answers))
+                        for i, a in zip(indices, answers, strict=True))
         atomic_write_text(self.dir / f"part-{min(indices):07d}-{len(indices)}.jsonl", lines)
 
     def load(self) -> dict[int, Answer]:

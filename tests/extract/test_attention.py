@@ -42,6 +42,6 @@ def test_grouped_backend_matches_sdpa_on_padded_batches_and_generation(monkeypat
     # K/V keep their 2 heads; the 4 query heads per KV head are folded into the query axis.
     assert shapes[0] == ((3, 2, 4 * 6, 8), (3, 2, 6, 8))
     real_rows = mask.bool()
-    for a, b in zip(ref, got):
+    for a, b in zip(ref, got, strict=True):
         torch.testing.assert_close(b[real_rows], a[real_rows], rtol=1e-5, atol=1e-5)
     assert torch.equal(got_gen, ref_gen)

@@ -7,8 +7,14 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from personageo.extract import (left_pad, length_sorted_batches, pool_item, pooled_vectors,
-                                resolve_sites, shard)
+from personageo.extract import (
+    left_pad,
+    length_sorted_batches,
+    pool_item,
+    pooled_vectors,
+    resolve_sites,
+    shard,
+)
 from personageo.extract._prompts import Prompt
 
 from .conftest import tiny_spec
@@ -63,7 +69,7 @@ def test_batched_equals_unbatched_float32(tiny_model, rule):
     model, tok = tiny_model
     prompts = _prompts(tok)
     answers = [Answer(list(range(40, 40 + 2 + i % 4)), "eos") for i in range(len(prompts))]
-    items = [pool_item(rule, p, a, [258, 10]) for p, a in zip(prompts, answers)]
+    items = [pool_item(rule, p, a, [258, 10]) for p, a in zip(prompts, answers, strict=True)]
     assert len({len(it.ids) for it in items}) > 3  # the batches really need padding
     sites = resolve_sites([0, 1, 3], "block_output_0idx", 4)
     one = pooled_vectors(model, items, sites, batch_size=1, pad_id=tok.pad_token_id)

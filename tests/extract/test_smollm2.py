@@ -7,8 +7,13 @@ import importlib.util
 import pytest
 import torch
 
-from personageo.extract import (build_prompts, iter_generate_transformers, pool_item,
-                                pooled_vectors, resolve_sites)
+from personageo.extract import (
+    build_prompts,
+    iter_generate_transformers,
+    pool_item,
+    pooled_vectors,
+    resolve_sites,
+)
 from personageo.inputs import Question, QuestionFile
 
 from .conftest import PERSONAS
@@ -83,7 +88,7 @@ def test_generated_ids_are_kept_and_match_unbatched_generate(smol, smol_prompts)
     for idx, answers in iter_generate_transformers(model, ids, max_new_tokens=6, batch_size=2,
                                                    stop_ids=[tok.eos_token_id],
                                                    pad_id=tok.pad_token_id):
-        got.update(zip(idx, answers))
+        got.update(zip(idx, answers, strict=True))
     for i, prompt in enumerate(ids):
         with torch.no_grad():
             ref = model.generate(torch.tensor([prompt]), do_sample=False, max_new_tokens=6,

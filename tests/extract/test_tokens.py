@@ -49,11 +49,11 @@ def test_answer_mean_matches_brute_force(tiny_model, rule):
     rng = np.random.default_rng(0)
     prompts = [_prompt(rng.integers(3, 250, size=n).tolist()) for n in (9, 5, 12)]
     answers = [Answer(rng.integers(3, 250, size=k).tolist(), "eos") for k in (4, 1, 7)]
-    items = [pool_item(rule, p, a, CLOSING) for p, a in zip(prompts, answers)]
+    items = [pool_item(rule, p, a, CLOSING) for p, a in zip(prompts, answers, strict=True)]
     layer = 2
     got = pooled_vectors(model, items, resolve_sites([layer], "block_output_0idx", 4),
                          batch_size=3, pad_id=tok.pad_token_id)
-    for b, (p, a) in enumerate(zip(prompts, answers)):
+    for b, (p, a) in enumerate(zip(prompts, answers, strict=True)):
         seq = p.ids + a.token_ids + (CLOSING if rule.endswith("closing") else [])
         with torch.no_grad():
             hs = model(input_ids=torch.tensor([seq]), output_hidden_states=True).hidden_states
