@@ -77,6 +77,10 @@ class ChangeSummary:
     review: list[ReviewNote] = field(default_factory=list)
     added: int = 0
     removed: int = 0
+    regions_added: list[str] = field(default_factory=list)
+    """Generated regions of the new render that the old body did not have (a new table, or
+    one deleted from the body by hand: it is back now)."""
+    regions_removed: list[str] = field(default_factory=list)
 
     @property
     def results_changed(self) -> bool:
@@ -134,6 +138,10 @@ class ChangeSummary:
                     out.append(f"  L{c.line} {c.table} [{c.row}] {c.column}: {c.old} -> {c.new}")
         if self.added or self.removed:
             out.append(f"numbers added: {self.added}, removed: {self.removed}")
+        if self.regions_added:
+            out.append(f"regions new in this render: {', '.join(self.regions_added)}")
+        if self.regions_removed:
+            out.append(f"regions no longer rendered: {', '.join(self.regions_removed)}")
         for r in self.review:
             out.append(f"review: L{r.line} human region '{r.region}' quotes {r.old_text}, "
                        f"which is now {r.new_text}")
@@ -278,8 +286,13 @@ def summarize(old_text: str, old_sidecar: ClaimsSidecar | None, old_results: lis
         s.numbers = list(grouped.values())
         s.removed = sum(len(q) for q in olds.values())
     s.texts = _table_changes(old_text, new_text)
-    # human text quoting a number that changed
     body = R.parse(new_text)
+    old_body = R.parse(old_text)
+    if old_body.marked:
+        old_ids, new_ids = [g.id for g in old_body.gens], [g.id for g in body.gens]
+        s.regions_added = [i for i in new_ids if i not in old_ids]
+        s.regions_removed = [i for i in old_ids if i not in new_ids]
+    # human text quoting a number that changed
     for h in body.humans:
         for i in range(h.begin + 1, h.end):
             for c in s.numbers:

@@ -74,7 +74,14 @@ class BodyRegions:
         return next((h for h in self.humans if h.id == region_id), None)
 
     def human_content(self, region: Region) -> list[str]:
-        return M.normalise_lines(self.lines[region.begin + 1:region.end])
+        """The lines people wrote, as written (trailing spaces kept: a markdown hard break),
+        without the blank lines around them."""
+        lines = self.lines[region.begin + 1:region.end]
+        while lines and not lines[0].strip():
+            lines = lines[1:]
+        while lines and not lines[-1].strip():
+            lines = lines[:-1]
+        return lines
 
     def gen_content(self, region: Region) -> list[str]:
         """Content lines of a gen region with nested human regions replaced by placeholders."""

@@ -276,3 +276,12 @@ def test_mark_preserves_text_claims_and_digests(blocks):
         assert [h.id for h in parsed.humans] == ["tldr"]
         assert parsed.human_content(parsed.humans[0]) == ["my words 38/40"]
     assert R.mark(marked, moved) == (marked, moved)
+
+
+def test_human_text_is_carried_as_written(marked):
+    text, claims = marked
+    old = R.parse(text.replace(
+        "_(Human TL;DR — to be filled in by the user. Leave this line as-is in drafts.)_",
+        "First line with a hard break  \nsecond line."))
+    out, _, _, _ = R.splice(text, claims, old)
+    assert "First line with a hard break  \nsecond line." in out

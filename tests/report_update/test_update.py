@@ -239,3 +239,18 @@ def test_missing_body_is_an_input_error(tmp_path, capsys):
     rc, out = _cli(capsys, "--issue", "7", "--root", str(tmp_path))
     assert rc == 2
     assert "body to update not found" in out
+
+
+def test_a_generated_region_deleted_by_hand_comes_back_and_is_named(root):
+    body = root / "reports" / "issue_7.md"
+    text = body.read_text(encoding="utf-8")
+    parsed = R.parse(text)
+    norms = next(g for g in parsed.gens if "Weight-delta norms" in
+                 "\n".join(parsed.lines[g.begin:g.end]))
+    lines = parsed.lines[:norms.begin] + parsed.lines[norms.end + 1:]
+    body.write_text("\n".join(lines), encoding="utf-8")
+    plan, written = update_report(UpdateOptions(**_opts(root)))
+    assert plan.conflicts == [] and written
+    assert plan.summary.regions_added == [norms.id]
+    assert f"regions new in this render: {norms.id}" in plan.summary.lines()
+    assert "Weight-delta norms" in _body(root)
