@@ -197,12 +197,9 @@ def _yaml_scalar(text: str) -> str:
 
 def _template_location(exc: BaseException, narrative: Path | None) -> tuple[str | None, int | None]:
     frames = traceback.extract_tb(exc.__traceback__)
-    if narrative is not None:
-        for fr in reversed(frames):
-            if fr.filename == str(narrative):
-                return fr.filename, fr.lineno
-    for fr in reversed(frames):
-        if fr.filename.endswith(".j2"):
+    for fr in reversed(frames):  # the innermost template frame: narrative or built-in
+        if fr.filename.endswith(".j2") or (narrative is not None
+                                           and fr.filename == str(narrative)):
             return fr.filename, fr.lineno
     return (str(narrative) if narrative else None), None
 
