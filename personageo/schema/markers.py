@@ -17,8 +17,8 @@ Region markers (each alone on its line, outside code fences)::
     <!-- personageo:human end id=<id> -->
 
 ``sha256`` of a generated region is the first 16 hex digits of the sha256 of its normalised
-content (:func:`region_digest`): line endings unified, trailing whitespace and surrounding blank
-lines dropped, and the content of each nested human region replaced by one placeholder line, so
+content (:func:`region_digest`): line endings unified, trailing whitespace and blank lines
+dropped, and the content of each nested human region replaced by one placeholder line, so
 that what people write there never makes the generated text look edited. An ``end`` marker's
 ``id`` is optional when reading.
 """
@@ -125,8 +125,9 @@ def normalise_lines(lines: list[str]) -> list[str]:
 
 def region_digest(lines: list[str]) -> str:
     """The digest recorded in a ``gen begin`` marker for these content lines (human regions
-    already replaced by their placeholder, see :func:`human_placeholder`)."""
-    text = "\n".join(normalise_lines(lines))
+    already replaced by their placeholder, see :func:`human_placeholder`). Blank lines do not
+    count: adding or removing one (e.g. around a marker) is not an edit of the content."""
+    text = "\n".join(ln for ln in normalise_lines(lines) if ln)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
 
 

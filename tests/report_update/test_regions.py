@@ -119,7 +119,7 @@ def test_mark_is_idempotent(marked):
 def test_digest_is_sha256_of_normalised_content(marked):
     body = R.parse(marked[0])
     table = next(g for g in body.gens if g.id == "result-1/table-1")
-    raw = "\n".join(body.lines[table.begin + 1:table.end]).strip("\n")
+    raw = "\n".join(ln for ln in body.lines[table.begin + 1:table.end] if ln)
     assert table.digest == hashlib.sha256(raw.encode()).hexdigest()[:16]
     assert all(g.digest == body.digest_of(g) for g in body.gens)
     assert body.seal[1] == hashlib.sha256(
@@ -156,6 +156,14 @@ def test_human_edit_is_no_conflict_but_generated_edit_is(marked):
     worded = text.replace("Full delta table", "Full delta table (edited)")
     (word,) = find_conflicts(R.parse(worded), None, marked[0])
     assert word.line == worded.split("\n").index("Full delta table (edited)") + 1
+
+
+def test_blank_lines_around_markers_are_no_edit(marked):
+    text = marked[0].replace("<!-- personageo:human begin id=tldr -->\n\n",
+                             "<!-- personageo:human begin id=tldr -->\n")
+    text = text.replace("## Human TL;DR\n\n", "## Human TL;DR\n")
+    assert text != marked[0]
+    assert find_conflicts(R.parse(text), None, marked[0]) == []
 
 
 def test_front_matter_edit_is_a_conflict(marked):
