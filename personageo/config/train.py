@@ -63,8 +63,10 @@ class TrainSettings(Section):
     adam_epsilon: float = 1e-8
     average_tokens_across_devices: bool = True
     """Loss = mean over every supervised token of the optimizer step, across devices."""
-    resume_every: int | None = Field(50, ge=1)
-    """Save a resumable Trainer checkpoint (weights + optimizer) every N steps; None = never."""
+    resume_every: int | None = Field(100, ge=1)
+    """Save a resumable Trainer checkpoint (weights + optimizer) every N steps; None = never.
+    Only the latest is kept; for a 7B model under ZeRO-3 each one is ~100 GB and takes minutes,
+    so short runs may prefer ``null``."""
     keep_work_dir: bool = False
     """Keep the Trainer's resumable checkpoints after a run finishes."""
     logging_steps: int = Field(1, ge=1)

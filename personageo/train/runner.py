@@ -146,7 +146,7 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     use_cpu = not _cuda()
     if settings.deepspeed:
         setup.init_deepspeed_distributed(use_cpu)
-    from transformers import Trainer, TrainingArguments
+    from transformers import TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
 
     args = TrainingArguments(
@@ -169,8 +169,9 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     lora_spec = cond.training.lora or LoraSpec()
     model = setup.load_train_model(base_dir, settings, method, lora_spec)
     collator = setup.make_collator(tokenizer, settings)
-    trainer = Trainer(model=model, args=args, train_dataset=setup.list_dataset(encoded.examples),
-                      data_collator=collator, processing_class=tokenizer)
+    trainer = setup.counting_trainer(
+        model=model, args=args, train_dataset=setup.list_dataset(encoded.examples),
+        data_collator=collator, processing_class=tokenizer)
     step_dirs: dict[int, Path] = {}
 
     def save_step(step: int) -> None:
@@ -186,6 +187,10 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     for cb in callbacks or []:
         trainer.add_callback(cb)
     last = get_last_checkpoint(str(work)) if resume else None
+    if last is None and setup.rank() == 0:  # a fresh start: no stale shards may survive
+        for stale in [final_dir] + [runs / checkpoint_id(condition_id, seed, s)
+                                    for s in settings.save_steps]:
+            shutil.rmtree(stale, ignore_errors=True)
     t0 = time.time()
     trainer.train(resume_from_checkpoint=last)
     train_time = time.time() - t0
@@ -202,7 +207,7 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
         return TrainResult(final_dir, final_dir / MANIFEST, {}, skipped=False)
 
     common = _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
-                              base_dir, world, model, collator, state, train_time, last)
+                              base_dir, world, model, trainer, state, train_time, last)
     for step in sorted(settings.save_steps):
         sdir = runs / checkpoint_id(condition_id, seed, step)
         if method == "lora" and (work / "steps" / f"step{step}").exists():
@@ -230,16 +235,16 @@ def _read_key(work: Path) -> str | None:
 
 
 def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer, base_dir, world,
-                     model, collator, state, train_time, resumed_from) -> dict:
+                     model, trainer, state, train_time, resumed_from) -> dict:
     gpus = mf.gpu_info()
     hf_cfg = getattr(model, "config", None)
     n_params = sum(p.ds_numel if hasattr(p, "ds_numel") else p.numel()
                    for p in model.parameters())
-    seq = collator.seq_lens
-    mean_len = sum(seq) / len(seq) if seq else 0.0
+    lens = [len(e.input_ids) for e in encoded.examples]
+    mean_len = sum(lens) / len(lens)
     fpt = mf.train_flops_per_token(n_params, hf_cfg.num_hidden_layers, hf_cfg.hidden_size,
                                    mean_len)
-    tok_s_rank = collator.tokens / train_time if train_time > 0 else None
+    tok_s_rank = trainer.tokens_trained / train_time if train_time > 0 else None
     tok_s = tok_s_rank * world if tok_s_rank is not None else None
     n_dev = gpus["count"] and world
     return {
@@ -263,8 +268,8 @@ def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
         "optimizer_steps": state.global_step, "resumed_from": resumed_from,
         "loss_curve": [{k: h[k] for k in ("step", "loss", "learning_rate", "grad_norm") if k in h}
                        for h in state.log_history if "loss" in h],
-        "train_time_s": train_time, "tokens_this_session": collator.tokens,
-        "supervised_tokens_this_session": collator.supervised,
+        "train_time_s": train_time, "tokens_this_session": trainer.tokens_trained,
+        "supervised_tokens_this_session": trainer.supervised_trained,
         "tokens_per_s": tok_s, "tokens_per_s_basis": "rank 0 tokens x world size",
         "flops_per_token": fpt, "n_params": n_params,
         "mfu": mf.mfu(tok_s, fpt, (gpus["names"] or [None])[0], n_dev) if tok_s else None,

@@ -110,21 +110,26 @@ def merge_lora_adapter(base_dir: Path, adapter_dir: Path):
     return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
 
 
-class CountingCollator:
-    """Wrap a collator and count the real (unpadded) and supervised tokens it batched."""
+def counting_trainer(**kwargs):
+    """A ``transformers.Trainer`` that counts the real and supervised tokens it trained on.
 
-    def __init__(self, inner):
-        self.inner = inner
-        self.tokens = 0
-        self.supervised = 0
-        self.seq_lens: list[int] = []
+    Counted in ``training_step``, so batches skipped on resume or prefetched but unused are not
+    counted: ``tokens_trained`` / ``supervised_trained`` are this process's, this session's.
+    """
+    from transformers import Trainer
 
-    def __call__(self, features):
-        for f in features:
-            self.tokens += len(f["input_ids"])
-            self.supervised += sum(1 for x in f["labels"] if x != -100)
-            self.seq_lens.append(len(f["input_ids"]))
-        return self.inner(features)
+    class CountingTrainer(Trainer):
+        tokens_trained = 0
+        supervised_trained = 0
+
+        def training_step(self, model, inputs, *args, **kw):
+            mask = inputs.get("attention_mask")
+            self.tokens_trained += int(mask.sum() if mask is not None
+                                       else inputs["input_ids"].numel())
+            self.supervised_trained += int((inputs["labels"] != -100).sum())
+            return super().training_step(model, inputs, *args, **kw)
+
+    return CountingTrainer(**kwargs)
 
 
 def make_collator(tokenizer, settings):
@@ -142,7 +147,7 @@ def make_collator(tokenizer, settings):
         inner = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100,
                                        pad_to_multiple_of=settings.pad_to_multiple_of,
                                        return_tensors="pt")
-    return CountingCollator(inner)
+    return inner
 
 
 def step_saver(save_steps: list[int], save):

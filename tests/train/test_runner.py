@@ -45,6 +45,13 @@ def test_train_learns_records_and_skips(tmp_path):
     assert not (runs / ".work" / checkpoint_id("full", 1)).exists()
 
     base_dir = m["base_dir"]
+    # the manifest's norms are those of the saved weights against the base (brute force here)
+    w, b = _weights(res.checkpoint_dir), load_file(f"{base_dir}/model.safetensors")
+    brute = sum(((w[k].double() - b[k].double()) ** 2).sum().item() for k in w) ** 0.5
+    assert m["weight_norms"]["global_l2"] == pytest.approx(brute, rel=1e-6)
+    blk0 = sum(((w[k].double() - b[k].double()) ** 2).sum().item()
+               for k in w if k.startswith("model.layers.0.")) ** 0.5
+    assert m["weight_norms"]["per_block"]["0"] == pytest.approx(blk0, rel=1e-6)
     assert _mean_loss(res.checkpoint_dir, tmp_path / "chats.jsonl") < \
         _mean_loss(base_dir, tmp_path / "chats.jsonl") - 0.05
 
@@ -76,6 +83,9 @@ def test_original_recipe_and_packed_defaults_train_the_same_weights(tmp_path):
     la = [p["loss"] for p in a.manifest["loss_curve"]]
     lb = [p["loss"] for p in b.manifest["loss_curve"]]
     assert la == pytest.approx(lb, abs=1e-3)
+    # the same samples were trained on: same real and supervised token counts (no padding)
+    for key in ("tokens_this_session", "supervised_tokens_this_session"):
+        assert a.manifest[key] == b.manifest[key] > 0
 
 
 class _Killed(Exception):
@@ -105,6 +115,8 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path):
     res = train_condition(cfg, "full", 1, runs_dir=tmp_path / "b")
     assert res.manifest["resumed_from"].endswith("checkpoint-2")
     assert res.manifest["optimizer_steps"] == 4
+    # this session trained steps 3-4 only: about half the tokens of the uninterrupted run
+    assert 0 < res.manifest["tokens_this_session"] < ref.manifest["tokens_this_session"]
     wa, wb = _weights(ref.checkpoint_dir), _weights(res.checkpoint_dir)
     for k in wa:
         torch.testing.assert_close(wb[k], wa[k], rtol=1e-5, atol=1e-6)
