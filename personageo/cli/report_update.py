@@ -1,5 +1,8 @@
 """``personageo report update``: re-render a write-up against new results, keeping human text.
 
+After a rerun, the figures change first: ``update --figures-only`` writes them; commit them, then
+``update`` re-renders the body with image URLs pinned to that commit (or pass ``--commit``).
+
 Exit status: 0 updated (or already up to date), 1 conflicts (hand edits to generated regions,
 damaged markers, human text with no place to go; nothing written), 2 usage or input errors.
 See :mod:`personageo.report.update` and ``docs/regions.md``.
@@ -47,16 +50,33 @@ _PATH = dict(dir_okay=False, path_type=Path)
 @click.option("--force", is_flag=True,
               help="Regenerate generated regions even where they were edited by hand.")
 @click.option("--dry-run", is_flag=True, help="Show conflicts and changes; write nothing.")
+@click.option("--figures-only", is_flag=True,
+              help="Step 1 after a rerun: write only the new figures (commit them, then run "
+                   "update for the body).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def command(issue, root, body, claims, results, baseline, narrative, output, figures_dir, repo,
-            commit, allow_branch_url, force, dry_run, fmt) -> None:
+            commit, allow_branch_url, force, dry_run, figures_only, fmt) -> None:
     """Re-render the write-up of issue N against new results, keeping human-owned regions."""
-    from personageo.report.update import UpdateOptions, apply_update, plan_update
+    from personageo.report.update import (
+        UpdateOptions,
+        apply_update,
+        plan_update,
+        write_figures,
+    )
 
     opts = UpdateOptions(issue=issue, root=root or _git_root(), body=body, claims=claims,
                          results=results, baseline=baseline, narrative=narrative,
                          output=output, figures_dir=figures_dir, repo=repo, commit=commit,
                          allow_branch_url=allow_branch_url, force=force)
+    if figures_only:
+        written = write_figures(opts)
+        if fmt == "json":
+            click.echo(json.dumps({"written": [str(p) for p in written]}))
+        else:
+            for p in written:
+                click.echo(f"wrote {p}")
+            click.echo("commit the figures, then run `personageo report update` again")
+        return
     plan = plan_update(opts)
     written = [] if plan.blocked or dry_run or plan.unchanged else apply_update(plan)
     where = str(plan.body_path)

@@ -46,7 +46,7 @@ from personageo.errors import InputError, Location
 from personageo.files import read_json, sha256_text
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
-from personageo.schema.claims import Claim, ClaimsSidecar
+from personageo.schema.claims import ClaimsSidecar
 from personageo.schema.markers import parse_render_marker
 
 MAX_BODY_CHARS = 65_536
@@ -282,6 +282,19 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
                       summary, kept, [h.id for h in orphans], rendered, same)
 
 
+def write_figures(opts: UpdateOptions) -> list[Path]:
+    """Step 1 after a rerun: draw the figures of the new results and write them (they are
+    generated files; replacing them is what an update is for). Commit them, then update, so
+    that the body's image URLs pin the commit that holds the new figures."""
+    from personageo.report import RenderOptions, render, write_outputs
+
+    rendered = render(RenderOptions(
+        issue=opts.issue, root=Path(opts.root), results=opts.results, baseline=opts.baseline,
+        narrative=opts.narrative, figures_dir=opts.figures_dir, figures_only=True,
+        overwrite=True))
+    return write_outputs(rendered, overwrite=True)
+
+
 def apply_update(plan: UpdatePlan) -> list[Path]:
     """Write the planned files (figures, then sidecar, then body), each atomically."""
     from personageo.report import write_outputs
@@ -301,4 +314,4 @@ def update_report(opts: UpdateOptions) -> tuple[UpdatePlan, list[Path]]:
 
 
 __all__ = ["Conflict", "UpdateOptions", "UpdatePlan", "apply_update", "find_conflicts",
-           "plan_update", "update_report", "Claim"]
+           "plan_update", "update_report", "write_figures"]

@@ -254,3 +254,36 @@ def test_a_generated_region_deleted_by_hand_comes_back_and_is_named(root):
     assert plan.summary.regions_added == [norms.id]
     assert f"regions new in this render: {norms.id}" in plan.summary.lines()
     assert "Weight-delta norms" in _body(root)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_figures_first_then_body_pinned_to_the_new_commit(tmp_path, capsys):
+    """Without --commit, image URLs pin the commit holding the figures: after a rerun the new
+    figures are written first (--figures-only), committed, then the body is updated."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              cwd=tmp_path, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q")
+    write_results(tmp_path, toy_run())
+    base = ("--issue", "7", "--root", str(tmp_path), "--repo", "acme/research")
+    assert main(["report", "render", *base, "--figures-only"]) == 0
+    git("add", "-A")
+    git("commit", "-qm", "figures")
+    assert main(["report", "render", *base]) == 0
+    write_results(tmp_path, rerun())
+    capsys.readouterr()
+    rc, out = _cli(capsys, *base)
+    assert rc == 2 and "--figures-only" in out  # the new figures are not committed yet
+    rc, out = _cli(capsys, *base, "--figures-only")
+    assert rc == 0 and "hero.png" in out
+    git("add", "-A")
+    git("commit", "-qm", "rerun figures")
+    sha = git("rev-parse", "HEAD")
+    rc, out = _cli(capsys, *base)
+    assert rc == 0, out
+    assert f"raw.githubusercontent.com/acme/research/{sha}/figures/issue_7/hero.png" in \
+        _body(tmp_path)
