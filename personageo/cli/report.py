@@ -43,10 +43,13 @@ def _git_root() -> Path:
 @click.option("--allow-branch-url", is_flag=True, help="Accept a branch name for --commit.")
 @click.option("--figures-only", is_flag=True,
               help="Write only the figures (step 1 of a fresh render: commit them, then render).")
+@click.option("--preview", is_flag=True,
+              help="Link figures by relative path (read the body in the repo before the figures "
+                   "are committed; `report post` refuses it).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs that differ.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def render_cmd(issue, root, results, baseline, narrative, output, figures_dir, repo, commit,
-               allow_branch_url, figures_only, overwrite, fmt) -> None:
+               allow_branch_url, figures_only, preview, overwrite, fmt) -> None:
     """Render the write-up of issue N: body, claims sidecar and figures."""
     from personageo.report import RenderOptions, render_report
 
@@ -54,7 +57,7 @@ def render_cmd(issue, root, results, baseline, narrative, output, figures_dir, r
                          baseline=baseline, narrative=narrative, output=output,
                          figures_dir=figures_dir, repo=repo, commit=commit,
                          allow_branch_url=allow_branch_url, overwrite=overwrite,
-                         figures_only=figures_only)
+                         figures_only=figures_only, preview=preview)
     rendered = render_report(opts)
     written = [str(p) for p in rendered.files]
     if fmt == "json":

@@ -72,6 +72,10 @@ class RenderOptions:
     allow_branch_url: bool = False
     overwrite: bool = False
     figures_only: bool = False
+    preview: bool = False
+    """Link figures by their path relative to the body instead of a commit-pinned URL (for
+    reading the body inside the repository before the figures are committed; ``report post``
+    refuses such a body)."""
 
 
 @dataclass
@@ -298,9 +302,12 @@ def render(opts: RenderOptions) -> RenderedReport:
     top = _git.repo_toplevel(root) or root
     for f in figs:
         rel = _rel(figures_dir / f"{f.name}.png", top)
-        commit = _git.figure_commit(top, rel, f.png, opts.commit, opts.allow_branch_url)
-        raw_body = raw_body.replace(f"\ue002{f.name}\ue003",
-                                    _git.raw_url(owner, repo, commit, rel))
+        if opts.preview:
+            url = _rel(figures_dir / f"{f.name}.png", body_path.parent)
+        else:
+            commit = _git.figure_commit(top, rel, f.png, opts.commit, opts.allow_branch_url)
+            url = _git.raw_url(owner, repo, commit, rel)
+        raw_body = raw_body.replace(f"\ue002{f.name}\ue003", url)
     body, claims = recorder.finalize(_tidy(raw_body))
     body, claims = _regions.mark(body, claims)  # region markers for `report update`
     if len(body) > MAX_BODY_CHARS:

@@ -244,3 +244,13 @@ def test_original_too_long_to_keep_stops_before_any_write(fake, make_client, tmp
     with pytest.raises(InputError, match="comment keeping the original body.*at most 65,536"):
         post_once(make_client(), write(tmp_path, WRITEUP))
     assert fake.writes() == [] and fake.issues[7]["body"] == "o" * 65_500
+
+
+def test_preview_bodies_with_relative_images_are_refused(tmp_path):
+    body = tmp_path / "b.md"
+    body.write_text("## Result\n\nSome text.\n\n![hero](../figures/issue_1/hero.png)\n")
+    with pytest.raises(InputError, match="relative link") as err:
+        read_writeup(body)
+    assert f"{body}:5" in str(err.value)
+    body.write_text("![hero](https://raw.githubusercontent.com/o/r/abc1234/f.png)\n")
+    assert read_writeup(body).body.startswith("![hero]")
