@@ -273,6 +273,7 @@ class _Context:
         sites = resolve_sites(cfg.layers, cfg.layer_convention, n_blocks)
         items = [pool_item(plan.method.token_rule, p, answers[i] if answers else None,
                            ps.closing_ids) for i, p in enumerate(ps.prompts)]
+        (plan.directory / MANIFEST).unlink(missing_ok=True)  # a stale store is never "complete"
         parts = PartStore(plan.directory / ".partial", plan.key, resume=self.resume)
         done = parts.load()
         todo = [i for i in range(len(items)) if i not in done]
@@ -286,7 +287,6 @@ class _Context:
         flat = np.stack([done[i] for i in range(len(items))])
         vectors = flat.reshape(len(ps.personas), len(ps.question_ids), *flat.shape[1:])
         manifest = self._manifest(plan, vectors.shape[-1], answers)
-        (plan.directory / MANIFEST).unlink(missing_ok=True)  # a stale store is never "complete"
         write_centroids(plan.directory, vectors)
         written = write_activations(plan.directory, vectors, manifest,
                                     self._answer_records(answers) if answers else None)

@@ -204,3 +204,18 @@ def test_non_base_checkpoint_needs_a_model(extracted):
     cfg, root, _ = extracted
     with pytest.raises(InputError, match="needs a model directory"):
         extract_checkpoint(cfg, "lora-s42", root=root, out_root=root / "act")
+
+
+def test_stale_store_loses_its_manifest_when_recomputation_starts(tmp_path, monkeypatch):
+    cfg = load_config(write_experiment(tmp_path))
+    extract_checkpoint(cfg, "base", root=tmp_path)
+    assert (tmp_path / "activations/base/A/manifest.json").exists()
+
+    def killed(self, idx, vec):
+        raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(store.PartStore, "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        extract_checkpoint(cfg.model_copy(update={"layers": [1]}), "base", root=tmp_path)
+    # The old vectors no longer match the config; without a manifest nobody reads them.
+    assert not (tmp_path / "activations/base/A/manifest.json").exists()
