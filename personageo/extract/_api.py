@@ -221,9 +221,18 @@ class _Context:
 
                 use_grouped_sdpa(self.model)
 
+    def _sites(self):
+        """Hook sites of the configured layers (validated against the loaded model)."""
+        cfg = self.config
+        return resolve_sites(cfg.layers, cfg.layer_convention,
+                             self.model.config.num_hidden_layers)
+
     def run(self, plans: list[_Plan]) -> list[ActivationManifest]:
         answers: dict[str, list[Answer]] = {}
         gen_dirs = []
+        if not any(p.generation and p.generation["backend"] == "vllm" for p in plans):
+            self._load()
+            self._sites()  # a bad layer fails now, not after generating every answer
         for gen in {sha256_json(p.generation): p.generation for p in plans if p.generation}.values():
             gkey = sha256_json({"weights": self.weights, "prompt_ids": self.prompts.ids_sha256,
                                 "generation": gen})
@@ -269,8 +278,7 @@ class _Context:
         from personageo.extract._forward import iter_pooled
 
         cfg, ps = self.config, self.prompts
-        n_blocks = self.model.config.num_hidden_layers
-        sites = resolve_sites(cfg.layers, cfg.layer_convention, n_blocks)
+        sites = self._sites()
         items = [pool_item(plan.method.token_rule, p, answers[i] if answers else None,
                            ps.closing_ids) for i, p in enumerate(ps.prompts)]
         (plan.directory / MANIFEST).unlink(missing_ok=True)  # a stale store is never "complete"

@@ -219,3 +219,13 @@ def test_stale_store_loses_its_manifest_when_recomputation_starts(tmp_path, monk
         extract_checkpoint(cfg.model_copy(update={"layers": [1]}), "base", root=tmp_path)
     # The old vectors no longer match the config; without a manifest nobody reads them.
     assert not (tmp_path / "activations/base/A/manifest.json").exists()
+
+
+def test_bad_layer_fails_before_any_generation(tmp_path, monkeypatch):
+    from personageo.errors import InputError
+
+    cfg = load_config(write_experiment(tmp_path, methods=METHODS[2:3], layers=[0, 4]))
+    monkeypatch.setattr(api, "iter_generate_transformers",
+                        lambda *a, **k: pytest.fail("generation must not start"))
+    with pytest.raises(InputError, match=r"layer 4 is outside 0\.\.3"):
+        extract_checkpoint(cfg, "base", root=tmp_path)
