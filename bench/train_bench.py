@@ -26,7 +26,9 @@ Usage::
     python bench/train_bench.py --tiny --mode personageo --steps 2        # CPU smoke run
 
 Prints one JSON line (rank 0): tokens/s/GPU, s/step, projected minutes for 375 steps, MFU
-(model FLOPs ``6N + 12 L d s`` per token against the card's dense bf16 peak), peak memory.
+(model FLOPs ``6N + 12 L d s`` per token against the card's dense bf16 peak), peak memory, and
+the loss of every step (warm-up included): both modes see the same weights and tokens, so their
+first-step losses must agree up to bf16 noise -- a check that the speed-up kept the loss.
 """
 
 from __future__ import annotations
@@ -177,7 +179,7 @@ def main(argv=None) -> dict | None:
 
     len_rng = random.Random(args.seed)  # same lengths in both modes and on every rank
     tok_rng = random.Random(args.seed * 1000 + rank)
-    times, real_tokens, seq_lens = [], 0, []
+    times, real_tokens, seq_lens, losses = [], 0, [], []
     for step in range(args.warmup + args.steps):
         lengths = draw_lengths(args.samples_per_step, args, len_rng)
         mine = lengths[rank * per_rank:(rank + 1) * per_rank]
@@ -187,8 +189,10 @@ def main(argv=None) -> dict | None:
         if not args.tiny:
             torch.cuda.synchronize()
         t = time.time()
+        step_loss = torch.zeros((), device=device, dtype=torch.float32)
         for kw in batches:
             out = engine(**kw, num_items_in_batch=n_sup)
+            step_loss += out.loss.detach().float()
             # DeepSpeed divides by grad-accum and averages over ranks: undo both, so the
             # gradient is that of sum(CE) / n_sup in either mode
             engine.backward(out.loss * accum * world)
@@ -199,6 +203,8 @@ def main(argv=None) -> dict | None:
             times.append(time.time() - t)
             real_tokens += sum(lengths)
             seq_lens += lengths
+        torch.distributed.all_reduce(step_loss)  # untimed: the step's token-mean loss
+        losses.append(round(step_loss.item(), 5))
     if rank != 0:
         return None
     s_step = statistics.median(times)
@@ -222,6 +228,7 @@ def main(argv=None) -> dict | None:
         "mfu": tok_s_gpu * fpt / peak if peak else None,
         "peak_mem_gib": (torch.cuda.max_memory_allocated(device) / 2 ** 30
                          if not args.tiny else None),
+        "losses": losses,
         "init_s": init_s, "torch": torch.__version__, "transformers": transformers.__version__,
         "deepspeed": deepspeed.__version__,
     }
