@@ -208,6 +208,7 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
 
     common = _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
                               base_dir, world, model, trainer, state, train_time, last)
+    saved = []
     for step in sorted(settings.save_steps):
         sdir = runs / checkpoint_id(condition_id, seed, step)
         if method == "lora" and (work / "steps" / f"step{step}").exists():
@@ -217,6 +218,9 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
         if (sdir / "config.json").exists():
             _write_manifest(sdir, base_dir, common, checkpoint_id(condition_id, seed, step), step,
                             final=False)
+            saved.append(step)
+    common["step_checkpoints"] = saved
+    common["step_checkpoints_missing"] = sorted(set(settings.save_steps) - set(saved))
     man = _write_manifest(final_dir, base_dir, common, ckid, state.global_step, final=True)
     if not settings.keep_work_dir:
         shutil.rmtree(work, ignore_errors=True)
@@ -262,7 +266,9 @@ def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
         "template": {**renderer.describe(), "rendered_example": encoded.rendered_example},
         "world_size": world,
         "effective_batch": settings.per_device_batch * settings.grad_accum * world,
-        "topology": {"world_size": world, "per_device_batch": settings.per_device_batch,
+        "topology": {"world_size": world, "nodes": setup.node_count(),
+                     "processes_per_node": setup.local_world_size(),
+                     "per_device_batch": settings.per_device_batch,
                      "grad_accum": settings.grad_accum, "deepspeed": settings.deepspeed,
                      "packing": settings.packing, "devices": gpus},
         "optimizer_steps": state.global_step, "resumed_from": resumed_from,
@@ -272,6 +278,8 @@ def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
         "supervised_tokens_this_session": trainer.supervised_trained,
         "tokens_per_s": tok_s, "tokens_per_s_basis": "rank 0 tokens x world size",
         "flops_per_token": fpt, "n_params": n_params,
+        "mfu_convention": "6N + 12 L d s model FLOPs per token (PaLM), dense bf16 peak; "
+                          "LoRA runs use the same formula",
         "mfu": mf.mfu(tok_s, fpt, (gpus["names"] or [None])[0], n_dev) if tok_s else None,
         "versions": mf.package_versions(),
     }

@@ -39,6 +39,15 @@ def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
+def local_world_size() -> int:
+    return int(os.environ.get("LOCAL_WORLD_SIZE", world_size()))
+
+
+def node_count() -> int:
+    """Nodes in the job (launchers set ``LOCAL_WORLD_SIZE``; one node otherwise)."""
+    return max(1, world_size() // max(1, local_world_size()))
+
+
 def init_deepspeed_distributed(use_cpu: bool) -> None:
     """Start the process group before ``TrainingArguments`` (gloo on CPU, nccl on GPUs)."""
     for key, default in (("RANK", "0"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "1"),

@@ -79,3 +79,33 @@ def test_truncation_counts_zero_supervised_examples(byte_tokenizer):
     s = out.summary()
     assert (s["n_input"], s["n_examples"], s["n_zero_supervised_dropped"], s["n_truncated"]) \
         == (3, 2, 1, 1)
+
+
+QWEN_LIKE = (  # the structure of Qwen2.5's template: a default system turn when none is given
+    "{% if messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\\nYou are Qwen-like, a helpful assistant.<|im_end|>\\n' }}{% endif %}"
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+BOS_PREAMBLE = (  # a constant preamble (like a BOS token) is not a default system prompt
+    "{{ '<|endoftext|>' }}{% for m in messages %}"
+    "{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def test_default_system_detection_on_other_templates():
+    from personageo.modeling import byte_level_tokenizer
+
+    tok = byte_level_tokenizer()
+    tok.chat_template = QWEN_LIKE
+    assert template_default_system(tok) == \
+        "<|im_start|>system\nYou are Qwen-like, a helpful assistant.<|im_end|>\n"
+    enc = encode_conversation(ChatRenderer(tok), CHAT, "all_assistant", 4096)
+    assert "Qwen-like" not in tok.decode(enc.input_ids)
+    assert supervised_runs(tok, enc) == [CHAT[1]["content"] + "<|im_end|>",
+                                         CHAT[3]["content"] + "<|im_end|>"]
+    kept = encode_conversation(ChatRenderer(tok, default_system="keep"), CHAT, "last_assistant",
+                               4096)
+    assert "Qwen-like" in tok.decode(kept.input_ids)
+    tok.chat_template = BOS_PREAMBLE
+    assert template_default_system(tok) == ""
+    assert ChatRenderer(tok).render(CHAT[:2]).startswith("<|endoftext|><|im_start|>user")

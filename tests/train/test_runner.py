@@ -40,6 +40,7 @@ def test_train_learns_records_and_skips(tmp_path):
     assert [p["step"] for p in m["loss_curve"]] == list(range(1, 7))
     assert m["weight_norms"]["global_l2"] > 0 and set(m["weight_norms"]["per_block"]) == {"0", "1"}
     assert m["template"]["template_default_system"] is None
+    assert (m["step_checkpoints"], m["step_checkpoints_missing"]) == ([2], [])
     step_dir = runs / checkpoint_id("full", 1, 2)
     assert (step_dir / "train_manifest.json").exists()
     assert not (runs / ".work" / checkpoint_id("full", 1)).exists()
