@@ -35,9 +35,10 @@ _PATH = dict(dir_okay=False, path_type=Path)
 @click.option("--claims", type=click.Path(**_PATH), default=None,
               help="The body's claims sidecar (default: next to the body, if present).")
 @click.option("--results", type=click.Path(**_PATH), default=None,
-              help="Results file (default: ROOT/eval_results/issue_N/run_result.json).")
+              help="Results file (default: ROOT/eval_results/issue_N/run_result.json, else "
+                   "the one the body's sidecar records).")
 @click.option("--baseline", type=click.Path(**_PATH), default=None,
-              help="Baseline results file, as for `report render`.")
+              help="Baseline results file (default: the one the body's sidecar records).")
 @click.option("--narrative", type=click.Path(**_PATH), default=None,
               help="Narrative file (default: ROOT/reports/issue_N.narrative.md if present).")
 @click.option("--output", "-o", type=click.Path(**_PATH), default=None,

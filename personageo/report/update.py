@@ -248,8 +248,16 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
             if sidecar is not None and (marker is None or [s for _, s in marker.results]
                                         != [r.sha256 for r in sidecar.results]):
                 sidecar = None
+    results, baseline = opts.results, opts.baseline
+    if sidecar is not None:  # the files the body was rendered from, unless told otherwise
+        recorded = [(root / r.path).resolve() for r in sidecar.results]
+        if results is None and recorded and recorded[0].is_file() and not (
+                root / "eval_results" / f"issue_{opts.issue}" / "run_result.json").is_file():
+            results = recorded[0]
+        if baseline is None and len(recorded) > 1 and recorded[1].is_file():
+            baseline = recorded[1]
     rendered = render(RenderOptions(
-        issue=opts.issue, root=root, results=opts.results, baseline=opts.baseline,
+        issue=opts.issue, root=root, results=results, baseline=baseline,
         narrative=opts.narrative, output=output, figures_dir=opts.figures_dir, repo=opts.repo,
         commit=opts.commit, allow_branch_url=opts.allow_branch_url, overwrite=True))
     new_text, new_claims = R.mark(rendered.body, rendered.sidecar.claims)

@@ -110,7 +110,9 @@ def test_legacy_238_render_edit_update(tmp_path):
     assert text.count(PLACEHOLDER) == 1
     body.write_text(text.replace(PLACEHOLDER, "Full-param collapses too; 38/40 is the number."),
                     encoding="utf-8")
-    plan, written = update_report(UpdateOptions(**opts))
+    # results and baseline default to the files the sidecar records
+    plan, written = update_report(UpdateOptions(**{k: v for k, v in opts.items()
+                                                   if k not in ("results", "baseline")}))
     assert plan.conflicts == [] and plan.kept == ["tldr"] and written
     assert not plan.summary.results_changed and plan.summary.numbers == []
     assert plan.unchanged  # same results, same narrative: the edited body is already current
