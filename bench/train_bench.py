@@ -64,6 +64,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--tiny", action="store_true", help="tiny model on CPU (gloo) for smoke tests")
     p.add_argument("--attn", default=None, help="override the attention implementation")
+    p.add_argument("--buckets", choices=["large", "default"], default="large",
+                   help="personageo mode: ZeRO-3 bucket sizes (large = configs/deepspeed)")
     p.add_argument("--local_rank", "--local-rank", type=int, default=None)
     return p.parse_args(argv)
 
@@ -89,7 +91,13 @@ def setup_distributed(tiny: bool):
     return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
 
 
-def ds_config(mode: str, micro: int, accum: int, world: int) -> dict:
+LARGE_BUCKETS = {"reduce_bucket_size": 500_000_000, "stage3_prefetch_bucket_size": 500_000_000,
+                 "stage3_param_persistence_threshold": 1_000_000,
+                 "stage3_max_live_parameters": 3_000_000_000,
+                 "stage3_max_reuse_distance": 3_000_000_000}
+
+
+def ds_config(mode: str, micro: int, accum: int, world: int, buckets: str = "large") -> dict:
     cfg = {
         "train_micro_batch_size_per_gpu": micro,
         "gradient_accumulation_steps": accum,
@@ -105,6 +113,10 @@ def ds_config(mode: str, micro: int, accum: int, world: int) -> dict:
     }
     if mode == "original":
         cfg["communication_data_type"] = "fp32"
+    elif buckets == "large":
+        # fewer, larger all-gathers / reduce-scatters (DeepSpeed defaults: prefetch 5e7,
+        # persistence 1e5, live 1e9); the same values as configs/deepspeed/zero3.json
+        cfg["zero_optimization"].update(LARGE_BUCKETS)
     return cfg
 
 
@@ -159,7 +171,7 @@ def main(argv=None) -> dict | None:
         attn = "flash_attention_2" if args.mode == "personageo" and has_fa else "sdpa"
     shape = TINY if args.tiny else QWEN25_7B
     hf_cfg = transformers.Qwen2Config(**shape, attn_implementation=attn, use_cache=False)
-    cfg = ds_config(args.mode, micro, accum, world)
+    cfg = ds_config(args.mode, micro, accum, world, args.buckets)
     t0 = time.time()
     torch.manual_seed(args.seed)
     # import what from_config pulls in lazily before zero.Init patches tensor constructors
@@ -222,6 +234,7 @@ def main(argv=None) -> dict | None:
         "gradient_checkpointing": args.mode == "original", "packing": args.mode == "personageo",
         "fused_adamw": fused, "communication_data_type": cfg.get("communication_data_type",
                                                                  "default"),
+        "zero3_buckets": args.buckets if args.mode == "personageo" else "default",
         "steps_timed": args.steps, "s_per_step_median": s_step, "s_per_step_mean": mean_s,
         "projected_min_375_steps": s_step * 375 / 60, "tokens_per_s_per_gpu": tok_s_gpu,
         "mean_seq_len": mean_len, "flops_per_token": fpt,

@@ -14,6 +14,7 @@ data fingerprint, world size) is skipped; a killed run resumes from its last Tra
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import shutil
 import time
 from dataclasses import dataclass
@@ -154,7 +155,8 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
         max_steps=cond.training.steps or -1, num_train_epochs=settings.epochs,
         per_device_train_batch_size=settings.per_device_batch,
         gradient_accumulation_steps=settings.grad_accum,
-        warmup_ratio=settings.warmup_ratio, weight_decay=settings.weight_decay,
+        warmup_steps=warmup_steps(settings, cond.training.steps, len(encoded.examples), world),
+        weight_decay=settings.weight_decay,
         max_grad_norm=settings.max_grad_norm, lr_scheduler_type=settings.lr_scheduler,
         optim=settings.optim, adam_beta1=settings.adam_beta1, adam_beta2=settings.adam_beta2,
         adam_epsilon=settings.adam_epsilon, bf16=settings.bf16,
@@ -225,6 +227,17 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     if not settings.keep_work_dir:
         shutil.rmtree(work, ignore_errors=True)
     return TrainResult(final_dir, final_dir / MANIFEST, man, skipped=False)
+
+
+def warmup_steps(settings: TrainSettings, max_steps: int | None, n_examples: int,
+                 world: int) -> int:
+    """Warm-up optimizer steps for ``settings.warmup_ratio``, computed as Trainer did
+    (``ceil(total_steps * ratio)``): transformers 5 dropped ``warmup_ratio``, and an int
+    ``warmup_steps`` means the same thing in every version."""
+    if max_steps is None:
+        per_step = settings.per_device_batch * settings.grad_accum * world
+        max_steps = math.ceil(math.ceil(n_examples / per_step) * settings.epochs)
+    return math.ceil(max_steps * settings.warmup_ratio)
 
 
 def _cuda() -> bool:

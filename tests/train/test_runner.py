@@ -141,3 +141,16 @@ def test_lora_run_saves_merged_weights(tmp_path):
     assert res.manifest["lora"]["merged"] is True
     model, _ = load_model_and_tokenizer({"name": str(res.checkpoint_dir)})
     assert model.config.num_hidden_layers == 2
+
+
+def test_warmup_steps_match_trainers_ratio_rule():
+    import math
+
+    from personageo.config.train import TrainSettings
+    from personageo.train.runner import warmup_steps
+
+    s = TrainSettings(warmup_ratio=0.03, per_device_batch=1, grad_accum=4)
+    assert warmup_steps(s, 375, 6000, 4) == math.ceil(375 * 0.03) == 12
+    # one epoch of 6000 examples at effective batch 16 is the original's 375 steps
+    assert warmup_steps(s, None, 6000, 4) == 12
+    assert warmup_steps(TrainSettings(warmup_ratio=0.0), 100, 10, 1) == 0
