@@ -42,6 +42,9 @@ class ExperimentSpec(Section):
     id: str
     issue: int | None = None
     title: str | None = None
+    repo: str | None = None
+    """Tracker repository ``OWNER/NAME`` for issue links and figure URLs (default: the git
+    remote ``origin`` of the research repo)."""
 
 
 class ModelSpec(Section):

@@ -9,6 +9,8 @@ per batch) -> one forward pass per method over the pooled sequences (resumable p
 
 from __future__ import annotations
 
+import contextlib
+
 import datetime as _dt
 import importlib.metadata
 from collections.abc import Callable
@@ -216,7 +218,7 @@ class _Context:
             s = self.config.extract
             self.model, self.tokenizer = load_model_and_tokenizer(
                 self.spec, dtype=s.dtype, device=resolve_device(s.device))
-            if s.grouped_attention:
+            if s.grouped_attention == "always":
                 from personageo.extract._attention import use_grouped_sdpa
 
                 use_grouped_sdpa(self.model)
@@ -264,14 +266,19 @@ class _Context:
             stops = sorted(set(stops) | {self.tokenizer.eos_token_id})
             s = self.config.extract
             cache = "static" if s.cache_implementation == "static" else None
-            for idx, new in iter_generate_transformers(
-                    self.model, ids, indices=todo, max_new_tokens=gen["max_new_tokens"],
-                    batch_size=s.generate_batch_size or s.batch_size, stop_ids=stops,
-                    pad_id=self.tokenizer.pad_token_id, cache_implementation=cache,
-                    compile=s.compile_generation):
-                parts.save(idx, new)
-                done.update(zip(idx, new, strict=True))
-                self.progress(label, len(done), len(ids))
+            with contextlib.ExitStack() as stack:
+                if s.grouped_attention == "generation":
+                    from personageo.extract._attention import grouped_sdpa_during
+
+                    stack.enter_context(grouped_sdpa_during(self.model))
+                for idx, new in iter_generate_transformers(
+                        self.model, ids, indices=todo, max_new_tokens=gen["max_new_tokens"],
+                        batch_size=s.generate_batch_size or s.batch_size, stop_ids=stops,
+                        pad_id=self.tokenizer.pad_token_id, cache_implementation=cache,
+                        compile=s.compile_generation):
+                    parts.save(idx, new)
+                    done.update(zip(idx, new, strict=True))
+                    self.progress(label, len(done), len(ids))
         return [done[i] for i in range(len(ids))]
 
     def _method(self, plan: _Plan, answers: list[Answer] | None) -> ActivationManifest:

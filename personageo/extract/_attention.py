@@ -51,3 +51,24 @@ def use_grouped_sdpa(model) -> bool:
     ALL_MASK_ATTENTION_FUNCTIONS.register(NAME, sdpa_mask)
     model.set_attn_implementation(NAME)
     return model.config._attn_implementation == NAME
+
+
+class grouped_sdpa_during:  # noqa: N801 - used as a context manager
+    """Use the grouped backend inside the ``with`` block, then restore the model's backend.
+
+    Generation gains most from it (no KV-cache copies per step); a single forward pass over
+    prompts was faster with plain ``sdpa`` on an H100 (bench/RESULTS.md), so the default
+    (``extract.grouped_attention: generation``) switches only around generation.
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.before = getattr(model.config, "_attn_implementation", None)
+
+    def __enter__(self):
+        use_grouped_sdpa(self.model)
+        return self.model
+
+    def __exit__(self, *exc) -> None:
+        if self.before and self.model.config._attn_implementation != self.before:
+            self.model.set_attn_implementation(self.before)

@@ -28,7 +28,7 @@ def _render_options(pipe, preview: bool):
         issue=issue, root=root, results=pipe.results, baseline=baseline,
         output=root / cfg.paths.report if cfg.paths.report else None,
         figures_dir=root / cfg.paths.figures if cfg.paths.figures else None,
-        overwrite=True, preview=preview)
+        repo=cfg.experiment.repo, overwrite=True, preview=preview)
 
 
 def render_stage(pipe, summary):

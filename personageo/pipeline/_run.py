@@ -129,7 +129,7 @@ class Pipeline:
     def _extract(self, summary: RunSummary) -> StageOutcome:
         from personageo.extract import extract_checkpoint
 
-        ran = []
+        ran, warned = [], set()
         checkpoints = self.cfg.checkpoints()
         for i, ck in enumerate(checkpoints):
             model = None if ck.id == BASE_CHECKPOINT else self.runs / ck.id
@@ -138,9 +138,10 @@ class Pipeline:
                 root=self.root,
                 progress=lambda label, d, t, ck=ck: self.progress(f"extract {ck.id} {label}", d, t))
             ran += [f"{ck.id}/{r.manifest.method}" for r in results if not r.skipped]
-            for r in results:
-                for w in r.warnings:
-                    self.log(f"extract {ck.id}: warning: {w}")
+            for w in dict.fromkeys(w for r in results for w in r.warnings):
+                if w not in warned:
+                    warned.add(w)
+                    self.log(f"extract: warning: {w}")
         return StageOutcome("extract", "ran" if ran else "current",
                             f"extracted {len(ran)} stores" if ran else "all stores current")
 

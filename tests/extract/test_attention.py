@@ -45,3 +45,13 @@ def test_grouped_backend_matches_sdpa_on_padded_batches_and_generation(monkeypat
     for a, b in zip(ref, got, strict=True):
         torch.testing.assert_close(b[real_rows], a[real_rows], rtol=1e-5, atol=1e-5)
     assert torch.equal(got_gen, ref_gen)
+
+
+def test_grouped_backend_is_restored_after_generation():
+    from personageo.extract._attention import NAME, grouped_sdpa_during
+
+    model, _ = _model()
+    assert model.config._attn_implementation == "sdpa"
+    with grouped_sdpa_during(model):
+        assert model.config._attn_implementation == NAME
+    assert model.config._attn_implementation == "sdpa"
