@@ -174,9 +174,14 @@ class ExperimentView:
         self._families = {f.id: f for f in run.families}
         self._cond = {c.id: self._condition(c, main) for c in d.conditions}
         cmp_by_cell = {c.cell: c for c in run.comparisons}
+        # conditions of this run that serve as another condition's baseline (e.g. LoRA trained
+        # beside full-param) are shown as baseline rows, not as conditions of their own
+        self.internal_baselines = {c.baseline.condition for c in run.comparisons
+                                   if c.baseline.source is None and c.baseline.condition}
         self.cells: list[CellView] = []
         for cell in run.cells:
-            self.cells.append(self._cell(cell, cmp_by_cell.get(cell.id)))
+            if cell.condition not in self.internal_baselines:
+                self.cells.append(self._cell(cell, cmp_by_cell.get(cell.id)))
         tested = {c.condition.id for c in self.cells}
         self.conditions = [self._cond[c.id] for c in d.conditions if c.id in tested]
         self.metric = run.cells[0].metric if run.cells else None
@@ -279,8 +284,8 @@ class ExperimentView:
             cond = self._baseline_condition(cmp)
             p_adj = n_pairs = None
             correction = None
-            if self.baseline is not None and cmp.baseline_cell is not None:
-                b = self.baseline
+            b = self.baseline if cond.id not in self.internal_baselines else self.main
+            if b is not None and cmp.baseline_cell is not None:
                 bcell = next((x for x in b.run.cells if x.id == cmp.baseline_cell), None)
                 if bcell is not None:
                     p_adj = b.v(record_path("cells", bcell.id, "p_adjusted"))

@@ -8,6 +8,7 @@ sidecar in memory, so the same results always give the same bytes.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import matplotlib
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from personageo.files import dump_json  # noqa: E402
+from personageo.numfmt import format_value  # noqa: E402
 from personageo.report._overlap import check_text_overlap  # noqa: E402
 from personageo.report._view import ExperimentView  # noqa: E402
 
@@ -114,8 +116,9 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
                              layout="constrained")
     width = 0.8 / max(1, len(settings))
     labels: list = []
+    spec = _value_spec(view, layers, method)
     for ax, layer in zip(axes[0], layers, strict=True):
-        top = 0.0
+        top = bottom = 0.0
         for gi, g in enumerate(groups):
             base = {(("baseline", b.condition.method,
                       b.condition.lr.value if b.condition.lr else None)): b.delta.value
@@ -132,13 +135,18 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
                 x = gi + (si - (len(settings) - 1) / 2) * width
                 ax.bar(x, val, width * 0.92, color=PALETTE[si % len(PALETTE)],
                        hatch=HATCHES[gi % len(HATCHES)], edgecolor="black", linewidth=0.6)
-                labels.append(ax.annotate(f"{val:.3f}", (x, val), xytext=(0, 2),
+                below = val < 0  # a negative bar's label goes under its end
+                labels.append(ax.annotate(format_value(val, spec), (x, val),
+                                          xytext=(0, -2 if below else 2),
                                           textcoords="offset points", ha="center",
-                                          va="bottom", fontsize=7.5))
-                top = max(top, val)
+                                          va="top" if below else "bottom", fontsize=7.5))
+                top, bottom = max(top, val), min(bottom, val)
         ax.set_xticks(range(len(groups)), [view.group_label(g) for g in groups])
         ax.set_title(f"Layer {layer} (Method {method})")
-        ax.set_ylim(0, top * 1.18 if top > 0 else 1)
+        span = (top - bottom) or 1.0
+        ax.set_ylim(bottom - 0.18 * span if bottom < 0 else 0, top + 0.18 * span)
+        if bottom < 0:
+            ax.axhline(0, color="black", linewidth=0.8)
         ax.grid(axis="x", visible=False)
     axes[0][0].set_ylabel(f"Δ {view.metric or 'metric'} (post − base)")
     handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], edgecolor="black",
@@ -151,6 +159,17 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
     return fig
 
 
+def _value_spec(view: ExperimentView, layers: list[int], method: str) -> str:
+    """Decimals for bar values: 3, or enough to show two significant digits of the median
+    magnitude (a small model's deltas of 0.003 must not all read 0.000)."""
+    vals = [abs(c.delta.value) for layer in layers
+            for c in view.select(method=method, layer=layer) if c.delta is not None]
+    vals += [abs(b.delta.value) for layer in layers for b in view.baseline_rows(method, layer)]
+    vals = sorted(v for v in vals if v > 0)
+    typical = vals[len(vals) // 2] if vals else 1.0
+    return f".{min(6, max(3, 1 - math.floor(math.log10(typical))))}f"
+
+
 def _rotate_if_crowded(fig: Figure, labels: list, headroom: float = 1.3) -> None:
     """Turn value labels vertical when neighbouring ones would collide (narrow bars)."""
     fig.canvas.draw()
@@ -161,7 +180,7 @@ def _rotate_if_crowded(fig: Figure, labels: list, headroom: float = 1.3) -> None
             t.set_rotation(90)
         for ax in fig.axes:
             lo, hi = ax.get_ylim()
-            ax.set_ylim(lo, hi * headroom)
+            ax.set_ylim(lo * headroom if lo < 0 else lo, hi * headroom)
 
 
 def ratio_by_layer(view: ExperimentView) -> Figure | None:
@@ -174,7 +193,7 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
     fig, axes = plt.subplots(1, len(methods), figsize=(5.4 * len(methods), 4.4), squeeze=False,
                              sharey=True, layout="constrained")
     width = 0.8 / max(1, len(cols))
-    top = 0.0
+    top = bottom = 0.0
     for ax, m in zip(axes[0], methods, strict=True):
         for ci, c in enumerate(cols):
             xs, ys = [], []
@@ -186,8 +205,9 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
             ax.bar(xs, ys, width * 0.92, color=PALETTE[ci % len(PALETTE)], edgecolor="black",
                    linewidth=0.5, label=f"{view.group_label(c.group)} "
                    + (f"lr={_lr_text(c.lr.value)}" if c.lr else c.id))
-            top = max([top, *ys])
+            top, bottom = max([top, *ys]), min([bottom, *ys])
         ax.axhline(1.0, color="black", linestyle="--", linewidth=1, label="parity (1.0)")
+        ax.axhline(0.0, color="black", linewidth=0.8)
         if verdicts:
             lo, hi = verdicts[0].low.value, verdicts[0].high.value
             for y in (lo, hi):
@@ -201,7 +221,8 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
     base_name = base[0].condition.method if base else "baseline"
     treat = cols[0].method if cols else "condition"
     axes[0][0].set_ylabel(f"Δ {treat} / Δ {base_name}")
-    axes[0][0].set_ylim(0, max(top, 1.6) * 1.08)
+    top = max(top, 1.6)
+    axes[0][0].set_ylim(bottom - 0.08 * (top - bottom) if bottom < 0 else 0, top * 1.08)
     handles, labels = axes[0][0].get_legend_handles_labels()
     _fit_legend(fig, handles, labels, max_cols=3)
     return fig
@@ -226,11 +247,15 @@ def weight_vs_collapse(view: ExperimentView, layer: int) -> Figure | None:
                        label=f"{view.group_label(c.group)} "
                        + (f"lr={_lr_text(c.lr.value)}" if c.lr else c.id), zorder=3)
         ax.set_xlim(0, max(norms.values()) * 1.1)
-        ax.set_ylim(0, None)  # from zero: the spread in Δ is shown at its true scale
+        # the y range always holds zero: the spread in Δ is shown at its true scale
+        ys = [0.0] + [cell[0].delta.value for c in conds
+                      for cell in [view.select(condition=c.id, method=m, layer=layer)] if cell]
+        pad = 0.1 * ((max(ys) - min(ys)) or 1.0)
+        ax.set_ylim(min(ys) - pad if min(ys) < 0 else 0, max(ys) + pad)
+        if min(ys) < 0:
+            ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set_xlabel(r"Global $\|\theta_{\mathrm{post}} - \theta_{\mathrm{base}}\|_2$")
         ax.set_title(f"Method {m}")
-    for ax in axes[0]:
-        ax.set_ylim(0, ax.get_ylim()[1] * 1.1)
     axes[0][0].set_ylabel(f"Δ {view.metric or 'metric'} (post − base), L{layer}")
     handles, labels = axes[0][0].get_legend_handles_labels()
     _fit_legend(fig, handles, labels)
