@@ -125,7 +125,10 @@ def parse_number(text: str) -> Parsed:
     mag = float(f"{m['int']}.{frac}" if frac else m["int"])
     if m["exp"] is not None:
         exp = int(m["exp"].replace("\u2212", "-"))
-        value = mag * 10.0**exp
+        try:
+            value = mag * 10.0**exp
+        except OverflowError:  # "9e4813" inside a hash, not a number anyone wrote
+            raise ValueError(f"not a representable number: {text!r}") from None
         spec = Spec("e", len(frac), signed)
     elif m["unit"] == "%":
         value = mag / 100.0

@@ -88,3 +88,12 @@ def test_bad_texts_raise():
     for bad in ("", "abc", "1.2.3", "--1", "1e"):
         with pytest.raises(ValueError):
             parse_number(bad)
+
+
+def test_unrepresentable_exponent_is_a_value_error_not_an_overflow():
+    import pytest
+
+    from personageo.numfmt import parse_number
+
+    with pytest.raises(ValueError, match="representable"):
+        parse_number("9e4813")

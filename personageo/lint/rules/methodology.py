@@ -9,7 +9,9 @@ from personageo.lint.rules._common import at, first_h3, structured_block
 from personageo.lint.violation import Skip, Violation
 
 LABELS = ("Model", "Dataset", "Eval", "Stats")
-_DATA_LINK = re.compile(r"https?://(?:[\w.-]+\.)?(?:wandb\.ai|huggingface\.co|hf\.co)/", re.I)
+_DATA_LINK = re.compile(
+    r"https?://(?:(?:[\w.-]+\.)?(?:wandb\.ai|huggingface\.co|hf\.co)/"
+    r"|github\.com/[\w.-]+/[\w.-]+/(?:blob|tree)/[0-9a-f]{7,40}/)", re.I)
 _EXAMPLE = re.compile(r"\*\*Dataset example:\*\*\s*(.*)|\*\*Dataset example\*\*:\s*(.*)", re.I)
 
 
@@ -65,7 +67,9 @@ def dataset_example(doc, ctx):
     ------------
     ``### Methodology`` must hold a fenced example block or a ``**Dataset example:**`` label
     (``N/A`` does not count), and somewhere the body must link the full data on W&B or Hugging
-    Face (a ``wandb.ai`` or ``huggingface.co`` URL).
+    Face (a ``wandb.ai`` or ``huggingface.co`` URL). personageo also accepts a commit-pinned
+    GitHub link to data kept in the research repo (``github.com/O/R/blob|tree/<sha>/...``),
+    which has no hub page; a branch link does not count, since it shows whatever is pushed later.
 
     Why it matters
     --------------
@@ -96,4 +100,5 @@ def dataset_example(doc, ctx):
             yield at(section, "Methodology has no fenced dataset example or `**Dataset example:**`")
     hrefs = [link.href for link in doc.links] + [text for _n, text in doc.raw_lines(1, doc.end_line)]
     if not any(_DATA_LINK.search(h) for h in hrefs):
-        yield at(section, "no link to the full data (a wandb.ai or huggingface.co URL) in the body")
+        yield at(section, "no link to the full data (a wandb.ai, huggingface.co or commit-pinned "
+                 "github.com URL) in the body")
