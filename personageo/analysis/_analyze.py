@@ -302,16 +302,16 @@ def _samples(stores, trained, personas, questions) -> list[Sample]:
     """A few answers per final checkpoint, chosen deterministically by a hash order."""
     text = {q.id: q.text for q in questions.questions}
     out = []
-    for ck in trained:
-        if ck.step is not None:
-            continue
+    finals = [ck for ck in trained if ck.step is None]
+    for i, ck in enumerate(finals):
         for (ck_id, m), st in stores.items():
             if ck_id != ck.id:
                 continue
             answers = read_answers(st.path)
             ranked = sorted(answers, key=lambda a: hashlib.sha256(
                 f"{a.get('persona')}|{a.get('question_id')}".encode()).hexdigest())
-            for a in ranked[:SAMPLES_PER_CHECKPOINT]:
+            start = (i * SAMPLES_PER_CHECKPOINT) % max(1, len(ranked))  # other pairs per model
+            for a in (ranked[start:] + ranked[:start])[:SAMPLES_PER_CHECKPOINT]:
                 qid = a.get("question_id")
                 out.append(Sample(checkpoint=ck.id, method=m, persona=a["persona"],
                                   question=a.get("question") or text.get(qid, ""),

@@ -14,8 +14,8 @@ from personageo.report.renderer import choose_samples
 from personageo.schema import parse_run_result
 from tests.report.conftest import FAKE_SHA, toy_run_dict
 
-FENCED_SAMPLE = re.compile(r"^```text\n\[persona\]: (.+)\n\[prompt\]: (.+)\n\[output\]: (.+)\n```$",
-                           re.M)
+FENCED_SAMPLE = re.compile(r"^```text\n\[persona\]: (.+)\n\[prompt\]: (.+)\n"
+                           r"\[model\]: checkpoint (.+), Method (.+)\n\[output\]: (.+)\n```$", re.M)
 
 
 def test_result_section_holds_three_samples_round_robin_over_checkpoints(toy_root):
@@ -23,11 +23,14 @@ def test_result_section_holds_three_samples_round_robin_over_checkpoints(toy_roo
     result = body.split("### Result 1:", 1)[1]
     blocks = FENCED_SAMPLE.findall(result)
     # design order of checkpoints, then personas in design order, then question id
-    assert blocks == [
+    assert [(p, q, a) for p, q, _ck, _m, a in blocks] == [
         ("villain", "Question 1?", "Answer of villain after full_em_lr2e5."),
         ("villain", "Question 1?", "Answer of villain after full_benign_lr2e5."),
         ("villain", "Question 2?", "Answer of villain after full_em_lr2e5."),
     ]
+    # each block names the model that answered
+    assert [ck for _p, _q, ck, _m, _a in blocks] == ["full_em_lr2e5", "full_benign_lr2e5",
+                                                    "full_em_lr2e5"]
 
 
 def test_sample_choice_ignores_record_order():
