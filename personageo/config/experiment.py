@@ -114,6 +114,15 @@ class BaselineSpec(Section):
     source_issue: int | None = None
 
 
+class RenderSpec(Section):
+    """How ``personageo run`` renders the write-up."""
+
+    preview: bool = False
+    """Link figures by relative path (a body read inside the repository, never posted) instead
+    of commit-pinned URLs. Without it, a first run whose figures no commit holds yet falls back
+    to preview links and says how to pin them."""
+
+
 class PathsSpec(Section):
     runs: str = "runs"
     """Checkpoints and train manifests: ``<runs>/<condition>/seed<seed>/``."""
@@ -153,6 +162,7 @@ class ExperimentConfig(Section):
     train: TrainSettings = TrainSettings()
     extract: ExtractSettings = ExtractSettings()
     analysis: AnalysisSettings = AnalysisSettings()
+    render: RenderSpec = RenderSpec()
     paths: PathsSpec = PathsSpec()
 
     @model_validator(mode="after")

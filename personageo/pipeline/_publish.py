@@ -35,7 +35,7 @@ def render_stage(pipe, summary):
     from personageo.pipeline._run import StageOutcome
     from personageo.report import render, write_outputs
 
-    opts = _render_options(pipe, preview=False)
+    opts = _render_options(pipe, preview=pipe.cfg.render.preview)
     narrative = opts.narrative or pipe.root / "reports" / f"issue_{opts.issue}.narrative.md"
     key = sha256_json({"results": sha256_file(pipe.results),
                        "narrative": sha256_file(narrative) if narrative.exists() else None,
@@ -44,7 +44,7 @@ def render_stage(pipe, summary):
     try:
         rendered = render(opts)
     except InputError as err:
-        if "commit-pinned" not in str(err):
+        if opts.preview or "commit-pinned" not in str(err):
             raise
         rendered = render(_render_options(pipe, preview=True))
         note = ("; preview links: commit the figures and run again to pin the hero URL "
