@@ -170,7 +170,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     if cells:
         p_adj = adjust_pvalues(np.array([c.test.p for c in cells]), fam.correction)
         sig = reject(p_adj, fam.alpha, fam.reject_rule)
-        for c, pa, s in zip(cells, p_adj, sig):
+        for c, pa, s in zip(cells, p_adj, sig, strict=True):
             c.p_adjusted = float(min(1.0, max(pa, c.test.p)))
             c.significant = bool(s)
 
@@ -272,7 +272,7 @@ def _verdicts(cfg, comparisons, by_cell_key) -> list[Verdict]:
     for (m, dtype, _, _) in groups:
         per_type[(m, dtype)] += 1
     out = []
-    for (m, dtype, cond_id, ck), cmps in groups.items():
+    for (m, dtype, _cond, ck), cmps in groups.items():
         res = vote([c.ratio for c in cmps], low=rule.low, high=rule.high,
                    min_votes=rule.min_votes)
         vid = f"verdict_{m}_{dtype}" + (f"_{ck}" if per_type[(m, dtype)] > 1 else "")

@@ -6,15 +6,15 @@ Sections are defined in their own modules (``train``, ``extract``, ``analysis``)
 
 from personageo.config.experiment import (
     BASE_CHECKPOINT,
-    CheckpointRef,
-    checkpoint_id,
     BaselineSpec,
+    CheckpointRef,
     ConditionSpec,
     DataSpec,
     ExperimentConfig,
     MethodSpec,
     ModelSpec,
     PathsSpec,
+    checkpoint_id,
     load_config,
 )
 

@@ -10,7 +10,6 @@ per batch) -> one forward pass per method over the pooled sequences (resumable p
 from __future__ import annotations
 
 import contextlib
-
 import datetime as _dt
 import importlib.metadata
 from collections.abc import Callable

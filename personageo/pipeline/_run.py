@@ -131,7 +131,7 @@ class Pipeline:
 
         ran, warned = [], set()
         checkpoints = self.cfg.checkpoints()
-        for i, ck in enumerate(checkpoints):
+        for ck in checkpoints:
             model = None if ck.id == BASE_CHECKPOINT else self.runs / ck.id
             results = extract_checkpoint(
                 self.cfg, ck.id, model, out_root=self.activations, resume=not self.force,

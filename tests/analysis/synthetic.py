@@ -74,7 +74,7 @@ PULLS = {"base": 0.0, "lora_em-s1": 0.8, "full_em-s1": 1.6, "full_em-s2": 1.5}
 
 def build(root: Path, config: dict | None = None):
     write_inputs(root)
-    for i, (ck, pull) in enumerate(PULLS.items()):
+    for ck, pull in PULLS.items():
         for method in ("A", "B"):
             # identical persona directions/noise across checkpoints (seed 0): only `pull` differs
             write_store(root, ck, method, vectors_for(pull, seed=0 if method == "A" else 1))

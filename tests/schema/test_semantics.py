@@ -5,8 +5,13 @@ import json
 import pytest
 
 from personageo.errors import InputError
-from personageo.schema import check_semantics, load_run_result, parse_run_result, save_run_result
-from personageo.schema import RunResult
+from personageo.schema import (
+    RunResult,
+    check_semantics,
+    load_run_result,
+    parse_run_result,
+    save_run_result,
+)
 from tests.schema.tiny_run import tiny_run_dict
 
 
