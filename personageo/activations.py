@@ -22,7 +22,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from personageo.errors import InputError, Location
-from personageo.files import atomic_write_bytes, atomic_write_text, dump_json, sha256_bytes
+from personageo.files import (
+    atomic_write_bytes,
+    atomic_write_text,
+    dump_json,
+    iter_jsonl,
+    sha256_bytes,
+)
 
 FORMAT_VERSION = "1"
 VECTORS = "vectors.safetensors"
@@ -128,15 +134,7 @@ def read_answers(directory: str | Path) -> list[dict]:
     p = Path(directory) / ANSWERS
     if not p.exists():
         return []
-    out = []
-    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON line: {exc.msg}",
-                                 Location(str(p), i, exc.colno)) from None
-    return out
+    return [obj for _line, _col, obj in iter_jsonl(p, "answers file")]
 
 
 def store_dir(root: str | Path, checkpoint: str, method: str) -> Path:

@@ -87,17 +87,38 @@ def sha256_json(obj: Any) -> str:
     return sha256_text(json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False))
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    """Read a JSON file; a missing file or a syntax error becomes an :class:`InputError`."""
+def read_text(path: str | os.PathLike, what: str = "file") -> str:
+    """UTF-8 text of ``path``; missing, undecodable or a directory -> :class:`InputError`."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError("file not found", Location(str(p))) from None
+        raise InputError(f"{what} not found", Location(str(p))) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason})", Location(str(p))) from None
     except IsADirectoryError:
         raise InputError("expected a file, got a directory", Location(str(p))) from None
+
+
+def iter_jsonl(path: str | os.PathLike, what: str = "file", hint: str | None = None):
+    """``(line number, column of the first character, object)`` for each non-blank line of a
+    JSONL file; a line that is not JSON raises :class:`InputError` at its line and column."""
+    p = Path(path)
+    for lineno, line in enumerate(read_text(p, what).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", Location(str(p), lineno, exc.colno),
+                             hint=hint) from None
+        yield lineno, len(line) - len(line.lstrip()) + 1, obj
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file; a missing file or a syntax error becomes an :class:`InputError`."""
+    p = Path(path)
+    text = read_text(p)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

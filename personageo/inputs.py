@@ -6,13 +6,12 @@ Both return plain data plus the hashes the results file records; malformed input
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from personageo.errors import InputError, Location
-from personageo.files import read_json, sha256_file, sha256_text
+from personageo.files import iter_jsonl, read_json, sha256_file, sha256_text
 
 
 @dataclass(frozen=True)
@@ -59,20 +58,9 @@ def persona_hashes(personas: dict[str, str]) -> dict[str, str]:
 def load_questions(path: str | Path) -> QuestionFile:
     """Questions from JSONL: one ``{"id": int|str, "question": str}`` object per line."""
     p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError("questions file not found", Location(str(p))) from None
     out: list[Question] = []
     seen: set = set()
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", Location(str(p), lineno, exc.colno)) \
-                from None
+    for lineno, _col, rec in iter_jsonl(p, "questions file"):
         if not isinstance(rec, dict) or not isinstance(rec.get("question"), str):
             raise InputError('expected {"id": ..., "question": "..."}', Location(str(p), lineno, 1))
         qid = rec.get("id", lineno - 1)

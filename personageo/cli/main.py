@@ -59,10 +59,11 @@ def cli() -> None:
     """personageo: persona-geometry experiments, from training to a verified write-up."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, turning :class:`PersonageoError` into exit code 2."""
+def run_command(command: click.Command, argv: list[str] | None, prog_name: str) -> int:
+    """Run a click command the way every personageo entry point does: a
+    :class:`PersonageoError` prints ``error: ...`` and exits 2, findings exit 1."""
     try:
-        rc = cli.main(args=argv, prog_name="personageo", standalone_mode=False)
+        rc = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except PersonageoError as err:
         click.echo(f"error: {err}", err=True)
         return 2
@@ -78,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     # inside a command (e.g. exit 1 for findings) instead of raising it
     return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``personageo``."""
+    return run_command(cli, argv, "personageo")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -262,22 +262,9 @@ ci.add_command(lint_comment_command)
 
 def main(argv: list[str] | None = None) -> int:
     """Run :data:`ci` like ``personageo`` runs its root: errors -> exit 2, findings -> 1."""
-    try:
-        # with standalone_mode=False click *returns* the code of an Exit raised by a command
-        code = ci.main(args=argv, prog_name="python -m personageo.cli.report_post",
-                       standalone_mode=False)
-    except PersonageoError as err:
-        click.echo(f"error: {err}", err=True)
-        return 2
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.Abort:
-        click.echo("aborted", err=True)
-        return 1
-    return code if isinstance(code, int) else 0
+    from personageo.cli.main import run_command
+
+    return run_command(ci, argv, "python -m personageo.cli.report_post")
 
 
 if __name__ == "__main__":  # pragma: no cover

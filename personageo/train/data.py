@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from personageo.errors import InputError, Location, require
-from personageo.files import sha256_text
+from personageo.files import iter_jsonl, sha256_text
 
 ROLES = ("system", "user", "assistant")
 
@@ -73,22 +73,8 @@ def _at(where: Location, pointer: str) -> Location:
 def read_chat_jsonl(path: str | Path, first_n: int | None = None) -> ChatData:
     """Read a chat JSONL file; blank lines are skipped, every other line must be a valid row."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("data file not found", Location(str(p))) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", Location(str(p))) from None
     rows, sources = [], []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", Location(str(p), lineno, exc.colno),
-                             hint="one JSON object per line") from None
-        col = len(line) - len(line.lstrip()) + 1
+    for lineno, col, obj in iter_jsonl(p, "data file", hint="one JSON object per line"):
         rows.append(validate_messages(obj, Location(str(p), lineno, col)))
         sources.append(f"{p}:{lineno}")
         if first_n is not None and len(rows) >= first_n:
