@@ -125,7 +125,7 @@ class RenderSpec(Section):
 
 class PathsSpec(Section):
     runs: str = "runs"
-    """Checkpoints and train manifests: ``<runs>/<condition>/seed<seed>/``."""
+    """Checkpoints and train manifests: ``<runs>/<checkpoint id>/`` (see :func:`checkpoint_id`)."""
     activations: str = "activations"
     results: str | None = None
     """Defaults to ``eval_results/issue_<N>/run_result.json``."""

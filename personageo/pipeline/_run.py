@@ -119,7 +119,8 @@ class Pipeline:
         for i, (cond, seed) in enumerate(runs):
             self.progress(f"train {cond} seed {seed}", i, len(runs))
             res = train_condition(self.cfg, cond, seed, runs_dir=self.runs,
-                                  resume=not self.force, data_root=self.root)
+                                  resume=not self.force, overwrite=self.force,
+                                  data_root=self.root)
             if not res.skipped:
                 ran.append(res.checkpoint_dir.name)
         self.progress("train", len(runs), len(runs))
