@@ -36,7 +36,7 @@ from personageo.train.norms import weight_delta_norms, weights_sha256
 
 MANIFEST = "train_manifest.json"
 MANIFEST_VERSION = 1
-_CODE_VERSION = 1  # bump when a change to this stage should retrain finished runs
+_CODE_VERSION = 2  # bump when a change to this stage should retrain finished runs
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,9 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
         logging_steps=settings.logging_steps, report_to="none", disable_tqdm=True,
         dataloader_num_workers=settings.dataloader_workers, remove_unused_columns=False)
     lora_spec = cond.training.lora or LoraSpec()
+    from transformers import set_seed
+
+    set_seed(seed)  # LoRA's A matrices are drawn when the model is built, before Trainer seeds
     model = setup.load_train_model(base_dir, settings, method, lora_spec)
     collator = setup.make_collator(tokenizer, settings)
     trainer = setup.counting_trainer(

@@ -40,3 +40,26 @@ def test_rslora_scaling(tmp_path):
         model = _lora_model(tmp_path / str(rs), rslora=rs)
         q = model.base_model.model.model.layers[0].self_attn.q_proj
         assert q.scaling["default"] == expected
+
+
+def test_lora_run_is_reproducible_from_its_seed(tmp_path):
+    """Two LoRA runs with one seed in one process give identical weights (the adapter's random
+    A matrices are drawn from the run's seed, not from whatever the RNG state happens to be)."""
+    from safetensors.torch import load_file
+
+    from personageo.train import train_condition
+
+    from .conftest import tiny_config, write_chats
+
+    data = write_chats(tmp_path / "chats.jsonl", 8)
+    cond = [{"id": "lora", "training": {"method": "lora", "lr": 1e-2, "steps": 2, "seeds": [3],
+                                        "lora": {"r": 4, "alpha": 8, "dropout": 0.0}},
+             "data": {"name": "d", "path": str(data), "data_type": "em"}}]
+    weights = []
+    for run in ("a", "b"):
+        cfg = tiny_config(tmp_path / run, conditions=cond, data=data)
+        res = train_condition(cfg, "lora", 3, runs_dir=tmp_path / run / "runs")
+        weights.append(load_file(str(res.checkpoint_dir / "model.safetensors")))
+    assert weights[0].keys() == weights[1].keys()
+    for k in weights[0]:
+        torch.testing.assert_close(weights[0][k], weights[1][k], rtol=0, atol=0)
