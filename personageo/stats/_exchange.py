@@ -76,13 +76,7 @@ def persona_test(
     >>> res.exact, res.n_perm, res.b, res.p     # with 4 personas p can't go below 1/16
     (True, 15, 3, 0.25)
     """
-    base = pat.finite_array(base_centroids, "base_centroids", 2)
-    post = pat.finite_array(post_centroids, "post_centroids", 2)
-    if base.shape != post.shape:
-        raise ValueError(
-            "`base_centroids` and `post_centroids` must have the same shape, "
-            f"got {base.shape} and {post.shape}"
-        )
+    base, post = pat.paired_arrays(base_centroids, post_centroids, ("base_centroids", "post_centroids"), 2)
     n_perm = pat.check_n_perm(n_perm)
     alternative = pat.check_alternative(alternative)
     seed = pat.check_seed(seed)
@@ -169,13 +163,7 @@ def question_test(
     >>> res.kind, res.n_perm, res.b, round(res.p, 4)
     ('question', 999, 1, 0.002)
     """
-    base = pat.finite_array(base_vectors, "base_vectors", 3)
-    post = pat.finite_array(post_vectors, "post_vectors", 3)
-    if base.shape != post.shape:
-        raise ValueError(
-            "`base_vectors` and `post_vectors` must have the same shape, "
-            f"got {base.shape} and {post.shape}"
-        )
+    base, post = pat.paired_arrays(base_vectors, post_vectors, ("base_vectors", "post_vectors"), 3)
     n_perm = pat.check_n_perm(n_perm)
     alternative = pat.check_alternative(alternative)
     seed = pat.check_seed(seed)

@@ -65,6 +65,16 @@ def finite_array(x, name: str, ndim: int) -> np.ndarray:
     return arr
 
 
+def paired_arrays(base, post, names: tuple[str, str], ndim: int):
+    """``base`` and ``post`` as finite float arrays of ``ndim`` dimensions and one shape."""
+    a = finite_array(base, names[0], ndim)
+    b = finite_array(post, names[1], ndim)
+    if a.shape != b.shape:
+        raise ValueError(f"`{names[0]}` and `{names[1]}` must have the same shape, "
+                         f"got {a.shape} and {b.shape}")
+    return a, b
+
+
 def check_batch_size(batch_size) -> int | None:
     if batch_size is None:
         return None

@@ -92,12 +92,7 @@ def pair_signflip_test(
     >>> res.exact, res.n_perm, res.b, round(res.p, 4)
     (True, 15, 0, 0.0625)
     """
-    base = pat.finite_array(base_pairs, "base_pairs", 1)
-    post = pat.finite_array(post_pairs, "post_pairs", 1)
-    if base.shape != post.shape:
-        raise ValueError(
-            f"`base_pairs` and `post_pairs` must have the same shape, got {base.shape} and {post.shape}"
-        )
+    base, post = pat.paired_arrays(base_pairs, post_pairs, ("base_pairs", "post_pairs"), 1)
     return pair_signflip_test_many(
         (post - base)[None, :], n_perm=n_perm, alternative=alternative, seed=seed, legacy=legacy
     )[0]
