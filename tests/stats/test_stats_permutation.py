@@ -279,3 +279,13 @@ def test_persona_p_floor_and_sidedness_consistency(seed, n_personas, n_perm):
     assert greater.p >= 1 / (greater.n_perm + 1)
     # every permutation is >= or <= the observed value (ties count on both sides)
     assert greater.b + less.b >= greater.n_perm
+
+
+@pytest.mark.parametrize("call", [
+    lambda: pair_signflip_test(np.zeros(3), np.zeros(4), n_perm=9, seed=0),
+    lambda: persona_test(np.ones((3, 2)), np.ones((4, 2)), n_perm=9, seed=0),
+    lambda: question_test(np.ones((3, 2, 2)), np.ones((3, 3, 2)), n_perm=9, seed=0),
+])
+def test_base_and_post_of_different_shapes_are_refused(call):
+    with pytest.raises(ValueError, match="must have the same shape"):
+        call()
