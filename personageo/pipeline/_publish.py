@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from personageo import __version__
 from personageo.errors import InputError
 from personageo.files import sha256_file, sha256_json
 from personageo.pipeline import _stamps
@@ -39,7 +40,7 @@ def render_stage(pipe, summary):
     narrative = opts.narrative or pipe.root / "reports" / f"issue_{opts.issue}.narrative.md"
     key = sha256_json({"results": sha256_file(pipe.results),
                        "narrative": sha256_file(narrative) if narrative.exists() else None,
-                       "version": __import__("personageo").__version__})
+                       "version": __version__})
     note = ""
     try:
         rendered = render(opts)
