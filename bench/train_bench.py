@@ -77,15 +77,11 @@ def draw_lengths(n: int, args, rng) -> list[int]:
 
 
 def setup_distributed(tiny: bool):
-    for key, default in (("RANK", "0"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "1"),
-                         ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "29533")):
-        os.environ.setdefault(key, default)
-    if tiny:
-        os.environ.setdefault("DS_ACCELERATOR", "cpu")
-    import deepspeed
     import torch
 
-    deepspeed.init_distributed(dist_backend="gloo" if tiny else "nccl")
+    from personageo.train.setup import init_deepspeed_distributed
+
+    init_deepspeed_distributed(use_cpu=tiny)  # also tears the process group down at exit
     if not tiny:
         torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
     return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])

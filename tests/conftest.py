@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
+from tests.reference import MISSING, REFERENCE, in_ci
+
+
+def pytest_sessionstart(session):
+    if in_ci() and not REFERENCE.is_dir():
+        raise pytest.UsageError(f"CI needs the reference material at {REFERENCE}: it is missing")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -23,5 +27,5 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():
-        pytest.skip("../shared/reference is not available")
+        pytest.skip(MISSING)
     return REFERENCE

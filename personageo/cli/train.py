@@ -57,6 +57,9 @@ def command(config_path, conditions, seeds, runs_dir, no_resume, overwrite, dry_
                         "final_loss": (m["loss_curve"] or [{}])[-1].get("loss"),
                         "global_l2": m["weight_norms"]["global_l2"],
                         "dropped_zero_supervised": m["data"]["n_zero_supervised_dropped"]})
+    from personageo.train.setup import shutdown_distributed
+
+    shutdown_distributed()
     if fmt == "json":
         click.echo(json.dumps(results, indent=2))
     else:

@@ -21,6 +21,7 @@ manifest with the topology. Without ``train.deepspeed`` a run is one plain proce
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import time
@@ -48,16 +49,46 @@ def node_count() -> int:
     return max(1, world_size() // max(1, local_world_size()))
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def init_deepspeed_distributed(use_cpu: bool) -> None:
     """Start the process group before ``TrainingArguments`` (gloo on CPU, nccl on GPUs)."""
+    if "MASTER_PORT" not in os.environ and world_size() == 1:
+        os.environ["MASTER_PORT"] = str(_free_port())  # a lone process is its own master
     for key, default in (("RANK", "0"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "1"),
-                         ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "29511")):
+                         ("MASTER_ADDR", "127.0.0.1")):
         os.environ.setdefault(key, default)
     if use_cpu:
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
     import deepspeed
 
     deepspeed.init_distributed(dist_backend="gloo" if use_cpu else "nccl")
+    atexit.register(shutdown_distributed)
+
+
+def shutdown_distributed() -> None:
+    """Wait for every rank, then destroy the process group, while the interpreter is alive.
+
+    A process that exits with its gloo process group alive leaves gloo's worker threads to be
+    torn down during interpreter finalization, when the work objects they still hold can no
+    longer take the GIL: the process aborts with "terminate called without an active
+    exception" (SIGABRT). Whether that happens depends on thread timing, so it shows on loaded
+    machines. ``init_deepspeed_distributed`` registers this at exit; the ``train`` command
+    calls it as soon as the last run ends. Calling it twice, or without a process group, is a
+    no-op.
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    dist.barrier()  # no rank may still be talking to a peer that has torn down
+    dist.destroy_process_group()
 
 
 def materialize_base(model_spec, runs_dir: Path) -> Path:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from personageo.cli.main import main
 from personageo.lint.engine import LintOptions, lint_file, lint_text
 from personageo.lint.output import format_github, format_json, format_text
@@ -96,7 +94,6 @@ def test_without_results_numbers_are_reported_unchecked():
 
 
 def test_bad_results_file_is_an_input_error(tmp_path, capsys):
-    pytest.importorskip("personageo.lint.numbers")
     bad = tmp_path / "r.json"
     bad.write_text("{not json")
     assert main(["lint", str(FIXTURES / "v2_good.md"), "--results", str(bad)]) == 2

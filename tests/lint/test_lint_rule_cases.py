@@ -29,7 +29,8 @@ from personageo.lint.registry import DOC_SECTIONS, all_rules
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
 CASE_DIRS = [HERE / "cases", HERE / "numbers" / "cases"]
-REFERENCE = HERE.parents[2] / "shared" / "reference"
+from tests.reference import REFERENCE  # noqa: E402
+
 STATUS_OF = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
 
 
@@ -81,8 +82,6 @@ def test_rule_case(rule_id: str, case: dict) -> None:
     requires = case.get("requires", [])
     if "reference" in requires and not REFERENCE.is_dir():
         pytest.skip("../shared/reference is not available")
-    if "numbers" in requires:
-        pytest.importorskip("personageo.lint.numbers")
     text = build_body(case)
     options = LintOptions(
         select=(rule_id,), title=case.get("title"), issue=case.get("issue"),

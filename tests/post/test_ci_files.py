@@ -48,7 +48,7 @@ def test_action_uses_only_existing_commands_and_options():
             opts = {o for p in cmd.params if isinstance(p, click.Option) for o in p.opts}
             for opt in re.findall(r"(--[a-z-]+)", m.group(2)):
                 assert opt in opts, f"{m.group(1)} has no option {opt}"
-    lint = pytest.importorskip("personageo.cli.lint").command
+    from personageo.cli.lint import command as lint
     lint_opts = {o for p in lint.params if isinstance(p, click.Option) for o in p.opts}
     for opt in re.findall(r"personageo lint [^\n]*?(--[a-z-]+)", step("Lint")["run"]):
         assert opt in lint_opts

@@ -214,7 +214,6 @@ def test_missing_linter_is_reported_not_skipped(tmp_path, monkeypatch):
 
 
 def test_real_linter_wiring_reports_errors_as_lines(tmp_path):
-    pytest.importorskip("personageo.lint.engine")
     path = write(tmp_path, "---\ntitle: A claim (HIGH confidence)\n---\n# Not a write-up\n\n"
                  "Just one paragraph of text, nothing the clean-result format asks for.\n")
     from personageo.cli.report_post import lint_error_lines

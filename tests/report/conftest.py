@@ -10,9 +10,8 @@ import pytest
 from personageo.schema import parse_run_result
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference"
-R238 = REFERENCE / "issue_238" / "run_result.json"
-R205 = REFERENCE / "issue_205" / "run_result.json"
+from tests.reference import R205, R238, REFERENCE  # noqa: E402
+
 PUBLISHED = REFERENCE / "issue_238" / "published_writeup.txt"
 NARRATIVE_238 = Path(__file__).parent / "data" / "issue_238.narrative.md"
 FAKE_SHA = "189a247" + "0" * 33

@@ -25,12 +25,6 @@ def test_unknown_issue_exits_2_with_a_message(toy_root, capsys):
 
 def test_rendered_toy_body_passes_lint(toy_root, capsys):
     """The v2 body of a run with samples lints clean: 0 errors, every number bound."""
-    import importlib.util
-
-    import pytest
-
-    if importlib.util.find_spec("personageo.cli.lint") is None:
-        pytest.skip("personageo lint is not available")
     assert main(["report", "render", "--issue", "7", "--root", str(toy_root), "--repo", "a/b",
                  "--commit", FAKE_SHA]) == 0
     capsys.readouterr()

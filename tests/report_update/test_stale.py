@@ -23,8 +23,8 @@ from tests.report_update.helpers import (
 
 PLACEHOLDER = ("_(Human TL;DR — to be filled in by the user. Leave this line as-is in "
                "drafts.)_")
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-R238, R205 = REFERENCE / "issue_238" / "run_result.json", REFERENCE / "issue_205" / "run_result.json"
+from tests.reference import R205, R238  # noqa: E402
+
 NARRATIVE_238 = Path(__file__).resolve().parents[1] / "report" / "data" / "issue_238.narrative.md"
 
 

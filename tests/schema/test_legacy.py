@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +11,9 @@ from personageo.errors import InputError
 from personageo.schema import check_semantics, load_run_result, parse_run_result
 from personageo.schema.legacy import detect_layout, import_legacy, recover_b
 from personageo.schema.paths import iter_numbers
+from tests.reference import R205 as F205
+from tests.reference import R238 as F238
 
-REFERENCE = Path(__file__).parents[2].parent / "shared" / "reference"
-F238 = REFERENCE / "issue_238" / "run_result.json"
-F205 = REFERENCE / "issue_205" / "run_result.json"
 needs_reference = pytest.mark.skipif(not F238.is_file() or not F205.is_file(),
                                      reason="../shared/reference not available")
 

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench(mode):
-    env = {**os.environ, "DS_ACCELERATOR": "cpu", "MASTER_PORT": "29541"}
+    env = {**os.environ, "DS_ACCELERATOR": "cpu"}
+    env.pop("MASTER_PORT", None)  # the lone process picks a free port
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "train_bench.py"), "--tiny", "--mode", mode,
          "--steps", "1", "--warmup", "1", "--samples-per-step", "4", "--median-len", "24"],

@@ -12,11 +12,11 @@ import pytest
 from personageo.cli.main import main
 from personageo.errors import InputError
 from personageo.verify import read_questions, verify_files, verify_run
+from tests.reference import R205 as F205
+from tests.reference import R238 as F238
+from tests.reference import REFERENCE
 from tests.verify.fixtures import clean_dict, run_of
 
-REFERENCE = Path(__file__).parents[2].parent / "shared" / "reference"
-F238 = REFERENCE / "issue_238" / "run_result.json"
-F205 = REFERENCE / "issue_205" / "run_result.json"
 Q238 = REFERENCE / "issue_238" / "extraction_questions.jsonl"
 needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(),
                                      reason="../shared/reference not available")

@@ -12,17 +12,9 @@ from __future__ import annotations
 from personageo.errors import InputError, Location
 from personageo.files import read_json
 from personageo.lint.registry import rule
-from personageo.lint.violation import Detail, Skip, Violation
+from personageo.lint.violation import Detail, Violation
 
 KIND_RULE = {"contradicted": "PG101", "unbound": "PG102", "stale": "PG104"}
-
-
-def _checker():
-    try:
-        from personageo.lint.numbers import check_numbers
-    except ImportError:
-        return None
-    return check_numbers
 
 
 def load_sidecar(path: str):
@@ -52,12 +44,10 @@ def _violation(f) -> Violation:
 
 
 def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
-    """Findings of the number checker by rule id (``None`` when it is not installed)."""
+    """Findings of the number checker by rule id. The checker is part of the package: if it
+    cannot be imported, lint fails with that error instead of passing unchecked numbers."""
     if "numbers" not in ctx.cache:
-        check = _checker()
-        if check is None:
-            ctx.cache["numbers"] = None
-            return None
+        from personageo.lint.numbers import check_numbers as check
         from personageo.schema import load_run_result
 
         results = [(p, load_run_result(p)) for p in ctx.results]
@@ -75,11 +65,7 @@ def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
 
 
 def _rule_findings(rule_id: str, doc, ctx):
-    found = number_findings(doc, ctx)
-    if found is None:
-        yield Skip("number checker not installed (personageo.lint.numbers)")
-        return
-    yield from found.get(rule_id, [])
+    yield from number_findings(doc, ctx).get(rule_id, [])
 
 
 _DOC = """
@@ -141,8 +127,7 @@ def numbers_not_checked(doc, ctx):
 
     What it does
     ------------
-    Reports (as info) that no ``--results`` file was given, or that the number checker is not
-    installed, so PG101/PG102/PG104 did not run.
+    Reports (as info) that no ``--results`` file was given, so PG101/PG102/PG104 did not run.
 
     Why it matters
     --------------
@@ -158,8 +143,5 @@ def numbers_not_checked(doc, ctx):
     """
     if not ctx.results:
         yield Violation("numbers were not checked: no --results file given", 1, 1, severity="info")
-    elif _checker() is None:
-        yield Violation("numbers were not checked: personageo.lint.numbers is not installed",
-                        1, 1, severity="info")
     else:
         yield Detail(f"checked against {len(ctx.results)} results file(s)")

@@ -6,13 +6,12 @@ tables, code spans flattened), so some provenance numbers of the setup card stay
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from personageo.lint.numbers import check_numbers
+from tests.reference import REFERENCE
 
-REF = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "issue_238"
+REF = REFERENCE / "issue_238"
 
 pytestmark = pytest.mark.skipif(not (REF / "run_result.json").exists(),
                                 reason="reference material not available")

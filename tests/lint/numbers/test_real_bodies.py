@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from personageo.lint.numbers import check_numbers, extract
+from tests.reference import REFERENCE
 
-BODIES = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "bodies"
+BODIES = REFERENCE / "bodies"
 NAMES = ["issue_89_v1.md", "issue_164_v1.md", "issue_139_v2.md"]
 
 
