@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test regen bench lint-code clean
+.PHONY: setup demo test test-fast regen bench lint-code clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ demo: setup
 ## The whole test suite (CPU only; GPU tests are skipped unless PERSONAGEO_GPU_TESTS=1).
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
+
+## The inner loop: everything but model loading and training (CI runs the whole suite).
+test-fast: setup
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow and not model"
 
 ## Regenerate every golden file (JSON Schema, rendered reports, help texts).
 regen: setup

@@ -15,7 +15,16 @@ def pytest_sessionstart(session):
         raise pytest.UsageError(f"CI needs the reference material at {REFERENCE}: it is missing")
 
 
+#: test folders whose tests load a model or train one (deselected by ``make test-fast``)
+MODEL_DIRS = ("extract", "train", "pipeline")
+
+
 def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).parent
+    for item in items:
+        parts = Path(str(item.path)).relative_to(tests_dir).parts
+        if parts and parts[0] in MODEL_DIRS:
+            item.add_marker(pytest.mark.model)
     if os.environ.get("PERSONAGEO_GPU_TESTS") == "1":
         return
     skip = pytest.mark.skip(reason="GPU test: set PERSONAGEO_GPU_TESTS=1 on a CUDA machine")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
-from tests.conftest import REPO
+from tests.reference import REPO
 
 
 def test_tiny_bench_prints_one_json_line(capsys):
