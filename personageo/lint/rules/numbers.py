@@ -61,10 +61,19 @@ def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
         from personageo.schema import load_run_result
 
         results = [(p, load_run_result(p)) for p in ctx.results]
-        sidecar = load_sidecar(ctx.claims) if ctx.claims else None
+        inbody = None
+        if ctx.claims:
+            sidecar = load_sidecar(ctx.claims)
+        else:  # the bindings the body carries (report render writes them into it)
+            from personageo.lint.numbers._inbody import read_in_body
+
+            inbody = read_in_body(ctx.text)
+            sidecar = inbody.sidecar
         report = check(ctx.text, path=ctx.path, results=results, sidecar=sidecar,
                        strict=ctx.strict)
         out: dict[str, list[Violation]] = {}
+        if inbody is not None:
+            _in_body_findings(inbody, report, out)
         for f in report.findings:
             rid = KIND_RULE.get(f.kind)
             if rid:
@@ -72,6 +81,21 @@ def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
         ctx.cache["numbers"] = out
         ctx.cache["numbers_report"] = report
     return ctx.cache["numbers"]
+
+
+def _in_body_findings(inbody, report, out: dict[str, list[Violation]]) -> None:
+    """What reading the body's own bindings found wrong: a damaged binding table (PG104: the
+    numbers cannot be checked as rendered) and keys whose number was deleted (PG101)."""
+    report.notes.extend(inbody.notes)
+    if inbody.damaged is not None:
+        line, message = inbody.damaged
+        out.setdefault("PG104", []).append(Violation(
+            f"{message}: the numbers cannot be checked as rendered; render the body again "
+            "(`personageo report update`)", line, 1))
+    for line, col, text in inbody.lost:
+        out.setdefault("PG101", []).append(Violation(
+            f"the number rendered here ({text}) was removed; its binding comment remains",
+            line, col, line, col + 1, extra={"text": text}))
 
 
 def _rule_findings(rule_id: str, doc, ctx):
