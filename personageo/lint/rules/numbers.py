@@ -181,7 +181,8 @@ def numbers_not_checked(doc, ctx):
     ``personageo lint body.md --results eval_results/issue_N/run_result.json``.
     """
     if not ctx.results:
-        yield Violation("numbers were not checked: no --results file given", 1, 1, severity="info")
+        yield Violation("numbers were not checked: no results file given (--results) or found "
+                        "next to the body (eval_results/issue_N/)", 1, 1, severity="info")
     elif _checker() is None:
         yield Violation("numbers were not checked: personageo.lint.numbers is not installed",
                         1, 1, severity="info")
