@@ -1,4 +1,4 @@
-"""``report render``: results file (+ baseline, + narrative) -> body, claims sidecar, figures.
+"""``report render``: results file (+ baseline, + narrative) -> body (bindings inside), figures.
 
 Everything is rendered in memory first (:func:`render`); :func:`write_outputs` then writes each
 file atomically, after checking that no existing file would be replaced without ``overwrite``.
@@ -227,7 +227,7 @@ def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path 
 
 
 def render(opts: RenderOptions) -> RenderedReport:
-    """Render body, claims sidecar and figures in memory; nothing is written."""
+    """Render the body (with its bindings) and figures in memory; nothing is written."""
     root = Path(opts.root)
     results_path, body_path, figures_dir, narrative = default_paths(opts)
     main = _load(results_path, 0, root)

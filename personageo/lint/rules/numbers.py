@@ -2,7 +2,8 @@
 
 The number checker (``personageo.lint.numbers.check_numbers``) is built separately; this module
 registers its four rule ids, loads the ``--results`` files (legacy layouts imported) and the
-``--claims`` sidecar, calls the checker once per lint run (cached in ``ctx.cache``), and maps its
+bindings the body carries (:mod:`personageo.lint.numbers._inbody`; or a ``--claims`` sidecar of
+an older body), calls the checker once per lint run (cached in ``ctx.cache``), and maps its
 findings (``kind`` = ``contradicted`` / ``unbound`` / ``stale``) onto PG101 / PG102 / PG104.
 The checker's :class:`NumbersReport` stays in ``ctx.cache["numbers_report"]`` for the output.
 """
@@ -149,11 +150,12 @@ unbound_number = _numbers_rule(
     "Reports numbers of prose, tables and captions that no binding explains (an error with "
     "``--strict``).",
     "``a 3.4× jump`` that is no ratio of any two results values.",
-    "State the number through the renderer, or declare its derivation in the claims sidecar.")
+    "State the number through the renderer (its binding then travels with the body).")
 stale_results = _numbers_rule(
     "PG104", "stale-results", "error", "Results up to date",
-    "The claims sidecar was rendered from a different version of the results file.",
-    "Compares the results file's sha256 with the one the claims sidecar recorded.",
+    "The body was rendered from other results, or the bindings it carries are damaged.",
+    "Compares the results file's sha256 with the one the body's render marker (or binding table, "
+    "or --claims sidecar) recorded; a binding table that no longer decodes is reported too.",
     "A body rendered before a rerun, linted against the rerun's results.",
     "Re-render the body from the current results.")
 
