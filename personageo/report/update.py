@@ -45,7 +45,7 @@ from personageo.errors import InputError, Location
 from personageo.files import read_json, sha256_text
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
-from personageo.schema.bindings import BindingError, claims_of
+from personageo.schema.bindings import BindingError, claims_of, strip_keys
 from personageo.schema.claims import ClaimsSidecar
 from personageo.schema.markers import parse_render_marker
 
@@ -269,6 +269,9 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
         old = R.parse(R.mark(old_text)[0])
         old.gens = []
     conflicts = find_conflicts(old, sidecar, new_text) + ([damaged] if damaged else [])
+    for h in old.humans:  # inline keys copied into human text name entries of the old table
+        for i in range(h.begin + 1, h.end):
+            old.lines[i] = strip_keys(old.lines[i])
     body, claims, kept, orphans = R.splice(new_text, new_claims, old)
     for h in orphans:
         conflicts.append(Conflict(h.id, h.begin + 1, "human region has no place in the new "

@@ -292,3 +292,17 @@ def test_figures_first_then_body_pinned_to_the_new_commit(tmp_path, capsys):
     assert rc == 0, out
     assert f"raw.githubusercontent.com/acme/research/{sha}/figures/issue_7/hero.png" in \
         _body(tmp_path)
+
+
+def test_keys_copied_into_human_text_are_dropped_by_an_update(root):
+    """A person who copies a rendered number with its invisible key into their own text: the key
+    names an entry of the old binding table, so the update keeps the number and drops the key."""
+    body = root / "reports" / "issue_7.md"
+    text = body.read_text(encoding="utf-8")
+    copied = re.search(r"\d+/\d+<!--pg:\d+-->", text.split("## Human TL;DR")[1]).group(0)
+    text = text.replace("A second paragraph, mine.", f"A second paragraph, mine: {copied}.")
+    body.write_text(text, encoding="utf-8")
+    plan, written = update_report(UpdateOptions(**_opts(root)))
+    assert plan.conflicts == [] and written
+    new = _body(root)
+    assert f"A second paragraph, mine: {strip_keys(copied)}." in new
