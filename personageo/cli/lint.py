@@ -1,7 +1,13 @@
-"""``personageo lint``: check a clean-result body's structure, wording and numbers.
+"""``personageo lint``: check clean-result bodies' structure, wording and numbers.
+
+BODIES are files, folders (their ``*.md``, narrative files left out) and globs (``**`` too), as
+ruff takes them. Without ``--results`` each body's results files are found by
+:mod:`personageo.lint.discover`.
 
 Exit status: 0 clean (warnings allowed), 1 when any error is found, 2 for usage or input errors
-(unreadable body, bad results file, unknown rule id).
+(unreadable body, bad results file, unknown rule id), 3 when a body's numbers could not be
+checked (no results given or found) and nothing worse happened; ``--structure-only`` asks for
+structure and wording only.
 """
 
 from __future__ import annotations
@@ -24,12 +30,20 @@ def _list_rules() -> str:
 
 
 @click.command("lint")
-@click.argument("body", required=False)
+@click.argument("bodies", nargs=-1)
 @click.option("--results", "results", multiple=True, type=click.Path(dir_okay=False),
-              help="Results file(s) the body reports (repeatable; legacy layouts imported). "
-                   "Without it, numbers are not checked and the report says so.")
+              help="Results file(s) every body reports, in the render marker's order "
+                   "(repeatable; legacy layouts imported). Default: found for each body by "
+                   "the hashes its render marker records (eval_results/issue_N/...).")
+@click.option("--root", type=click.Path(file_okay=False), default=None,
+              help="Research repo whose eval_results/ holds the results (default: the folder "
+                   "above each body that has one). For a body kept elsewhere, e.g. fetched "
+                   "from the tracker; pass --issue too.")
+@click.option("--structure-only", is_flag=True,
+              help="Check structure and wording only (no number check, no UNCHECKED outcome).")
 @click.option("--claims", type=click.Path(dir_okay=False), default=None,
-              help="The renderer's claims sidecar (<body>.claims.json) for exact bindings.")
+              help="A claims sidecar of a body rendered before bindings were kept in the body "
+                   "(<body>.claims.json); one body only.")
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. unbound numbers) as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="Output format (github = workflow annotations).")
@@ -46,31 +60,107 @@ def _list_rules() -> str:
 @click.option("--config", "pyproject", type=click.Path(dir_okay=False, exists=True), default=None,
               help="pyproject.toml holding [tool.personageo.lint] (default: nearest one).")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-def command(body, results, claims, strict, fmt, select, ignore, title, issue, created, labels,
-            layout, pyproject, list_rules) -> None:
-    """Lint BODY (a clean-result markdown file, or - for stdin)."""
-    from personageo.errors import InputError
+def command(bodies, results, root, structure_only, claims, strict, fmt, select, ignore, title, issue,
+            created, labels, layout, pyproject, list_rules) -> None:
+    """Lint BODIES (clean-result markdown files, folders or globs; - for stdin)."""
+    from personageo.errors import InputError, PersonageoError
     from personageo.lint.config import load_config
-    from personageo.lint.engine import LintOptions, decode_body, lint_file, lint_text
+    from personageo.lint.engine import (
+        EXIT_UNCHECKED,
+        LintOptions,
+        decode_body,
+        lint_text,
+        read_body,
+    )
     from personageo.lint.output import render
     from personageo.lint.registry import all_rules
 
     if list_rules:
         click.echo(_list_rules(), nl=False)
         return
-    if not body:
-        raise InputError("missing BODY argument", hint="personageo lint path/to/body.md")
-    options = LintOptions(
+    if not bodies:
+        raise InputError("missing BODY argument", hint="personageo lint reports/issue_N.md")
+    paths = _expand(bodies)
+    if claims and len(paths) > 1:
+        raise InputError("--claims names the sidecar of one body; got several bodies")
+    base = LintOptions(
         select=_split(select), ignore=_split(ignore), strict=strict, title=title, issue=issue,
         created=created, labels=_split((labels,)) if labels else (), results=tuple(results),
-        claims=claims, layout=layout,
+        claims=claims, layout=layout, structure_only=structure_only,
     )
-    config = load_config(all_rules(), start=body if body != "-" else None, pyproject=pyproject)
-    if body == "-":
-        result = lint_text(decode_body(sys.stdin.buffer.read(), "<stdin>"), "<stdin>", options,
-                           config)
-    else:
-        result = lint_file(body, options, config)
-    click.echo(render(result, fmt), nl=False)
-    if result.exit_code:
-        raise click.exceptions.Exit(result.exit_code)
+    codes: dict[str, int] = {}
+    for path in paths:
+        try:
+            text = decode_body(sys.stdin.buffer.read(), "<stdin>") if path == "-" \
+                else read_body(path)
+            options = _with_inputs(base, path, text, root)
+            config = load_config(all_rules(), start=path if path != "-" else None,
+                                 pyproject=pyproject)
+            result = lint_text(text, "<stdin>" if path == "-" else path, options, config)
+        except PersonageoError as err:
+            if len(paths) == 1:
+                raise
+            click.echo(f"error: {err}", err=True)
+            codes[path] = 2
+            continue
+        click.echo(render(result, fmt), nl=False)
+        codes[path] = result.exit_code
+    if len(paths) > 1 and fmt == "text":
+        click.echo(_summary(codes))
+    worst = max(codes.values(), key=lambda c: {2: 3, 1: 2, EXIT_UNCHECKED: 1, 0: 0}[c])
+    if worst:
+        raise click.exceptions.Exit(worst)
+
+
+def _expand(args: tuple[str, ...]) -> list[str]:
+    """Files, folders (their ``*.md`` but narrative files) and globs, each body once, in order."""
+    import glob
+    from pathlib import Path
+
+    from personageo.errors import InputError
+
+    out: list[str] = []
+    for arg in args:
+        if arg == "-":
+            if len(args) > 1:
+                raise InputError("- (stdin) cannot be linted together with other bodies")
+            return ["-"]
+        if any(ch in arg for ch in "*?["):
+            hits = sorted(glob.glob(arg, recursive=True))
+            if not hits:
+                raise InputError(f"no file matches {arg!r}")
+        elif Path(arg).is_dir():
+            hits = sorted(str(p) for p in Path(arg).rglob("*.md"))
+        else:
+            hits = [arg]
+        for h in hits:
+            if Path(h).is_dir() or (h != arg and h.endswith(".narrative.md")):
+                continue
+            if h not in out:
+                out.append(h)
+    if not out:
+        raise InputError(f"no markdown body (*.md) in the file(s) or directory given: "
+                         f"{' '.join(args)}")
+    return out
+
+
+def _with_inputs(options, path: str, text: str, root: str | None):
+    """``options`` with the body's results files found (unless given, or structure only)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from personageo.lint.discover import discover
+
+    if options.results or options.structure_only or (path == "-" and root is None):
+        return options
+    found = discover(Path(path), text, root=Path(root) if root else None, issue=options.issue)
+    return replace(options, results=tuple(found.results), inputs=tuple(found.notes))
+
+
+def _summary(codes: dict[str, int]) -> str:
+    from personageo.lint.engine import EXIT_UNCHECKED
+
+    names = {0: "passed", 1: "failed", EXIT_UNCHECKED: "unchecked", 2: "could not be read"}
+    parts = [f"{sum(c == code for c in codes.values())} {name}" for code, name in names.items()
+             if any(c == code for c in codes.values())]
+    return f"Total: {len(codes)} bodies — " + ", ".join(parts)

@@ -31,8 +31,8 @@ def _git_root() -> Path:
 @click.option("--narrative", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Narrative file (default: ROOT/reports/issue_N.narrative.md if present).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Body file (default: ROOT/reports/issue_N.md); the claims sidecar goes next "
-                   "to it as issue_N.claims.json.")
+              help="Body file (default: ROOT/reports/issue_N.md); it carries the binding of "
+                   "every number (inline keys + a binding table, see docs/regions.md).")
 @click.option("--figures-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Figure folder (default: ROOT/figures/issue_N/).")
 @click.option("--repo", default=None, metavar="OWNER/NAME",
@@ -50,7 +50,7 @@ def _git_root() -> Path:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def render_cmd(issue, root, results, baseline, narrative, output, figures_dir, repo, commit,
                allow_branch_url, figures_only, preview, overwrite, fmt) -> None:
-    """Render the write-up of issue N: body, claims sidecar and figures."""
+    """Render the write-up of issue N: body (with its numbers' bindings) and figures."""
     from personageo.report import RenderOptions, render_report
 
     opts = RenderOptions(issue=issue, root=root or _git_root(), results=results,

@@ -91,7 +91,9 @@ def _api_options(fn):
 
 
 def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
-    """Error-severity lint findings for ``body_path`` checked against ``results``.
+    """Error-severity lint findings for ``body_path`` checked against ``results`` (none given:
+    found as ``personageo lint`` finds them); a body whose numbers could not be checked is one
+    error too (posting it unchecked needs ``--force``).
 
     The ONE place where posting calls :mod:`personageo.lint` (its API is young: if it moves, only this
     function changes); tests monkeypatch it. It runs what ``personageo lint
@@ -111,9 +113,16 @@ def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
         raise PersonageoError(
             f"the lint gate cannot run: personageo.lint is unavailable ({exc})",
             hint="pass --force to post without the lint gate") from None
+    from personageo.lint.discover import discover
+    from personageo.lint.engine import read_body
+
     config = load_config(all_rules(), start=body_path)
-    result = lint_file(body_path, LintOptions(results=tuple(str(p) for p in results)), config)
-    return [str(v) for v in result.errors]
+    found = tuple(str(p) for p in results) or tuple(
+        discover(Path(body_path), read_body(body_path)).results)
+    result = lint_file(body_path, LintOptions(results=found), config)
+    unchecked = [f"{body_path}: numbers not checked: {result.unchecked}"] if result.unchecked \
+        else []
+    return [str(v) for v in result.errors] + unchecked
 
 
 @click.command("post")
@@ -121,7 +130,8 @@ def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
 @_api_options
 @click.option("--results", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results file(s) the lint gate checks numbers against "
-                   "[default: eval_results/issue_N/run_result.json when it exists].")
+                   "[default: found as `personageo lint` finds them: eval_results/issue_N/, "
+                   "matched by the hashes the body's render marker records].")
 @click.option("--label", "labels", multiple=True, default=(post_mod.DRAFT_LABEL,),
               show_default=True,
               help="Label(s) to set; of the status labels (clean-results:draft, clean-results) "
@@ -149,9 +159,6 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
     _setup_logging(verbose)
     body = body or Path(f"reports/issue_{number}.md")
     writeup = post_mod.read_writeup(body)  # length is checked here, before any request
-    if not results:
-        default = Path(f"eval_results/issue_{number}/run_result.json")
-        results = (default,) if default.is_file() else ()
     title = post_mod.derive_title(writeup, claim, confidence) if set_title else None
     try:
         lint_errors = post_mod.lint_gate(writeup, results, force=force,

@@ -33,12 +33,13 @@ _PATH = dict(dir_okay=False, path_type=Path)
               help="Body to update (default: ROOT/reports/issue_N.md); may be a body copied "
                    "from the tracker.")
 @click.option("--claims", type=click.Path(**_PATH), default=None,
-              help="The body's claims sidecar (default: next to the body, if present).")
+              help="Claims sidecar of a body rendered before bindings were kept in the body "
+                   "(default: the bindings the body carries, else issue_N.claims.json).")
 @click.option("--results", type=click.Path(**_PATH), default=None,
               help="Results file (default: ROOT/eval_results/issue_N/run_result.json, else "
-                   "the one the body's sidecar records).")
+                   "the one the body's binding table records).")
 @click.option("--baseline", type=click.Path(**_PATH), default=None,
-              help="Baseline results file (default: the one the body's sidecar records).")
+              help="Baseline results file (default: the one the body's binding table records).")
 @click.option("--narrative", type=click.Path(**_PATH), default=None,
               help="Narrative file (default: ROOT/reports/issue_N.narrative.md if present).")
 @click.option("--output", "-o", type=click.Path(**_PATH), default=None,

@@ -37,6 +37,11 @@ class LintOptions:
     claims: str | None = None
     layout: str = "auto"
     """``auto`` (detect from shape), ``v1`` or ``v2``."""
+    structure_only: bool = False
+    """Check structure and wording only: no number rule runs, and a body whose numbers were not
+    checked is no :data:`UNCHECKED` outcome."""
+    inputs: tuple[str, ...] = ()
+    """How the results files were found (``personageo.lint.discover`` notes), for the report."""
     raise_rule_errors: bool = False
     """Let an exception inside a rule propagate (tests) instead of reporting it as a finding."""
 
@@ -52,6 +57,11 @@ class RuleOutcome:
     detail: str = ""
 
 
+#: Exit status of a body whose numbers could not be checked (no results given or found, or
+#: only some of the files it was rendered from): never a plain PASS.
+EXIT_UNCHECKED = 3
+
+
 @dataclass
 class LintResult:
     """The outcome of linting one body."""
@@ -59,6 +69,10 @@ class LintResult:
     path: str
     context: LintContext
     outcomes: list[RuleOutcome]
+    unchecked: str | None = None
+    """Why the body's numbers were not (all) checked; ``None`` when they were, when it has
+    none, or with ``structure_only``."""
+    inputs: tuple[str, ...] = ()
 
     @property
     def layout(self) -> str:
@@ -77,8 +91,13 @@ class LintResult:
         return [v for v in self.violations if v.severity == "warning"]
 
     @property
+    def status(self) -> str:
+        """``FAIL`` (errors), ``UNCHECKED`` (numbers not checked) or ``PASS``."""
+        return "FAIL" if self.errors else "UNCHECKED" if self.unchecked else "PASS"
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.errors else 0
+        return {"FAIL": 1, "UNCHECKED": EXIT_UNCHECKED, "PASS": 0}[self.status]
 
     def outcome(self, rule: str) -> RuleOutcome | None:
         return next((o for o in self.outcomes if rule in (o.rule.id, o.rule.name)), None)
@@ -197,11 +216,33 @@ def lint_document(doc: Document, options: LintOptions | None = None,
     config = config or LintConfig()
     registry = all_rules()
     ctx = build_context(doc, options)
+    rules = selected_rules(registry, options, config)
+    if options.structure_only:
+        rules = [r for r in rules if "numbers" not in r.tags or not r.requires]
     outcomes = [
         _run_rule(rule, doc, ctx, config.severities.get(rule.id, rule.severity), options)
-        for rule in selected_rules(registry, options, config)
+        for rule in rules
     ]
-    return LintResult(doc.path, ctx, outcomes)
+    checks_numbers = any(r.id == "PG101" for r in rules)
+    unchecked = _unchecked(ctx) if checks_numbers and not options.structure_only else None
+    return LintResult(doc.path, ctx, outcomes, unchecked, tuple(options.inputs))
+
+
+def _unchecked(ctx: LintContext) -> str | None:
+    """Why numbers of the body were not checked (see :attr:`LintResult.unchecked`)."""
+    try:
+        from personageo.lint.numbers import extract
+    except ImportError:  # pragma: no cover - the checker ships with lint
+        return "the number checker is not installed"
+    report = ctx.cache.get("numbers_report")
+    if report is None:
+        n = sum(1 for c in extract(ctx.text).claims if c.context != "setup")
+        return (f"{n} number(s) not checked: no results file given or found" if n else None)
+    cut = [c for c in report.claims if (c.binding or "").startswith("results file #")]
+    if cut:
+        return (f"{len(cut)} number(s) not checked: they are bound to a results file that was "
+                "not given or found (the body's render marker names it)")
+    return None
 
 
 def lint_text(text: str, path: str = "<input>", options: LintOptions | None = None,

@@ -34,8 +34,8 @@ def _numbers_summary(result: LintResult) -> dict | None:
 
 def verdict(result: LintResult) -> str:
     n_err, n_warn = len(result.errors), len(result.warnings)
-    head = "FAIL" if n_err else "PASS"
-    return f"{head} — {n_err} error(s), {n_warn} warning(s)"
+    tail = f"; {result.unchecked}" if result.unchecked else ""
+    return f"{result.status} — {n_err} error(s), {n_warn} warning(s){tail}"
 
 
 def format_text(result: LintResult, width: int = 100) -> str:
@@ -43,8 +43,10 @@ def format_text(result: LintResult, width: int = 100) -> str:
     rows = [(f"{o.rule.id} {o.rule.check}", _MARK.get(o.status, o.status), o.detail)
             for o in result.outcomes]
     w_check = max([len(r[0]) for r in rows] + [5])
-    lines = [f"Clean-result lint — {'FAIL' if result.errors else 'PASS'}: {result.path} "
+    lines = [f"Clean-result lint — {result.status}: {result.path} "
              f"(layout {result.layout}: {'; '.join(result.context.layout_reasons)})", ""]
+    if result.inputs:
+        lines += [f"Inputs: {n}" for n in result.inputs] + [""]
     lines.append(f"{'Check':<{w_check}}  {'Status':<7} Detail")
     lines.append("-" * min(width, w_check + 60))
     room = max(20, width - w_check - 10)
@@ -76,7 +78,9 @@ def to_dict(result: LintResult) -> dict:
         "path": result.path,
         "layout": result.layout,
         "layout_reasons": list(result.context.layout_reasons),
-        "status": "fail" if result.errors else "pass",
+        "status": result.status.lower(),
+        "unchecked": result.unchecked,
+        "inputs": list(result.inputs),
         "context": {"title": result.context.title, "issue": result.context.issue,
                     "created": result.context.created, "labels": list(result.context.labels),
                     "results": list(result.context.results), "claims": result.context.claims,
@@ -116,6 +120,9 @@ def format_github(result: LintResult) -> str:
         message = v.message + (f" [checked against {v.pointer or v.derivation}]"
                                if v.pointer or v.derivation else "")
         out.append(f"::{level[v.severity]} {','.join(props)}::{_escape_data(message)}")
+    if result.unchecked:
+        props = f"file={_escape_prop(result.path)},line=1,title=numbers not checked"
+        out.append(f"::error {props}::{_escape_data(result.unchecked)}")
     return "\n".join(out) + ("\n" if out else "")
 
 

@@ -58,7 +58,7 @@ def render_stage(pipe, summary):
                             [str(p) for p in outputs])
     write_outputs(rendered, overwrite=True)
     _stamps.write_stamp(pipe.root, "render", key, outputs)
-    return StageOutcome("render", "ran", f"{rendered.body_path} + {len(outputs) - 2} figure "
+    return StageOutcome("render", "ran", f"{rendered.body_path} + {len(outputs) - 1} figure "
                         f"files{note}", [str(p) for p in outputs])
 
 
@@ -75,10 +75,8 @@ def lint_stage(pipe, summary):
     results = [str(pipe.results)]
     if pipe.cfg.baseline:
         results.append(str(pipe.root / pipe.cfg.baseline.results))
-    claims = Path(str(body)[:-3] + ".claims.json")
-    config = load_config(all_rules(), start=Path(body))
-    res = lint_file(body, LintOptions(results=tuple(results),
-                                      claims=str(claims) if claims.exists() else None), config)
+    config = load_config(all_rules(), start=Path(body))  # the body carries its bindings
+    res = lint_file(body, LintOptions(results=tuple(results)), config)
     summary.lint_errors = len(res.errors)
     summary.lint_warnings = len(res.warnings)
     summary.lint_text = format_text(res)

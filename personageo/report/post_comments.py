@@ -24,7 +24,7 @@ LINT_END_MARKER = "<!-- /personageo:clean-result-lint -->"
 #: GitHub's limit for issue bodies and comments, in characters
 MAX_CHARS = 65_536
 
-LintStatus = Literal["PASS", "FAIL", "ERROR"]
+LintStatus = Literal["PASS", "FAIL", "UNCHECKED", "ERROR"]
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,9 @@ def _ensure(client: GitHubClient, issue: int, marker: str, body: str, *, edit: b
 
 
 def status_from_exit_code(code: int) -> LintStatus:
-    """``personageo lint`` exit code -> report status (0 PASS, 1 FAIL, anything else ERROR)."""
-    return {0: "PASS", 1: "FAIL"}.get(code, "ERROR")
+    """``personageo lint`` exit code -> report status (0 PASS, 1 FAIL, 3 UNCHECKED: numbers not
+    checked against results; anything else ERROR)."""
+    return {0: "PASS", 1: "FAIL", 3: "UNCHECKED"}.get(code, "ERROR")
 
 
 def format_lint_comment(report: str, status: LintStatus, *, body_sha256: str | None = None,
@@ -126,7 +127,9 @@ def format_lint_comment(report: str, status: LintStatus, *, body_sha256: str | N
     cut, saying so.
     """
     verdict = {"PASS": "PASS", "FAIL": "FAIL — fix the errors and edit the body; this comment "
-               "updates itself", "ERROR": "ERROR — the linter could not read the body"}[status]
+               "updates itself", "UNCHECKED": "UNCHECKED — the numbers were not checked: commit "
+               "the results file (eval_results/issue_N/run_result.json) or pass `results:`",
+               "ERROR": "ERROR — the linter could not read the body"}[status]
     report = report.rstrip("\n")
     fence = "`" * max(3, _longest_backtick_run(report) + 1)
     head = f"{LINT_MARKER}\n## Clean-result lint — {verdict}\n\n"

@@ -1,4 +1,4 @@
-"""``report render``: results file (+ baseline, + narrative) -> body, claims sidecar, figures.
+"""``report render``: results file (+ baseline, + narrative) -> body (bindings inside), figures.
 
 Everything is rendered in memory first (:func:`render`); :func:`write_outputs` then writes each
 file atomically, after checking that no existing file would be replaced without ``overwrite``.
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from personageo import __version__
 from personageo.errors import InputError, Location
 from personageo.files import atomic_write_bytes, sha256_file, sha256_text
-from personageo.report import _git, _regions
+from personageo.report import _embed, _git, _regions
 from personageo.report._bound import Bound, ClaimRecorder, DerivationError
 from personageo.report._env import (
     BASE_TEMPLATE,
@@ -227,7 +227,7 @@ def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path 
 
 
 def render(opts: RenderOptions) -> RenderedReport:
-    """Render body, claims sidecar and figures in memory; nothing is written."""
+    """Render the body (with its bindings) and figures in memory; nothing is written."""
     root = Path(opts.root)
     results_path, body_path, figures_dir, narrative = default_paths(opts)
     main = _load(results_path, 0, root)
@@ -309,15 +309,15 @@ def render(opts: RenderOptions) -> RenderedReport:
             url = _git.raw_url(owner, repo, commit, rel)
         raw_body = raw_body.replace(f"\ue002{f.name}\ue003", url)
     body, claims = recorder.finalize(_tidy(raw_body))
-    body, claims = _regions.mark(body, claims)  # region markers for `report update`
+    # the bindings go into the body: a key after each number, the table after the render marker
+    body, table = _embed.embed_keys(body, claims, refs)
+    body, _ = _regions.mark(body)  # region markers for `report update`
+    body = _embed.add_table(body, table)
     if len(body) > MAX_BODY_CHARS:
         raise InputError(f"rendered body has {len(body)} characters; the tracker accepts at "
                          f"most {MAX_BODY_CHARS}", Location(str(body_path)),
                          hint="shorten the narrative or move tables to a linked file")
-    sidecar = ClaimsSidecar(body_sha256=sha256_text(body), personageo_version=__version__,
-                            results=refs, claims=claims)
-    files[claims_path] = (json.dumps(sidecar.model_dump(mode="json"), indent=2,
-                                     ensure_ascii=False) + "\n").encode("utf-8")
+    sidecar = _embed.claims_in(body, sha256_text(body), __version__)
     files[body_path] = body.encode("utf-8")
     return RenderedReport(body, sidecar, files, body_path, claims_path)
 

@@ -35,7 +35,6 @@ decided in memory (:func:`plan_update`) before anything is written (:func:`apply
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ from personageo.errors import InputError, Location
 from personageo.files import read_json, sha256_text
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
+from personageo.schema.bindings import BindingError, claims_of, strip_keys
 from personageo.schema.claims import ClaimsSidecar
 from personageo.schema.markers import parse_render_marker
 
@@ -224,9 +224,13 @@ def _old_results(text: str, sidecar: ClaimsSidecar | None) -> list[str]:
     return [r.sha256 for r in sidecar.results] if sidecar else []
 
 
-def _sidecar_bytes(sidecar: ClaimsSidecar) -> bytes:
-    return (json.dumps(sidecar.model_dump(mode="json"), indent=2, ensure_ascii=False)
-            + "\n").encode("utf-8")
+def _in_body(text: str) -> tuple[ClaimsSidecar | None, Conflict | None]:
+    """The claims the body carries (its binding table), located in ``text``; a damaged table
+    is a conflict (the rendered numbers can no longer be told from hand edits)."""
+    try:
+        return claims_of(text, sha256_text(text)), None
+    except BindingError as exc:
+        return None, Conflict("bindings", exc.line, f"binding table damaged: {exc}")
 
 
 def plan_update(opts: UpdateOptions) -> UpdatePlan:
@@ -238,16 +242,13 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
     body_path = Path(opts.body or root / "reports" / f"issue_{opts.issue}.md")
     old_text = _read_body(body_path)
     output = Path(opts.output or body_path)
+    damaged = None
     if opts.claims is not None:
         sidecar = _read_sidecar(Path(opts.claims), explicit=True)
-    else:  # next to the body, else next to the output when it is of the same render
-        sidecar = _read_sidecar(_claims_next_to(body_path), explicit=False)
-        if sidecar is None and output != body_path:
-            sidecar = _read_sidecar(_claims_next_to(output), explicit=False)
-            marker = parse_render_marker(old_text)
-            if sidecar is not None and (marker is None or [s for _, s in marker.results]
-                                        != [r.sha256 for r in sidecar.results]):
-                sidecar = None
+    else:  # the bindings the body carries; a body rendered before them: its sidecar file
+        sidecar, damaged = _in_body(old_text)
+        if sidecar is None and damaged is None:
+            sidecar = _read_sidecar(_claims_next_to(body_path), explicit=False)
     results, baseline = opts.results, opts.baseline
     if sidecar is not None:  # the files the body was rendered from, unless told otherwise
         recorded = [(root / r.path).resolve() for r in sidecar.results]
@@ -267,7 +268,10 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
         # a body from before regions: the Human TL;DR is still found by its heading
         old = R.parse(R.mark(old_text)[0])
         old.gens = []
-    conflicts = find_conflicts(old, sidecar, new_text)
+    conflicts = find_conflicts(old, sidecar, new_text) + ([damaged] if damaged else [])
+    for h in old.humans:  # inline keys copied into human text name entries of the old table
+        for i in range(h.begin + 1, h.end):
+            old.lines[i] = strip_keys(old.lines[i])
     body, claims, kept, orphans = R.splice(new_text, new_claims, old)
     for h in orphans:
         conflicts.append(Conflict(h.id, h.begin + 1, "human region has no place in the new "
@@ -277,11 +281,10 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
     if len(body) > MAX_BODY_CHARS:
         raise InputError(f"updated body has {len(body)} characters; the tracker accepts at "
                          f"most {MAX_BODY_CHARS}", Location(str(output)))
-    new_sidecar = rendered.sidecar.model_copy(update={"body_sha256": sha256_text(body),
-                                                      "claims": claims})
+    new_sidecar = _in_body(body)[0] or rendered.sidecar
+    claims = new_sidecar.claims
     files = dict(rendered.files)
     files[rendered.body_path] = body.encode("utf-8")
-    files[rendered.claims_path] = _sidecar_bytes(new_sidecar)
     rendered.body, rendered.sidecar, rendered.files = body, new_sidecar, files
     summary = summarize(old_text, sidecar, _old_results(old_text, sidecar), body, claims,
                         [r.sha256 for r in new_sidecar.results])

@@ -16,6 +16,9 @@ Region markers (each alone on its line, outside code fences)::
     <!-- personageo:human begin id=<id> -->                         human-owned region
     <!-- personageo:human end id=<id> -->
 
+The bindings of the body's numbers (an inline key after each number and one binding-table line
+right after the render marker) are :mod:`personageo.schema.bindings`.
+
 ``sha256`` of a generated region is the first 16 hex digits of the sha256 of its normalised
 content (:func:`region_digest`): line endings unified, trailing whitespace and blank lines
 dropped, and the content of each nested human region replaced by one placeholder line, so

@@ -44,7 +44,8 @@ def test_github_annotations_escape_and_map_severity():
                        LintOptions(select=("PG303", "PG103")))
     lines = format_github(result).splitlines()
     assert lines[0] == ("::notice file=dir/a%2Cb.md,line=1,col=1,title=PG103 numbers-not-checked"
-                        "::numbers were not checked: no --results file given")
+                        "::numbers were not checked: no results file given (--results) or found "
+                        "next to the body (eval_results/issue_N/)")
     assert lines[1].startswith("::warning file=dir/a%2Cb.md,line=1,col=8,endLine=1,endColumn=24,"
                                "title=PG303 confidence-hedge::ad-hoc hedge")
 
@@ -88,9 +89,17 @@ def test_cli_list_rules(capsys):
 def test_without_results_numbers_are_reported_unchecked():
     result = lint_file(FIXTURES / "v1_good.md")
     (note,) = [v for v in result.violations if v.rule == "PG103"]
-    assert note.severity == "info" and "no --results" in note.message
+    assert note.severity == "info" and "(--results)" in note.message
     assert {o.rule.id: o.status for o in result.outcomes if o.rule.id in ("PG101", "PG102")} == {
         "PG101": "SKIP", "PG102": "SKIP"}
+    # never a plain PASS: its own outcome and exit status
+    assert result.errors == [] and result.status == "UNCHECKED" and result.exit_code == 3
+    assert "number(s) not checked" in result.unchecked
+    assert "Result: UNCHECKED" in format_text(result)
+    assert "::error file=" in format_github(result).splitlines()[-1]
+    structure = lint_file(FIXTURES / "v1_good.md", LintOptions(structure_only=True))
+    assert structure.status == "PASS" and structure.exit_code == 0
+    assert not any(o.rule.id in ("PG101", "PG102", "PG104") for o in structure.outcomes)
 
 
 def test_bad_results_file_is_an_input_error(tmp_path, capsys):
@@ -107,6 +116,9 @@ def test_cli_reads_stdin():
 
     body = (FIXTURES / "v1_good.md").read_bytes()
     result = CliRunner().invoke(command, ["-", "--format", "json"], input=body)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # no results for stdin: numbers unchecked
     data = json.loads(result.output)
-    assert data["path"] == "<stdin>" and data["layout"] == "v1" and data["status"] == "pass"
+    assert data["path"] == "<stdin>" and data["layout"] == "v1" and data["status"] == "unchecked"
+    result = CliRunner().invoke(command, ["-", "--format", "json", "--structure-only"],
+                                input=body)
+    assert result.exit_code == 0 and json.loads(result.output)["status"] == "pass"

@@ -70,22 +70,37 @@ def test_pre_commit_hook_runs_personageo_lint_on_reports():
     assert "personageo lint" in hook["entry"]
     assert re.search(hook["files"], "reports/issue_238.md")
     assert not re.search(hook["files"], "README.md")
+    # narrative files are the renderer's input, not bodies
+    assert re.search(hook["exclude"], "reports/issue_238.narrative.md")
+    assert not re.search(hook["exclude"], "reports/issue_238.md")
+    # no --results: lint finds each body's results (a hook without them checked no number)
+    assert "--results" not in hook["entry"] and "--structure-only" not in hook["entry"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="bash steps")
-def test_pre_commit_entry_lints_each_file_and_fails_if_any_fails(tmp_path):
+def test_pre_commit_entry_lints_every_file_in_one_run_and_fails_if_any_fails(tmp_path):
+    """pre-commit appends the files to ``entry``: the real CLI lints them all, with a summary,
+    and exits non-zero when one fails or could not be checked."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    fixtures = ROOT / "tests" / "lint" / "fixtures"
+    (reports / "a.md").write_bytes((fixtures / "v2_good.md").read_bytes())
+    (reports / "bad.md").write_text("# nothing of a clean result\n\nJust text.\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "personageo.cli.main", *shlex.split(hook_entry_args()),
+            "reports/a.md", "reports/bad.md"]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Clean-result lint — PASS: reports/a.md" in proc.stdout
+    assert "Clean-result lint — FAIL: reports/bad.md" in proc.stdout
+    assert "Total: 2 bodies — 1 passed, 1 failed" in proc.stdout
+
+
+def hook_entry_args() -> str:
+    """The hook's arguments after the ``personageo`` executable."""
     (hook,) = HOOKS
-    stub = tmp_path / "bin" / "personageo"
-    stub.parent.mkdir()
-    stub.write_text('#!/bin/sh\necho "$@" >> "$LOG"\ncase "$2" in *bad*) exit 1;; esac\n')
-    stub.chmod(0o755)
-    env = {**os.environ, "PATH": f"{stub.parent}:{os.environ['PATH']}",
-           "LOG": str(tmp_path / "log")}
-    argv = shlex.split(hook["entry"]) + ["reports/a.md", "reports/bad.md", "reports/c.md"]
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 1
-    assert (tmp_path / "log").read_text().splitlines() == [
-        "lint reports/a.md", "lint reports/bad.md", "lint reports/c.md"]
+    return hook["entry"].split("personageo", 1)[1]
 
 
 def _run_step(s: dict, inputs: dict, outputs: dict, env: dict) -> subprocess.CompletedProcess:

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from personageo.cli import report_post
 from personageo.report.post import CLEAN_RESULT_MARKER, ORIGINAL_BODY_MARKER
@@ -75,18 +76,17 @@ def test_lint_errors_block_posting_before_any_request(cli_env, capsys, tmp_path,
     assert cli_env.issues[7]["body"].startswith(CLEAN_RESULT_MARKER)
 
 
-def test_default_results_path_is_passed_to_the_linter(cli_env, capsys, tmp_path, monkeypatch):
-    seen = []
-    monkeypatch.setattr("personageo.cli.report_post.lint_error_lines",
-                        lambda body, results: seen.append(list(results)) or [])
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "issue_7.md").write_text(WRITEUP)
-    results = tmp_path / "eval_results" / "issue_7" / "run_result.json"
-    results.parent.mkdir(parents=True)
-    results.write_text("{}")
-    code, _, _ = run(cli_env, capsys, "post", "--dry-run")  # BODY defaults to reports/issue_7.md
-    assert code == 0 and [str(p) for p in seen[0]] == ["eval_results/issue_7/run_result.json"]
+def test_lint_gate_finds_the_results_and_refuses_unchecked_numbers(tmp_path):
+    """Without --results the gate finds them as `personageo lint` does; a body whose numbers
+    cannot be checked is a gate error (posting it needs --force)."""
+    from personageo.cli.report_post import lint_error_lines
+
+    repo = Path(__file__).resolve().parents[2]
+    assert lint_error_lines(repo / "reports" / "issue_1.md", ()) == []
+    lonely = tmp_path / "issue_1.md"
+    lonely.write_bytes((repo / "reports" / "issue_1.md").read_bytes())
+    (line,) = lint_error_lines(lonely, ())
+    assert "numbers not checked" in line and "no results file given or found" in line
 
 
 def test_too_long_body_exits_2_before_any_request(cli_env, capsys, tmp_path):

@@ -6,12 +6,13 @@ from personageo.cli.main import main
 from tests.report.conftest import FAKE_SHA
 
 
-def test_render_writes_body_sidecar_and_figures(toy_root, capsys):
+def test_render_writes_body_and_figures_the_body_carries_its_bindings(toy_root, capsys):
     code = main(["report", "render", "--issue", "7", "--root", str(toy_root), "--repo", "a/b",
                  "--commit", FAKE_SHA])
     assert code == 0
-    assert (toy_root / "reports" / "issue_7.md").is_file()
-    assert (toy_root / "reports" / "issue_7.claims.json").is_file()
+    body = (toy_root / "reports" / "issue_7.md").read_text()
+    assert "<!-- personageo:bindings v1 " in body and "<!--pg:" in body
+    assert not (toy_root / "reports" / "issue_7.claims.json").exists()  # no sidecar file
     assert (toy_root / "figures" / "issue_7" / "hero.pdf").is_file()
     assert "numbers bound" in capsys.readouterr().out
 
@@ -30,8 +31,7 @@ def test_rendered_toy_body_passes_lint(toy_root, capsys):
     capsys.readouterr()
     body = toy_root / "reports" / "issue_7.md"
     code = main(["lint", str(body), "--results",
-                 str(toy_root / "eval_results" / "issue_7" / "run_result.json"),
-                 "--claims", str(toy_root / "reports" / "issue_7.claims.json"), "--issue", "7",
+                 str(toy_root / "eval_results" / "issue_7" / "run_result.json"), "--issue", "7",
                  "--strict"])
     out = capsys.readouterr().out
     assert code == 0, out

@@ -12,6 +12,7 @@ from personageo.lint.engine import LintOptions, lint_file
 from personageo.report import RenderOptions, render_report
 from personageo.report.post import read_writeup
 from personageo.report.update import UpdateOptions, update_report
+from personageo.schema.bindings import strip_keys
 from personageo.schema.markers import parse_render_marker
 from tests.report_update.helpers import (
     FAKE_SHA,
@@ -48,11 +49,19 @@ def root(rendered, tmp_path) -> Path:
 
 
 def _pg104(root: Path, sidecar: bool):
+    """PG104 findings of the body, with its in-body bindings (``sidecar``) or without them
+    (table line and inline keys removed, as a person might)."""
     opts = LintOptions(
         results=(str(root / "eval_results" / "issue_7" / "run_result.json"),),
-        claims=str(root / "reports" / "issue_7.claims.json") if sidecar else None,
         select=("PG104",))
-    return [v for v in lint_file(root / "reports" / "issue_7.md", opts).violations]
+    body = root / "reports" / "issue_7.md"
+    if not sidecar:
+        text = body.read_text(encoding="utf-8")
+        bare = root / "bare.md"
+        bare.write_text("\n".join(ln for ln in strip_keys(text).split("\n")
+                                  if "personageo:bindings" not in ln), encoding="utf-8")
+        body = bare
+    return [v for v in lint_file(body, opts).violations]
 
 
 def test_fresh_body_is_not_stale(root):
@@ -85,7 +94,7 @@ def test_rerun_makes_the_body_stale(root, sidecar):
 
 def test_body_as_posted_on_the_tracker_updates(root):
     """The tracker holds the body without front matter, behind the clean-result marker, with
-    CRLF endings; its sidecar is the one next to the local body."""
+    CRLF endings; it carries its own bindings."""
     local = root / "reports" / "issue_7.md"
     posted = read_writeup(local).posted_body().replace(PLACEHOLDER, "Mine: 4/4 cells.")
     copy = root / "from_tracker.md"
@@ -110,14 +119,13 @@ def test_legacy_238_render_edit_update(tmp_path):
     assert text.count(PLACEHOLDER) == 1
     body.write_text(text.replace(PLACEHOLDER, "Full-param collapses too; 38/40 is the number."),
                     encoding="utf-8")
-    # results and baseline default to the files the sidecar records
+    # results and baseline default to the files the body's binding table records
     plan, written = update_report(UpdateOptions(**{k: v for k, v in opts.items()
                                                    if k not in ("results", "baseline")}))
     assert plan.conflicts == [] and plan.kept == ["tldr"] and written
     assert not plan.summary.results_changed and plan.summary.numbers == []
     assert plan.unchanged  # same results, same narrative: the edited body is already current
     assert "38/40 is the number." in body.read_text(encoding="utf-8")
-    result = lint_file(body, LintOptions(results=(str(R238), str(R205)),
-                                         claims=str(rendered.claims_path)))
+    result = lint_file(body, LintOptions(results=(str(R238), str(R205))))
     wrong = [v for v in result.violations if v.rule in ("PG101", "PG104")]
     assert wrong == []

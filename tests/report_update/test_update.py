@@ -20,6 +20,7 @@ from personageo.lint.engine import LintOptions, lint_file
 from personageo.report import RenderOptions, render_report
 from personageo.report import _regions as R
 from personageo.report.update import UpdateOptions, plan_update, update_report
+from personageo.schema.bindings import claims_of, strip_keys
 from tests.report_update.helpers import (
     FAKE_SHA,
     set_post,
@@ -92,9 +93,9 @@ def _body(root: Path) -> str:
 
 
 def _numbers(root: Path):
-    """Lint with results and sidecar; the number findings that say a number is wrong."""
-    opts = LintOptions(results=(str(root / "eval_results" / "issue_7" / "run_result.json"),),
-                       claims=str(root / "reports" / "issue_7.claims.json"))
+    """Lint with results (the body carries its bindings); the findings that say a number is
+    wrong."""
+    opts = LintOptions(results=(str(root / "eval_results" / "issue_7" / "run_result.json"),))
     result = lint_file(root / "reports" / "issue_7.md", opts)
     return result, [v for v in result.violations if v.rule in ("PG101", "PG104")]
 
@@ -106,7 +107,8 @@ def test_update_keeps_human_text_and_updates_every_number(root):
 
     plan, written = update_report(UpdateOptions(**_opts(root)))
     assert plan.conflicts == [] and written
-    text = _body(root)
+    raw = _body(root)
+    text = strip_keys(raw)  # what a reader sees
     assert HUMAN in text and NOTES in text and PLACEHOLDER not in text
     assert "Narrative caveat over 4 cells." in text
     assert sorted(plan.kept) == ["reviewer-notes", "tldr"]
@@ -119,11 +121,13 @@ def test_update_keeps_human_text_and_updates_every_number(root):
     assert wrong == [], [v.message for v in wrong]
     numbers = [o for o in result.outcomes if o.rule.id == "PG104"][0]
     assert numbers.status == "PASS"
-    # the sidecar matches the written body, claim by claim
-    sidecar = json.loads((root / "reports" / "issue_7.claims.json").read_text())
-    lines = text.split("\n")
-    for c in sidecar["claims"]:
-        assert lines[c["line"] - 1][c["col"] - 1:].startswith(c["text"]), c
+    # the bindings the written body carries locate every number, claim by claim
+    assert not (root / "reports" / "issue_7.claims.json").exists()
+    claims = claims_of(raw).claims
+    lines = raw.split("\n")
+    assert len(claims) > 50
+    for c in claims:
+        assert lines[c.line - 1][c.col - 1:].startswith(c.text), c
 
 
 def test_change_summary_names_numbers_counts_verdicts_and_title(root):
@@ -150,28 +154,29 @@ def test_change_summary_names_numbers_counts_verdicts_and_title(root):
 def test_hand_edit_of_a_generated_table_is_a_conflict(root, capsys):
     body = root / "reports" / "issue_7.md"
     text = body.read_text(encoding="utf-8")
-    edited = text.replace("| full_benign_lr2e5 | A | 0.0100 | 0.1150 |",
-                          "| full_benign_lr2e5 | A | 0.0100 | 0.1170 |")
+    lines = text.split("\n")
+    line = [strip_keys(ln) for ln in lines].index(
+        "| full_benign_lr2e5 | A | 0.0100 | 0.1150 |") + 1
+    lines[line - 1] = lines[line - 1].replace("0.1150", "0.1170")
+    edited = "\n".join(lines)
     assert edited != text
     body.write_text(edited, encoding="utf-8")
-    line = edited.split("\n").index("| full_benign_lr2e5 | A | 0.0100 | 0.1170 |") + 1
     region = R.parse(edited).region_at(line - 1).id
     assert region.startswith("result-1/table-")
-    snapshot = body.read_bytes(), (root / "reports" / "issue_7.claims.json").read_bytes()
+    snapshot = body.read_bytes()
 
     rc, out = _cli(capsys, "--issue", "7", "--root", str(root),
                                    "--repo", "acme/research", "--commit", FAKE_SHA)
     assert rc == 1, out
-    assert f"{body}:{line}: region '{region}'" in out
+    assert f"{body}:{line}: region '{region}'" in out, out
     assert "edited by hand" in out
-    assert (body.read_bytes(), (root / "reports" / "issue_7.claims.json").read_bytes()) == \
-        snapshot
+    assert body.read_bytes() == snapshot
 
     rc, out = _cli(capsys, "--issue", "7", "--root", str(root),
                                    "--repo", "acme/research", "--commit", FAKE_SHA, "--force")
     assert rc == 0, out
     assert "overridden" in out
-    text = body.read_text(encoding="utf-8")
+    text = strip_keys(body.read_text(encoding="utf-8"))
     assert "0.1170" not in text and "| full_benign_lr2e5 | A | 0.0100 | 0.1150 |" in text
     assert HUMAN in text and NOTES in text
     _, wrong = _numbers(root)
@@ -287,3 +292,17 @@ def test_figures_first_then_body_pinned_to_the_new_commit(tmp_path, capsys):
     assert rc == 0, out
     assert f"raw.githubusercontent.com/acme/research/{sha}/figures/issue_7/hero.png" in \
         _body(tmp_path)
+
+
+def test_keys_copied_into_human_text_are_dropped_by_an_update(root):
+    """A person who copies a rendered number with its invisible key into their own text: the key
+    names an entry of the old binding table, so the update keeps the number and drops the key."""
+    body = root / "reports" / "issue_7.md"
+    text = body.read_text(encoding="utf-8")
+    copied = re.search(r"\d+/\d+<!--pg:\d+-->", text.split("## Human TL;DR")[1]).group(0)
+    text = text.replace("A second paragraph, mine.", f"A second paragraph, mine: {copied}.")
+    body.write_text(text, encoding="utf-8")
+    plan, written = update_report(UpdateOptions(**_opts(root)))
+    assert plan.conflicts == [] and written
+    new = _body(root)
+    assert f"A second paragraph, mine: {strip_keys(copied)}." in new

@@ -45,8 +45,10 @@ class Entry:
 
 def _entries(claim: Claim) -> list[Entry]:
     found, _ = scan(claim.text)
-    if len(found) == 2 and found[0].form == "fraction" and claim.binding.derivation == "count":
-        return [Entry(claim.line, claim.col + f.start, f.text, claim, f.role) for f in found]
+    if len(found) == 2 and claim.binding.derivation == "count" and (
+            found[0].form == "fraction" or "/" in claim.text):  # k/n, or k edited into "0.5/n"
+        return [Entry(claim.line, claim.col + f.start, f.text, claim, part)
+                for f, part in zip(found, ("count", "total"), strict=True)]
     if len(found) == 1 and found[0].text == claim.text.strip():
         return [Entry(claim.line, claim.col, claim.text, claim)]
     return []  # a compound the binding cannot describe number by number: not used

@@ -2,7 +2,8 @@
 
 The number checker (``personageo.lint.numbers.check_numbers``) is built separately; this module
 registers its four rule ids, loads the ``--results`` files (legacy layouts imported) and the
-``--claims`` sidecar, calls the checker once per lint run (cached in ``ctx.cache``), and maps its
+bindings the body carries (:mod:`personageo.lint.numbers._inbody`; or a ``--claims`` sidecar of
+an older body), calls the checker once per lint run (cached in ``ctx.cache``), and maps its
 findings (``kind`` = ``contradicted`` / ``unbound`` / ``stale``) onto PG101 / PG102 / PG104.
 The checker's :class:`NumbersReport` stays in ``ctx.cache["numbers_report"]`` for the output.
 """
@@ -51,10 +52,19 @@ def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
         from personageo.schema import load_run_result
 
         results = [(p, load_run_result(p)) for p in ctx.results]
-        sidecar = load_sidecar(ctx.claims) if ctx.claims else None
+        inbody = None
+        if ctx.claims:
+            sidecar = load_sidecar(ctx.claims)
+        else:  # the bindings the body carries (report render writes them into it)
+            from personageo.lint.numbers._inbody import read_in_body
+
+            inbody = read_in_body(ctx.text)
+            sidecar = inbody.sidecar
         report = check(ctx.text, path=ctx.path, results=results, sidecar=sidecar,
                        strict=ctx.strict)
         out: dict[str, list[Violation]] = {}
+        if inbody is not None:
+            _in_body_findings(inbody, report, out)
         for f in report.findings:
             rid = KIND_RULE.get(f.kind)
             if rid:
@@ -62,6 +72,21 @@ def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
         ctx.cache["numbers"] = out
         ctx.cache["numbers_report"] = report
     return ctx.cache["numbers"]
+
+
+def _in_body_findings(inbody, report, out: dict[str, list[Violation]]) -> None:
+    """What reading the body's own bindings found wrong: a damaged binding table (PG104: the
+    numbers cannot be checked as rendered) and keys whose number was deleted (PG101)."""
+    report.notes.extend(inbody.notes)
+    if inbody.damaged is not None:
+        line, message = inbody.damaged
+        out.setdefault("PG104", []).append(Violation(
+            f"{message}: the numbers cannot be checked as rendered; render the body again "
+            "(`personageo report update`)", line, 1))
+    for line, col, text in inbody.lost:
+        out.setdefault("PG101", []).append(Violation(
+            f"the number rendered here ({text}) was removed; its binding comment remains",
+            line, col, line, col + 1, extra={"text": text}))
 
 
 def _rule_findings(rule_id: str, doc, ctx):
@@ -111,11 +136,12 @@ unbound_number = _numbers_rule(
     "Reports numbers of prose, tables and captions that no binding explains (an error with "
     "``--strict``).",
     "``a 3.4× jump`` that is no ratio of any two results values.",
-    "State the number through the renderer, or declare its derivation in the claims sidecar.")
+    "State the number through the renderer (its binding then travels with the body).")
 stale_results = _numbers_rule(
     "PG104", "stale-results", "error", "Results up to date",
-    "The claims sidecar was rendered from a different version of the results file.",
-    "Compares the results file's sha256 with the one the claims sidecar recorded.",
+    "The body was rendered from other results, or the bindings it carries are damaged.",
+    "Compares the results file's sha256 with the one the body's render marker (or binding table, "
+    "or --claims sidecar) recorded; a binding table that no longer decodes is reported too.",
     "A body rendered before a rerun, linted against the rerun's results.",
     "Re-render the body from the current results.")
 
@@ -142,6 +168,7 @@ def numbers_not_checked(doc, ctx):
     ``personageo lint body.md --results eval_results/issue_N/run_result.json``.
     """
     if not ctx.results:
-        yield Violation("numbers were not checked: no --results file given", 1, 1, severity="info")
+        yield Violation("numbers were not checked: no results file given (--results) or found "
+                        "next to the body (eval_results/issue_N/)", 1, 1, severity="info")
     else:
         yield Detail(f"checked against {len(ctx.results)} results file(s)")
