@@ -15,6 +15,13 @@ Spec mini-language (a subset of Python's format spec plus a unit suffix)::
 * ``e`` scientific (``.0e``: 1e-4 -> ``1e-4``).
 
 Negative numbers use the ASCII hyphen-minus; the parser also accepts the Unicode minus (U+2212).
+
+A non-zero value never shows as zero: where ``f``, ``%`` or ``x`` would round it to ``0.000``
+the formatter adds decimals until its first significant digit shows (``+.3f``: -0.00048 ->
+``-0.0005``), at most :data:`MAX_EXTRA_DIGITS` of them; a value still smaller is shown as an
+upper bound of its magnitude at the spec's own precision (``.3f``: 2e-9 -> ``< 0.0005``), which
+:func:`parse_number` reads back as a :class:`Parsed` with ``bound="<"``. Zero itself is shown
+without a sign (``0.000``, also for ``+`` specs).
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ from dataclasses import dataclass
 TIMES = "×"
 MINUS_CHARS = "\\-\u2212\u2013"  # hyphen-minus, Unicode minus, en dash (regex class)
 RANGE_SEP = "–"
+LESS_THAN = "< "
+MAX_EXTRA_DIGITS = 4
+"""Decimals the formatter may add so that a non-zero value does not show as zero."""
 _EPS = 2.0**-52
 
 _SPEC = re.compile(r"^(?P<sign>\+)?(?:\.(?P<digits>\d+))?(?P<kind>[f%xde])$")
@@ -55,11 +65,7 @@ def parse_spec(spec: str | Spec) -> Spec:
     return Spec(m["kind"], digits, bool(m["sign"]))
 
 
-def format_value(value: float, spec: str | Spec) -> str:
-    """Format ``value`` according to ``spec`` (see the module docstring)."""
-    s = parse_spec(spec)
-    if not math.isfinite(value):
-        raise ValueError(f"cannot format non-finite value {value!r}")
+def _format_plain(value: float, s: Spec) -> str:
     sign = "+" if s.signed else ""
     if s.kind == "f":
         text = f"{value:{sign}.{s.digits}f}"
@@ -74,10 +80,34 @@ def format_value(value: float, spec: str | Spec) -> str:
     else:  # "e": compact exponent, 1e-4 rather than 1e-04
         mant, exp = f"{value:{sign}.{s.digits}e}".split("e")
         text = f"{mant}e{int(exp)}"
-    body = text.lstrip("+-")
-    if text.startswith("-") and body.split("e")[0].strip("0.%×") == "":
-        text = ("+" if s.signed else "") + body  # never show "-0.000"
     return text
+
+
+def _shows_zero(text: str) -> bool:
+    return text.lstrip("+-").split("e")[0].strip("0.%×") == ""
+
+
+def format_value(value: float, spec: str | Spec) -> str:
+    """Format ``value`` according to ``spec`` (see the module docstring).
+
+    A non-zero value that would show as zero gets up to :data:`MAX_EXTRA_DIGITS` more decimals,
+    else it is shown as ``< HALF-UNIT`` of the spec's precision; zero shows without a sign.
+    """
+    s = parse_spec(spec)
+    if not math.isfinite(value):
+        raise ValueError(f"cannot format non-finite value {value!r}")
+    if value == 0:
+        return _format_plain(0.0, Spec(s.kind, s.digits, False))  # never "+0.000" or "-0.000"
+    text = _format_plain(value, s)
+    if not _shows_zero(text) or s.kind in ("d", "e"):
+        return text
+    for extra in range(1, MAX_EXTRA_DIGITS + 1):
+        text = _format_plain(value, Spec(s.kind, s.digits + extra, s.signed))
+        if not _shows_zero(text):
+            return text
+    half = 0.5 * 10.0 ** (-s.digits)  # half a unit of the spec's last digit, as shown
+    unit = {"%": "%", "x": TIMES}.get(s.kind, "")
+    return f"{LESS_THAN}{half:.{s.digits + 1}f}{unit}"
 
 
 def format_range(lo: float, hi: float, spec: str | Spec, sep: str = RANGE_SEP) -> str:
@@ -92,6 +122,8 @@ class Parsed:
     """The value as a plain number (percent already divided by 100)."""
     spec: Spec
     text: str
+    bound: str | None = None
+    """``"<"`` for an upper bound of the magnitude (``< 0.0005``): ``value`` is that bound."""
 
     @property
     def half_ulp(self) -> float:
@@ -114,8 +146,14 @@ _NUMBER = re.compile(
 
 
 def parse_number(text: str) -> Parsed:
-    """Read a shown number (``+0.111``, ``−0.02``, ``0.3%``, ``5.07×``, ``1e-4``, ``66``)."""
+    """Read a shown number (``+0.111``, ``−0.02``, ``0.3%``, ``5.07×``, ``1e-4``, ``66``,
+    ``< 0.0005``)."""
     t = text.strip().replace(",", "")
+    if t.startswith("<"):
+        inner = parse_number(t[1:])
+        if inner.value <= 0 or inner.spec.signed:
+            raise ValueError(f"not a magnitude bound: {text!r}")
+        return Parsed(inner.value, inner.spec, text, bound="<")
     m = _NUMBER.match(t)
     if not m:
         raise ValueError(f"not a number: {text!r}")
@@ -152,6 +190,8 @@ def agrees(value: float, shown: Parsed | str) -> bool:
     correct roundings of a tie agree and a number off by one unit of its last digit does not.
     """
     p = parse_number(shown) if isinstance(shown, str) else shown
+    if p.bound == "<":
+        return 0 < abs(value) < p.value
     tol = p.half_ulp * (1 + 1e-9) + 8 * _EPS * max(abs(value), abs(p.value))  # float noise
     return abs(value - p.value) <= tol
 
@@ -161,6 +201,8 @@ def same_format(value: float, shown: Parsed | str) -> bool:
     p = parse_number(shown) if isinstance(shown, str) else shown
     want = p.text.strip().replace("\u2212", "-").replace("x", TIMES)
     spec = Spec("f", 0, p.spec.signed) if p.spec.kind == "d" else p.spec  # "2" shows 1.5 too
+    if p.bound == "<":  # "< 0.0005" is what a ".3f" spec shows for a tinier value
+        spec = Spec(p.spec.kind, max(p.spec.digits - 1, 0), False)
     try:
         return format_value(value, spec) == want
     except ValueError:

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from personageo.numfmt import Spec, agrees, format_range, format_value, parse_number, same_format
+from personageo.numfmt import (
+    MAX_EXTRA_DIGITS,
+    Spec,
+    agrees,
+    format_range,
+    format_value,
+    parse_number,
+    same_format,
+)
 
 SPECS = [Spec(kind, digits, signed) for kind in "f%x" for digits in range(0, 6)
          for signed in (False, True)]
@@ -23,13 +31,24 @@ values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinit
 def test_round_trip_every_spec(spec, x):
     if spec.kind == "d":
         x = float(round(x))
-    if spec.kind == "e" and x == 0:
+    if spec.kind == "e" and abs(x) < 1e-300:  # zero and subnormals have no shown exponent
         x = 1.0
     text = format_value(x, spec)
     parsed = parse_number(text)
-    kind = "d" if (spec.kind, spec.digits) == ("f", 0) else spec.kind  # ".0f" shows as "d"
-    # a "+" spec shows a negative number with its minus: the "+" flag is then not visible
-    want = Spec(kind, spec.digits if kind != "d" else 0, spec.signed and text[0] != "-")
+    if parsed.bound == "<":  # a non-zero value too small for even the extra decimals
+        assert 0 < abs(x) < parsed.value and agrees(x, parsed) and same_format(x, parsed)
+        return
+    # a non-zero value that would show as zero gets the decimals its first digit needs
+    digits = spec.digits
+    if spec.kind in "f%x" and x != 0:
+        scale = 100 if spec.kind == "%" else 1
+        while round(abs(x) * scale, digits) == 0 and digits < spec.digits + MAX_EXTRA_DIGITS:
+            digits += 1
+    kind = "d" if (spec.kind, digits) == ("f", 0) else spec.kind  # ".0f" shows as "d"
+    # a "+" spec shows a negative number with its minus, and zero without a sign: the "+"
+    # flag is then not visible
+    want = Spec(kind, digits if kind != "d" else 0,
+                spec.signed and text[0] != "-" and x != 0)
     assert parsed.spec == want, (text, parsed.spec)  # ".0f" shows as an integer
     assert agrees(x, parsed), (x, text)
     assert same_format(x, parsed)
@@ -66,9 +85,41 @@ def test_parse_known_texts(text, value, spec):
 
 
 def test_negative_zero_is_never_shown():
-    assert format_value(-0.00001, ".2f") == "0.00"
-    assert format_value(-0.00001, "+.2f") == "+0.00"
+    assert format_value(-0.0, ".2f") == "0.00"
+    assert format_value(-0.0, "+.2f") == "0.00"
+    assert format_value(0.0, "+.3f") == "0.000"
     assert format_value(-0.0, ".1%") == "0.0%"
+
+
+@pytest.mark.parametrize("value,spec,text", [
+    (-0.00048, "+.3f", "-0.0005"),   # the demo's "+0.000": now its first digit shows
+    (0.00048, "+.3f", "+0.0005"),
+    (-0.00001, ".2f", "-0.00001"),
+    (-3.2e-5, ".4f", "-0.00003"),
+    (4.6e-6, ".4f", "0.000005"),
+    (0.00004, ".1%", "0.004%"),
+    (0.004, ".2x", "0.004×"),
+    (0.3, ".0f", "0.3"),
+    (2e-9, ".3f", "< 0.0005"),       # beyond MAX_EXTRA_DIGITS: an upper bound of |x|
+    (-2e-9, "+.3f", "< 0.0005"),
+    (2e-9, ".1%", "< 0.05%"),
+    (0.1234, "+.3f", "+0.123"),      # values that show anyway are unchanged
+])
+def test_non_zero_values_never_show_as_zero(value, spec, text):
+    assert format_value(value, spec) == text
+    parsed = parse_number(text)
+    assert agrees(value, parsed) and same_format(value, parsed)
+    assert not agrees(0.0, parsed)  # zero displays as 0.000, never as these texts
+
+
+def test_magnitude_bound_parses_back():
+    p = parse_number("< 0.0005")
+    assert p.bound == "<" and p.value == 0.0005
+    assert agrees(3e-9, p) and agrees(-3e-9, p)
+    assert not agrees(0.0006, p) and not agrees(0.0, p)
+    for bad in ("< -0.0005", "< +0.0005", "<"):
+        with pytest.raises(ValueError):
+            parse_number(bad)
 
 
 def test_agreement_at_displayed_precision():

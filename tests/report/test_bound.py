@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from personageo.numfmt import agrees
 from personageo.report._bound import (
     Bound,
     ClaimRecorder,
@@ -78,7 +79,7 @@ def test_finalize_places_each_number_at_its_line_and_column(parts, tail):
     lines = body.split("\n")
     assert len(claims) == len(parts)
     for claim, (_chunk, x) in zip(claims, parts, strict=True):
-        assert claim.text == f"{x:+.3f}".replace("-0.000", "+0.000")
+        assert agrees(x, claim.text)  # how it is formatted: tests/test_numfmt.py
         line = lines[claim.line - 1]
         assert line[claim.col - 1:claim.col - 1 + len(claim.text)] == claim.text
     # the body is the raw text with each marker replaced, nothing else
