@@ -113,6 +113,25 @@ def slugify(text: str) -> str:
     return text.replace(" ", "-")
 
 
+def with_noun(label: str, noun: str) -> str:
+    """``LoRA`` + ``baseline`` -> ``LoRA baseline``; ``Baseline`` stays ``Baseline`` (never
+    "Baseline baseline")."""
+    label = str(label).strip()
+    return label if label.lower().split()[-1:] == [noun.lower()] else f"{label} {noun}"
+
+
+_ABSOLUTE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|\\\\)")
+
+
+def display_path(path: str) -> str:
+    """A path as a body may show it: relative paths as recorded; an absolute machine path
+    (``/home/me/x/data/q.jsonl``, ``C:\\x\\q.jsonl``) only by its file name."""
+    text = str(path)
+    if not _ABSOLUTE.match(text):
+        return text
+    return re.split(r"[\\/]", text.rstrip("/\\"))[-1] or "not recorded"
+
+
 def make_environment(recorder: ClaimRecorder, narrative_path: Path | None,
                      narrative_source: str | None,
                      templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
@@ -135,6 +154,8 @@ def make_environment(recorder: ClaimRecorder, narrative_path: Path | None,
                               lambda m: recorder.pending[int(m.group(1))].text, str(text)))
 
     env.filters["slug"] = slug
+    env.filters["noun"] = with_noun
+    env.filters["display_path"] = display_path
     env.filters["layer"] = lambda L: f"L{int(L)}"
     env.filters["plural"] = lambda word, n: word if float(n.value if isinstance(n, Bound)
                                                          else n) == 1 else word + "s"
