@@ -2,7 +2,7 @@
 
 A rule is a small pure function ``(document, context) -> Iterable[Violation | Skip | Detail]``
 declared with :func:`rule`, which records its stable id (``PG`` + three digits: PG1xx numbers,
-PG2xx structure, PG3xx style and wording), kebab-case name, default severity, tags, the version
+PG2xx structure, PG3xx style and wording, PG4xx claims), kebab-case name, default severity, tags, the version
 it appeared in and its status. The registry refuses duplicate ids and names, is frozen once the
 explicit list of rule modules in :mod:`personageo.lint.rules` has been imported, and answers an
 unknown id or name with "did you mean ...".

@@ -74,6 +74,8 @@ def expected_positions(case: dict, text: str) -> list[tuple[int, int]]:
 
 
 def _resolve(path: str) -> str:
+    if path.startswith("@repo/"):  # the project's own shipped files (e.g. the demo's results)
+        return str(HERE.parents[1] / path.removeprefix("@repo/"))
     return str(REFERENCE / path.removeprefix("@reference/")) if path.startswith("@reference/") else path
 
 

@@ -8,6 +8,7 @@ functions, add it to the import list below, add a case file under ``tests/lint/c
 from personageo.lint.registry import REGISTRY
 from personageo.lint.rules import (  # noqa: F401  (imported for their registrations)
     background,
+    claims,
     detailed,
     figures,
     malformed,
