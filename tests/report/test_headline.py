@@ -1,0 +1,94 @@
+"""The headline follows the data: direction, quantifier and wording from the comparisons.
+
+The expected headlines are stated by hand from the results (counts read off the demo's ratio
+table in reports/issue_1.md: 7 of 20 ratios above 1, 13 below), never produced by the renderer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from personageo.report._headline import choose_headline
+from personageo.report._view import ExperimentView, Results
+from personageo.schema import load_run_result
+from personageo.schema.predicates import evaluate, find_markers, records
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "eval_results" / "issue_1" / "run_result.json"
+
+
+def _frac(b) -> str:
+    return f"{int(b.value)}/{b.denominator}"
+
+
+def _headline(run):
+    view = ExperimentView(Results(run, 0, "r.json", "0" * 64))
+    return choose_headline(view, _frac, "Full-param", "LoRA", "M1")
+
+
+def _with(run, **per_comparison):
+    """A copy of ``run`` whose comparisons get the given field values (one list per field),
+    unvalidated: the headline reads the comparisons, not the cells they must agree with."""
+    cmps = [c.model_copy(update={k: v[i] for k, v in per_comparison.items()})
+            for i, c in enumerate(run.comparisons)]
+    return run.model_copy(update={"comparisons": cmps})
+
+
+def _with_ratios(run, ratios):
+    return _with(run, ratio=ratios)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_run_result(DEMO)
+
+
+def test_demo_headline_is_mixed_never_at_least_as_much_in_7_of_20(demo):
+    h = _headline(demo)
+    assert h.kind == "mixed"
+    claim = h.claim()
+    assert "at least as much" not in claim and "more than LoRA" not in claim
+    assert "less in 13/20 compared cells and more in 7/20" in claim
+    assert h.heading() == "Full-param vs LoRA: no consistent direction in M1 across compared cells"
+    # its predicate holds on the demo's results
+    (marker,) = find_markers(h.marker("claim", ("title", "lede")))
+    assert marker.on == ("title", "lede")
+    assert all(evaluate(p, records(demo)).holds for p in marker.predicates)
+
+
+def test_clear_majorities_name_their_direction(demo):
+    n = len(demo.comparisons)
+    more = _headline(_with_ratios(demo, [1.2] * 15 + [0.8] * (n - 15)))
+    assert more.kind == "more"
+    assert more.claim() == "Full-param fine-tuning moves M1 more than LoRA in 15/20 compared cells"
+    less = _headline(_with_ratios(demo, [0.5] * n))
+    assert less.kind == "less" and "less than LoRA in 20/20" in less.claim()
+    assert str(less.claim_predicates()[0]).startswith("all comparisons.direction == less")
+    # 13 vs 7 on point estimates is not two thirds: no direction in the headline
+    assert _headline(_with_ratios(demo, [0.5] * 13 + [2.0] * 7)).kind == "mixed"
+
+
+def test_intervals_decide_when_recorded(demo):
+    n = len(demo.comparisons)
+    # only 2 cells' intervals exclude parity (above 1): "more in 2/20", the rest undetermined
+    run = _with(demo, extra=[{"ratio_ci": [1.1, 1.9] if i < 2 else [0.2, 3.0]}
+                             for i in range(n)])
+    h = _headline(run)
+    assert (h.kind, h.basis) == ("more", "interval")
+    assert h.claim() == "Full-param fine-tuning moves M1 more than LoRA in 2/20 compared cells"
+    assert all(evaluate(p, records(run)).holds for p in h.claim_predicates())
+    run = _with(demo, extra=[{"ratio_ci": {"lo": 0.2, "hi": 3.0}}] * n)
+    none = _headline(run)
+    assert none.kind == "none" and none.heading().startswith("No detectable difference")
+    assert all(evaluate(p, records(run)).holds for p in none.claim_predicates())
+    # a difference interval is oriented by the baseline's sign: Δ - Δ_base < 0 with a negative
+    # baseline Δ means the treatment moved further
+    one = _with(demo, baseline_delta=[-0.01] * n, extra=[{"difference_ci": [-0.02, -0.01]}] * n)
+    assert _headline(one).kind == "more"
+
+
+def test_undefined_ratios_are_undetermined(demo):
+    h = _headline(_with(demo, ratio=[None] * len(demo.comparisons)))
+    assert h.kind == "none"
