@@ -12,6 +12,7 @@ written as a claim marker that ``lint`` re-evaluates.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -114,6 +115,26 @@ class Headline:
         return format_marker(preds, on)
 
 
+_COUNT_RULE = re.compile(r"^(?P<field>[a-z_]+) (?P<op>>=|<=|==|!=|>|<) (?P<thr>-?[\d.e+-]+)$")
+
+
+def count_predicate(b: Bound, subject_size: dict[str, int]) -> Predicate | None:
+    """The predicate of a count shown as k/n (``count_where`` over one field of every record
+    of a subject: all comparisons, all tested cells); ``None`` for counts over a subset, whose
+    selection a predicate's filters would have to restate."""
+    m = _COUNT_RULE.match(b.rule or "")
+    if b.derivation != "count" or m is None or b.results != 0 or not b.paths:
+        return None
+    subjects = {p.split("/")[1] for p in b.paths}
+    if len(subjects) != 1:
+        return None
+    subject = subjects.pop()
+    if subject not in ("comparisons", "cells") or subject_size.get(subject) != len(b.paths):
+        return None
+    return Predicate("count", subject, m["field"], m["op"], m["thr"], k=int(b.value),
+                     n=len(b.paths))
+
+
 def _direction_counts(view: ExperimentView) -> tuple[dict[str, list], str]:
     groups: dict[str, list] = {"more": [], "less": [], "undetermined": []}
     bases = set()
@@ -139,6 +160,8 @@ def _count(cells: list, n: int, rule: str, results: int) -> Bound:
 def choose_headline(view: ExperimentView, frac: Callable[[Bound], str], treat: str,
                     base: str, metric: str) -> Headline:
     """The headline the data support (see the module docstring)."""
+    if base.strip().lower() == "baseline":  # no name recorded: "more than the baseline"
+        base = "the baseline"
     compared = [c for c in view.select() if c.comparison is not None]
     if compared:
         groups, basis = _direction_counts(view)

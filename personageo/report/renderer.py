@@ -29,12 +29,12 @@ from personageo.report._env import (
     make_environment,
     prepare_narrative,
 )
-from personageo.report._headline import choose_headline
+from personageo.report._headline import choose_headline, count_predicate
 from personageo.report._view import ExperimentView, MissingValue, Results
 from personageo.report.figures import planned_figures, render_figures
 from personageo.schema import load_run_result
 from personageo.schema.claims import ClaimsSidecar, ResultsRef
-from personageo.schema.predicates import Predicate, format_marker
+from personageo.schema.predicates import Predicate, format_marker, records
 
 MAX_BODY_CHARS = 65_536
 MARKER_PREFIX = "<!-- personageo:render v1 "
@@ -315,6 +315,13 @@ def render(opts: RenderOptions) -> RenderedReport:
             groups.setdefault(v.label, []).append(v)
         return list(groups.items())
 
+    subject_size = {k: len(v) for k, v in records(main.run).rows.items()}
+
+    def count_marker(*counts: Bound) -> str:
+        """The claim marker of counts shown in a sentence (those over a whole subject)."""
+        preds = [p for b in counts if (p := count_predicate(b, subject_size)) is not None]
+        return format_marker(preds) if preds else ""
+
     def verdict_marker() -> str:
         preds = [Predicate("all", "verdicts", "result", "==", v.result,
                            (("method", v.method), ("group", v.group)), n=1)
@@ -324,7 +331,7 @@ def render(opts: RenderOptions) -> RenderedReport:
     ctx = {
         "headline": headline, "overridden": _overridden_blocks(narrative_source),
         "significant_count": significant_count, "verdict_groups": verdict_groups,
-        "verdict_marker": verdict_marker,
+        "verdict_marker": verdict_marker, "count_marker": count_marker,
         "linked_issues": linked, "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
         "samples": choose_samples(main.run, settings.n_samples), "marker": marker,
         "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,

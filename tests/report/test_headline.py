@@ -92,3 +92,23 @@ def test_intervals_decide_when_recorded(demo):
 def test_undefined_ratios_are_undetermined(demo):
     h = _headline(_with(demo, ratio=[None] * len(demo.comparisons)))
     assert h.kind == "none"
+
+
+def test_unnamed_baseline_reads_as_the_baseline(demo):
+    view = ExperimentView(Results(demo, 0, "r.json", "0" * 64))
+    h = choose_headline(view, _frac, "Full-param", "Baseline", "M1")
+    assert "than the baseline" not in h.claim()  # mixed: the wording names both sides
+    assert h.claim().startswith("Full-param vs the baseline fine-tuning")
+
+
+def test_counts_over_a_whole_subject_become_predicates(demo):
+    from personageo.report._bound import count_where
+    from personageo.report._headline import count_predicate
+
+    view = ExperimentView(Results(demo, 0, "r.json", "0" * 64))
+    size = {k: len(v) for k, v in records(demo).rows.items()}
+    p = count_predicate(count_where(view.ratios(), ">", 1.5), size)
+    assert str(p) == "count comparisons.ratio > 1.5 k=3 n=20"
+    assert evaluate(p, records(demo)).holds
+    # a subset (Method A only) would need filters: no predicate rather than a wrong one
+    assert count_predicate(count_where(view.ratios(method="A"), ">", 1.5), size) is None

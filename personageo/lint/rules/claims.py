@@ -235,5 +235,6 @@ def claim_markers_present(doc, ctx):
     if "personageo:render" not in ctx.text:
         return
     if not _markers(doc, ctx):
-        yield Violation("the body has no claim markers: its headline's predicate was not "
-                        "re-checked (re-render with this version)", 1, 1, severity="info")
+        yield Violation("the body has no claim markers (rendered before they existed, or every "
+                        "headline block is the narrative's): its headline is checked by the "
+                        "prose patterns only (PG402, PG403)", 1, 1, severity="info")
