@@ -15,7 +15,10 @@ the results without guessing:
   names select.
 
 Anything else is left alone: a sentence that matches no pattern, or matches one that cannot be
-tied to one set of records, produces no predicate (no false alarms).
+tied to one set of records, produces no predicate (no false alarms). :func:`tied` is the last
+check, against the records themselves: a stated total must be the number of records selected,
+and "layers" must select one record per layer (with two learning rates per data group they do
+not, so such a sentence is not checked).
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class ProseClaim:
     """``more`` / ``less`` for a direction sentence (what a headline asserts)."""
     stated: tuple[int, int] | None = None
     """``(k, n)`` when the sentence states a count."""
+    per_layer: bool = False
+    """The sentence counts layers: its records must hold one row per layer."""
 
 
 def _side(text: str) -> str | None:
@@ -172,7 +177,16 @@ def threshold_claims(sentence: str, vocab: Vocabulary) -> list[ProseClaim]:
                  "the majority of": "majority", "most": "majority"}[quant_word]
     pred = Predicate(quant, "comparisons", "ratio", op, t["thr"], where, k=k, n=n)
     span = sentence[min(t.start(), q.start()):max(t.end(), q.end())]
-    return [ProseClaim(span, (pred,), None, (k, n) if k is not None else None)]
+    return [ProseClaim(span, (pred,), None, (k, n) if k is not None else None,
+                       per_layer=unit == "layer")]
+
+
+def tied(claim: ProseClaim, pred: Predicate, rows: list[dict]) -> bool:
+    """Whether ``pred`` speaks about exactly these ``rows`` (see the module docstring)."""
+    if not rows or (pred.n is not None and pred.n != len(rows)):
+        return False
+    layers = [r.get("layer") for r in rows]
+    return not claim.per_layer or len(set(layers)) == len(layers)
 
 
 _SENT = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(])|\s+—\s+")

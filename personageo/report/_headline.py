@@ -46,14 +46,16 @@ class Headline:
         """The title / lede statement (no final period, no confidence marker)."""
         t, b, m = self.treat, self.base, self.metric
         f = self.frac
+        rest = (f"; {f(self.counts['undetermined'])} undetermined"
+                if self.basis != "point" and self.k.get("undetermined") else "")
         if self.kind in ("more", "less"):
             word = "more than" if self.kind == "more" else "less than"
             return f"{t} fine-tuning moves {m} {word} {b} in {f(self.counts[self.kind])} " \
-                   "compared cells"
+                   f"compared cells{rest}"
         if self.kind == "mixed":
             return (f"{t} vs {b} fine-tuning: no consistent direction in {m} — {t} moves it "
                     f"less in {f(self.counts['less'])} compared cells and more in "
-                    f"{f(self.counts['more'])}")
+                    f"{f(self.counts['more'])}{rest}")
         if self.kind == "none":
             return (f"No detectable difference in {m} between {t} and {b} fine-tuning: "
                     f"{f(self.counts['separated'])} compared cells separate them")
@@ -176,6 +178,8 @@ def choose_headline(view: ExperimentView, frac: Callable[[Bound], str], treat: s
         else:
             counts = {d: _count(groups[d], n, f"direction == {d}", view.main.index)
                       for d in ("more", "less")}
+        counts["undetermined"] = _count(groups["undetermined"], n, "direction == undetermined",
+                                        view.main.index)
         counts["separated"] = _count(groups["more"] + groups["less"], n,
                                      "direction != undetermined", view.main.index)
         if basis == "point" and (k["more"] or k["less"]):

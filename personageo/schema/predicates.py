@@ -277,10 +277,15 @@ def _test(value: Any, op: str, want: str) -> bool:
     return _OPS[op](str(value), want)
 
 
+def selected(pred: Predicate, recs: Records) -> list[dict]:
+    """The records ``pred`` speaks about (its subject, filtered by its ``WHERE``)."""
+    return [r for r in recs.rows.get(pred.subject, [])
+            if all(str(r.get(k)) == v for k, v in pred.where)]
+
+
 def evaluate(pred: Predicate, recs: Records) -> Evaluation:
     """Whether ``pred`` holds on the records (see the module docstring for each quantifier)."""
-    rows = [r for r in recs.rows.get(pred.subject, [])
-            if all(str(r.get(k)) == v for k, v in pred.where)]
+    rows = selected(pred, recs)
     n = len(rows)
     problems = []
     if pred.n is not None and pred.n != n:

@@ -77,7 +77,8 @@ def test_intervals_decide_when_recorded(demo):
                              for i in range(n)])
     h = _headline(run)
     assert (h.kind, h.basis) == ("more", "interval")
-    assert h.claim() == "Full-param fine-tuning moves M1 more than LoRA in 2/20 compared cells"
+    assert h.claim() == ("Full-param fine-tuning moves M1 more than LoRA in 2/20 compared cells; "
+                         "18/20 undetermined")
     assert all(evaluate(p, records(run)).holds for p in h.claim_predicates())
     run = _with(demo, extra=[{"ratio_ci": {"lo": 0.2, "hi": 3.0}}] * n)
     none = _headline(run)

@@ -10,10 +10,16 @@ reports).
 
 from __future__ import annotations
 
-from personageo.lint.claims_prose import ProseClaim, recognise, vocabulary
+from personageo.lint.claims_prose import ProseClaim, recognise, tied, vocabulary
 from personageo.lint.registry import rule
 from personageo.lint.violation import Detail, Violation
-from personageo.schema.predicates import PredicateError, evaluate, find_markers, records
+from personageo.schema.predicates import (
+    PredicateError,
+    evaluate,
+    find_markers,
+    records,
+    selected,
+)
 
 
 def _data(ctx):
@@ -140,6 +146,8 @@ def headline_direction(doc, ctx):
             if claim.direction is None:
                 continue
             more, less, n = _direction_counts(recs, claim.predicates[0].where)
+            if claim.stated is not None and claim.stated[1] != n:
+                continue  # a count over some other set of cells: not tied, left alone
             k, opp = (more, less) if claim.direction == "more" else (less, more)
             if n and k <= opp:
                 yield Violation(
@@ -199,6 +207,8 @@ def contradicted_prose_claim(doc, ctx):
             if _headline_only(claim, line, headline_lines):
                 continue
             for pred in claim.predicates:
+                if not tied(claim, pred, selected(pred, recs)):
+                    continue  # not tied to one set of records: left alone
                 checked += 1
                 ev = evaluate(pred, recs)
                 if not ev.holds:
