@@ -113,3 +113,31 @@ def test_counts_over_a_whole_subject_become_predicates(demo):
     assert evaluate(p, records(demo)).holds
     # a subset (Method A only) would need filters: no predicate rather than a wrong one
     assert count_predicate(count_where(view.ratios(method="A"), ">", 1.5), size) is None
+
+
+def test_rendered_demo_title_follows_the_data_and_a_hand_edit_is_flagged(tmp_path):
+    import shutil
+
+    from personageo.lint.engine import LintOptions, lint_text
+    from personageo.report.renderer import RenderOptions, render
+
+    root = tmp_path
+    (root / "eval_results" / "issue_1").mkdir(parents=True)
+    shutil.copy(DEMO, root / "eval_results" / "issue_1" / "run_result.json")
+    (root / "reports").mkdir()
+    shutil.copy(REPO / "reports" / "issue_1.narrative.md", root / "reports")
+    body = render(RenderOptions(issue=1, root=root, repo="example/persona-research",
+                                preview=True)).body
+    title = body.split("\n")[1]
+    assert "at least as much" not in title and "in 7/20 compared cells" not in title
+    assert title.startswith('title: "Full-param vs LoRA fine-tuning: no consistent direction')
+    claims = ("PG401", "PG402", "PG403", "PG404")
+    opts = LintOptions(select=claims, results=(str(DEMO),), raise_rule_errors=True)
+    result = lint_text(body, "issue_1.md", opts)
+    assert [v.message for o in result.outcomes for v in o.violations] == []
+    assert result.outcome("PG401").detail.split()[0] != "0"  # markers were there and checked
+    old = ("title: Full-param fine-tuning moves M1 at least as much as LoRA in 7/20 compared "
+           "cells (LOW confidence)")
+    edited = body.replace(title, old, 1)
+    flagged = lint_text(edited, "issue_1.md", opts).outcome("PG402").violations
+    assert [(v.line, v.col) for v in flagged] == [(2, 8)]
