@@ -16,9 +16,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import jinja2
+
 from personageo.report._bound import Bound, count_where
 from personageo.report._view import ExperimentView
-from personageo.schema.predicates import MOST, Predicate, comparison_direction, format_marker
+from personageo.schema.predicates import (
+    MOST,
+    Predicate,
+    comparison_direction,
+    format_marker,
+    records,
+)
 
 BASIS_WORDS = {
     "point": "point estimates: the results record no test or interval of the difference itself",
@@ -199,3 +207,51 @@ def choose_headline(view: ExperimentView, frac: Callable[[Bound], str], treat: s
     kind = ("raises" if k["up"] >= MOST * n else "lowers" if k["down"] >= MOST * n
             else "mixed-change")
     return Headline(kind, "point", treat, base, metric, frac, {"up": up, "down": down}, n, k)
+
+
+def _overridden_blocks(narrative_source: str | None) -> set[str]:
+    """Names of the blocks a narrative overrides (their generated claim markers are left out:
+    the words there are the researcher's, checked by lint's prose patterns instead)."""
+    if narrative_source is None:
+        return set()
+    tree = jinja2.Environment().parse(narrative_source)
+    return {b.name for b in tree.find_all(jinja2.nodes.Block)}
+
+
+def claim_globals(view: ExperimentView, frac: Callable[[Bound], str],
+                  narrative_source: str | None) -> dict:
+    """Template globals for the headline and the claim markers of one render."""
+    run = view.main.run
+    subject_size = {k: len(v) for k, v in records(run).rows.items()}
+
+    def headline(treat: str, base: str, metric: str) -> Headline:
+        return choose_headline(view, frac, treat, base, metric)
+
+    def significant_count() -> Bound:
+        """Tested cells whose adjusted p rejects at their family's level (count of k/n)."""
+        fams = {f.id: f for f in run.families}
+        fam = next((fams[c.family] for c in run.cells if c.family in fams), None)
+        alpha = fam.alpha if fam else 0.05
+        op = "<" if fam is not None and fam.reject_rule == "lt" else "<="
+        return count_where([c.p_adj for c in view.select()], op, alpha)
+
+    def verdict_groups() -> list[tuple[str, list]]:
+        groups: dict[str, list] = {}
+        for v in view.verdicts():
+            groups.setdefault(v.label, []).append(v)
+        return list(groups.items())
+
+    def count_marker(*counts: Bound) -> str:
+        """The claim marker of counts shown in a sentence (those over a whole subject)."""
+        preds = [p for b in counts if (p := count_predicate(b, subject_size)) is not None]
+        return format_marker(preds) if preds else ""
+
+    def verdict_marker() -> str:
+        preds = [Predicate("all", "verdicts", "result", "==", v.result,
+                           (("method", v.method), ("group", v.group)), n=1)
+                 for v in view.verdicts()]
+        return format_marker(preds) if preds else ""
+
+    return {"headline": headline, "overridden": _overridden_blocks(narrative_source),
+            "significant_count": significant_count, "verdict_groups": verdict_groups,
+            "verdict_marker": verdict_marker, "count_marker": count_marker}

@@ -22,19 +22,18 @@ from personageo import __version__
 from personageo.errors import InputError, Location
 from personageo.files import atomic_write_bytes, sha256_file, sha256_text
 from personageo.report import _embed, _git, _regions
-from personageo.report._bound import Bound, ClaimRecorder, DerivationError, count_where
+from personageo.report._bound import Bound, ClaimRecorder, DerivationError
 from personageo.report._env import (
     BASE_TEMPLATE,
     NARRATIVE_NAME,
     make_environment,
     prepare_narrative,
 )
-from personageo.report._headline import choose_headline, count_predicate
+from personageo.report._headline import claim_globals
 from personageo.report._view import ExperimentView, MissingValue, Results
 from personageo.report.figures import planned_figures, render_figures
 from personageo.schema import load_run_result
 from personageo.schema.claims import ClaimsSidecar, ResultsRef
-from personageo.schema.predicates import Predicate, format_marker, records
 
 MAX_BODY_CHARS = 65_536
 MARKER_PREFIX = "<!-- personageo:render v1 "
@@ -201,15 +200,6 @@ def _yaml_scalar(text: str) -> str:
     return text if plain else json.dumps(text, ensure_ascii=False)
 
 
-def _overridden_blocks(narrative_source: str | None) -> set[str]:
-    """Names of the blocks a narrative overrides (their generated claim markers are left out:
-    the words there are the researcher's, checked by lint's prose patterns instead)."""
-    if narrative_source is None:
-        return set()
-    tree = jinja2.Environment().parse(narrative_source)
-    return {b.name for b in tree.find_all(jinja2.nodes.Block)}
-
-
 def _template_location(exc: BaseException, narrative: Path | None) -> tuple[str | None, int | None]:
     frames = traceback.extract_tb(exc.__traceback__)
     for fr in reversed(frames):  # the innermost template frame: narrative or built-in
@@ -298,40 +288,8 @@ def render(opts: RenderOptions) -> RenderedReport:
             linked.append(int(n))
         return f"[#{n}]({_git.issue_url(owner, repo, int(n))})"
 
-    def headline(treat: str, base: str, metric: str):
-        return choose_headline(view, env.filters["frac"], treat, base, metric)
-
-    def significant_count() -> Bound:
-        cells = view.select()
-        fams = {f.id: f for f in main.run.families}
-        fam = next((fams[c.family] for c in main.run.cells if c.family in fams), None)
-        alpha = fam.alpha if fam else 0.05
-        op = "<" if fam is not None and fam.reject_rule == "lt" else "<="
-        return count_where([c.p_adj for c in cells], op, alpha)
-
-    def verdict_groups() -> list[tuple[str, list]]:
-        groups: dict[str, list] = {}
-        for v in view.verdicts():
-            groups.setdefault(v.label, []).append(v)
-        return list(groups.items())
-
-    subject_size = {k: len(v) for k, v in records(main.run).rows.items()}
-
-    def count_marker(*counts: Bound) -> str:
-        """The claim marker of counts shown in a sentence (those over a whole subject)."""
-        preds = [p for b in counts if (p := count_predicate(b, subject_size)) is not None]
-        return format_marker(preds) if preds else ""
-
-    def verdict_marker() -> str:
-        preds = [Predicate("all", "verdicts", "result", "==", v.result,
-                           (("method", v.method), ("group", v.group)), n=1)
-                 for v in view.verdicts()]
-        return format_marker(preds) if preds else ""
-
     ctx = {
-        "headline": headline, "overridden": _overridden_blocks(narrative_source),
-        "significant_count": significant_count, "verdict_groups": verdict_groups,
-        "verdict_marker": verdict_marker, "count_marker": count_marker,
+        **claim_globals(view, env.filters["frac"], narrative_source),
         "linked_issues": linked, "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
         "samples": choose_samples(main.run, settings.n_samples), "marker": marker,
         "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,

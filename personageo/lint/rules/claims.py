@@ -84,17 +84,17 @@ def contradicted_claim(doc, ctx):
 
 
 def _headline_texts(doc, ctx):
-    """(text, line, col, where) of the statements a reader takes as the result: the title, the
+    """(text, line, where) of the statements a reader takes as the result: the title, the
     headings, and the paragraphs of the TL;DR sections."""
     if ctx.title:
-        yield ctx.title, ctx.title_line or 1, 1, "title"
+        yield ctx.title, ctx.title_line or 1, "title"
     for h in doc.headings:
-        yield h.title, h.line, 1, "heading"
+        yield h.title, h.line, "heading"
     for s in doc.sections:
         if s.heading.level == 2 and "tl;dr" in s.heading.key \
                 and not s.heading.key.startswith("human"):
             for p in doc.in_section(doc.paragraphs, s):
-                yield p.text, p.line, 1, "TL;DR"
+                yield p.text, p.line, "TL;DR"
 
 
 def _col(doc, ctx, line: int, text: str, where: str) -> int:
@@ -141,7 +141,7 @@ def headline_direction(doc, ctx):
     in 13/20 compared cells and more in 7/20`` (what ``report render`` writes).
     """
     _run, recs, vocab = _data(ctx)
-    for text, line, col, where in _headline_texts(doc, ctx):
+    for text, line, where in _headline_texts(doc, ctx):
         for claim in recognise(text, vocab):
             if claim.direction is None:
                 continue
@@ -201,7 +201,7 @@ def contradicted_prose_claim(doc, ctx):
     """
     _run, recs, vocab = _data(ctx)
     checked = 0
-    headline_lines = {line for _t, line, _c, _w in _headline_texts(doc, ctx)}
+    headline_lines = {line for _t, line, _w in _headline_texts(doc, ctx)}
     for text, line, where in _prose_texts(doc, ctx):
         for claim in recognise(text, vocab):
             if _headline_only(claim, line, headline_lines):
