@@ -7,6 +7,8 @@ the results without guessing:
   cells]" (verbs: moves, collapses, compresses, shifts, changes, perturbs), where A and B name
   the two training methods of the results' comparisons (``full``/"Full-param"/"full-parameter"
   and ``lora``/"LoRA"); "B ... than A" flips the direction.
+* **Significance over layers or cells** — "(not) significant ... in k/n | all | no | the
+  majority of  cells | layers", counted over the tested cells' recorded ``significant`` flags.
 * **Threshold over layers or cells** — a sentence about the ratio that says it "exceeds / is
   above / is below / falls below T" together with a quantifier "at/in all | every | no | none of
   the | the majority of | most | k of n | k/n  layers | cells". "layers" needs the sentence to
@@ -45,6 +47,7 @@ _QUANT = re.compile(
     r"(?P<k>\d+)\s+of\s+(?P<n>\d+)|(?P<k2>\d+)\s*/\s*(?P<n2>\d+))\s+"
     r"(?:\([^)]*\)\s+)?(?:(?:the\s+)?(?:\w+\s+)?)?(?P<unit>layers?|cells?)\b"
     r"(?!\s+(?:other|but|except|apart|besides)\b)", re.I)
+_SIGNIFICANT = re.compile(r"\b(?P<neg>not\s+|non-?|in)?significant(?:ly)?\b", re.I)
 _METHOD = re.compile(r"\bMethod\s+([A-Za-z0-9]+)\b")
 
 
@@ -167,14 +170,7 @@ def threshold_claims(sentence: str, vocab: Vocabulary) -> list[ProseClaim]:
         return []  # which method x group's layers: not said, so not checked
     word = " ".join(t["cmp"].lower().split())
     op = "<" if "below" in word or "less" in word else ">"
-    quant_word = " ".join(q["q"].lower().split())
-    k = n = None
-    if q["k"] or q["k2"]:
-        quant = "count"
-        k, n = int(q["k"] or q["k2"]), int(q["n"] or q["n2"])
-    else:
-        quant = {"all": "all", "every": "all", "no": "none", "none of the": "none",
-                 "the majority of": "majority", "most": "majority"}[quant_word]
+    quant, k, n = _quantifier(q)
     pred = Predicate(quant, "comparisons", "ratio", op, t["thr"], where, k=k, n=n)
     span = sentence[min(t.start(), q.start()):max(t.end(), q.end())]
     return [ProseClaim(span, (pred,), None, (k, n) if k is not None else None,
@@ -187,6 +183,32 @@ def tied(claim: ProseClaim, pred: Predicate, rows: list[dict]) -> bool:
         return False
     layers = [r.get("layer") for r in rows]
     return not claim.per_layer or len(set(layers)) == len(layers)
+
+
+def significance_claims(sentence: str, vocab: Vocabulary) -> list[ProseClaim]:
+    """"(not) significant ... in k/n | all | no | the majority of  cells | layers": a count of
+    tested cells whose ``significant`` flag is set (or not), as the results record it."""
+    s = _SIGNIFICANT.search(sentence)
+    q = _QUANT.search(sentence, s.end()) if s is not None else None
+    if q is None or re.search(r"\b(?:ratio|difference)s?\b", sentence[s.start():q.end()], re.I):
+        return []  # "the difference is significant in ...": not the cells' own test
+    where = _where(sentence, vocab)
+    unit = q["unit"].lower().rstrip("s")
+    if where is None or (unit == "layer" and len(where) != 2):
+        return []
+    value = "false" if s["neg"] else "true"
+    quant, k, n = _quantifier(q)
+    pred = Predicate(quant, "cells", "significant", "==", value, where, k=k, n=n)
+    return [ProseClaim(sentence[s.start():q.end()], (pred,), None,
+                       (k, n) if k is not None else None, per_layer=unit == "layer")]
+
+
+def _quantifier(q: re.Match) -> tuple[str, int | None, int | None]:
+    if q["k"] or q["k2"]:
+        return "count", int(q["k"] or q["k2"]), int(q["n"] or q["n2"])
+    word = " ".join(q["q"].lower().split())
+    return {"all": "all", "every": "all", "no": "none", "none of the": "none",
+            "the majority of": "majority", "most": "majority"}[word], None, None
 
 
 _SENT = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(])|\s+—\s+")
@@ -203,4 +225,5 @@ def recognise(text: str, vocab: Vocabulary) -> list[ProseClaim]:
     for s in sentences(text):
         out.extend(direction_claims(s, vocab))
         out.extend(threshold_claims(s, vocab))
+        out.extend(significance_claims(s, vocab))
     return out
