@@ -182,7 +182,8 @@ def contradicted_prose_claim(doc, ctx):
     Recognises common claim patterns in prose, headings and the title — a direction between the
     two training methods ("A moves M1 more than B [in k/n cells]") and a ratio threshold with a
     quantifier ("the ratio exceeds 1.5 at 2 of 5 layers", "... below 1 in all cells", "no
-    layer", "the majority of layers") — and evaluates each against the results when the
+    layer", "the majority of layers"), significance ("significant in 9/20 cells", "not
+    significant at all layers") — and evaluates each against the results when the
     sentence ties it to one set of records (for layers: one method and one data group). An
     unrecognised or ambiguous sentence is left alone.
 
