@@ -141,3 +141,20 @@ def test_rendered_demo_title_follows_the_data_and_a_hand_edit_is_flagged(tmp_pat
     edited = body.replace(title, old, 1)
     flagged = lint_text(edited, "issue_1.md", opts).outcome("PG402").violations
     assert [(v.line, v.col) for v in flagged] == [(2, 8)]
+
+
+def test_without_comparisons_the_headline_is_about_the_change_itself(demo):
+    run = demo.model_copy(update={"comparisons": [], "verdicts": []})
+    deltas = [c.delta for c in run.cells]
+    up, down = sum(d > 0 for d in deltas), sum(d < 0 for d in deltas)
+    h = _headline(run)
+    want = "raises" if up >= 2 / 3 * len(deltas) else "lowers" if down >= 2 / 3 * len(deltas) \
+        else "mixed-change"
+    assert h.kind == want
+    assert f"{up}/{len(deltas)}" in h.claim()
+    assert all(evaluate(p, records(run)).holds for p in h.claim_predicates())
+    # every cell up: "raises ... in all"
+    ups = run.model_copy(update={"cells": [c.model_copy(update={"delta": 0.01})
+                                           for c in run.cells]})
+    h = _headline(ups)
+    assert h.kind == "raises" and str(h.claim_predicates()[0]).startswith("all cells.delta > 0")
