@@ -18,10 +18,12 @@ Negative numbers use the ASCII hyphen-minus; the parser also accepts the Unicode
 
 A non-zero value never shows as zero: where ``f``, ``%`` or ``x`` would round it to ``0.000``
 the formatter adds decimals until its first significant digit shows (``+.3f``: -0.00048 ->
-``-0.0005``), at most :data:`MAX_EXTRA_DIGITS` of them; a value still smaller is shown as an
-upper bound of its magnitude at the spec's own precision (``.3f``: 2e-9 -> ``< 0.0005``), which
-:func:`parse_number` reads back as a :class:`Parsed` with ``bound="<"``. Zero itself is shown
-without a sign (``0.000``, also for ``+`` specs).
+``-0.0005``; 2e-9 -> ``0.000000002``), at most :data:`MAX_EXTRA_DIGITS` of them: plain decimals,
+which every reader of the body (and the linter's scanners) parse back as they are. A value
+smaller still is shown as an upper bound of its magnitude at the spec's own precision
+(``< 0.0005``), which :func:`parse_number` reads back as a :class:`Parsed` with ``bound="<"``
+(the form people also write by hand). Zero itself is shown without a sign (``0.000``, also for
+``+`` specs).
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ TIMES = "×"
 MINUS_CHARS = "\\-\u2212\u2013"  # hyphen-minus, Unicode minus, en dash (regex class)
 RANGE_SEP = "–"
 LESS_THAN = "< "
-MAX_EXTRA_DIGITS = 4
-"""Decimals the formatter may add so that a non-zero value does not show as zero."""
+MAX_EXTRA_DIGITS = 10
+"""Decimals the formatter may add so that a non-zero value does not show as zero (beyond them
+only float noise is left: ``.3f`` shows down to 5e-14)."""
 _EPS = 2.0**-52
 
 _SPEC = re.compile(r"^(?P<sign>\+)?(?:\.(?P<digits>\d+))?(?P<kind>[f%xde])$")

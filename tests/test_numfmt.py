@@ -100,9 +100,11 @@ def test_negative_zero_is_never_shown():
     (0.00004, ".1%", "0.004%"),
     (0.004, ".2x", "0.004×"),
     (0.3, ".0f", "0.3"),
-    (2e-9, ".3f", "< 0.0005"),       # beyond MAX_EXTRA_DIGITS: an upper bound of |x|
-    (-2e-9, "+.3f", "< 0.0005"),
-    (2e-9, ".1%", "< 0.05%"),
+    (2e-9, ".3f", "0.000000002"),    # plain decimals: what every scanner parses back
+    (-2.7e-7, ".2x", "-0.0000003×"),
+    (2e-16, ".3f", "< 0.0005"),      # beyond MAX_EXTRA_DIGITS: an upper bound of |x|
+    (-2e-16, "+.3f", "< 0.0005"),
+    (2e-16, ".1%", "< 0.05%"),
     (0.1234, "+.3f", "+0.123"),      # values that show anyway are unchanged
 ])
 def test_non_zero_values_never_show_as_zero(value, spec, text):

@@ -52,3 +52,33 @@ def test_rendered_toy_body_has_no_machine_paths_doubled_nouns_or_empty_headings(
         if line.startswith("#"):
             assert re.sub(r"^#+\s*|Result \d+:\s*", "", line).strip(), line
     assert "+0.000" not in body and "-0.000" not in body
+
+
+def test_a_tiny_non_zero_delta_shows_its_digit_and_lints_clean(tmp_path):
+    """A delta of 2e-9 (and a ratio of 2.7e-7) is neither shown as 0.0000 nor contradicted."""
+    import json
+
+    from personageo.lint.engine import LintOptions, lint_file
+    from personageo.report.renderer import RenderOptions, render, write_outputs
+    from tests.report.conftest import BASE, FAKE_SHA, toy_run_dict
+
+    doc = toy_run_dict()
+    tiny = (BASE[7] + 2e-9) - BASE[7]
+    for m in doc["measurements"]:
+        if m["id"] == "full_em_lr2e5/A/L7":
+            m["value"] = BASE[7] + 2e-9
+    for c in doc["cells"] + doc["comparisons"]:
+        if c.get("cell", c["id"]) == "M1_A_L7_full_em_lr2e5":
+            c["delta"] = tiny
+            if "ratio" in c:
+                c["ratio"] = tiny / c["baseline_delta"]
+    target = tmp_path / "eval_results" / "issue_7" / "run_result.json"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(doc), encoding="utf-8")
+    rendered = render(RenderOptions(issue=7, root=tmp_path, repo="acme/research",
+                                    commit=FAKE_SHA))
+    write_outputs(rendered, overwrite=False)
+    assert "0.000000002" in rendered.body  # the full delta table, fixed(4) extended
+    result = lint_file(rendered.body_path, LintOptions(select=("PG101",),
+                                                       results=(str(target),)))
+    assert result.outcome("PG101").status == "PASS", result.outcome("PG101").detail
