@@ -35,8 +35,8 @@ from personageo.stats.permutation import (
     persona_test,
     question_test,
 )
-from personageo.stats.seeds import SeedSummary, aggregate_seeds
 from personageo.stats.questions import merge_duplicate_questions
+from personageo.stats.seeds import SeedSummary, aggregate_seeds
 from personageo.stats.verdicts import (
     VERDICT_LABELS,
     IntervalVoteResult,

@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 
 from personageo.errors import InputError
-from personageo.schema import SCHEMA_VERSION, RunResult, check_semantics, load_run_result
-from personageo.schema import parse_run_result
+from personageo.schema import (
+    SCHEMA_VERSION,
+    RunResult,
+    check_semantics,
+    load_run_result,
+    parse_run_result,
+)
 from personageo.schema.migrations import STEPS, migrate, source_version
 
 FIXTURES = Path(__file__).parent / "fixtures"
