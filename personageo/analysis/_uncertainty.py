@@ -49,10 +49,9 @@ class Bootstrap:
     def spec(self) -> IntervalSpec | None:
         if not self.enabled:
             return None
-        method = ("seed_question_bootstrap_percentile" if self.multi_seed
-                  else "question_bootstrap_percentile")
-        return IntervalSpec(method=method, level=self.level, n_resamples=self.n_resamples,
-                            seed=self.seed)
+        return IntervalSpec(method="question_bootstrap_percentile",
+                            outer_level="seed" if self.multi_seed else None,
+                            level=self.level, n_resamples=self.n_resamples, seed=self.seed)
 
     def add_block(self, method: str, layer: int, vectors: dict[str, np.ndarray]) -> None:
         """Replicates of every checkpoint's M1 at (method, layer) from the same resamples;

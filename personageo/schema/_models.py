@@ -44,11 +44,14 @@ class Interval(_Model):
 
 
 class IntervalSpec(_Model):
-    method: Literal["question_bootstrap_percentile", "seed_question_bootstrap_percentile"]
-    """``question_bootstrap_percentile``: questions resampled with replacement, the same
-    resampled questions for the base, post and baseline rows of a cell (so their correlation
-    through shared questions is kept), percentile interval. ``seed_...``: seeds resampled as an
-    outer level, then questions, when a condition has several seeds."""
+    method: Literal["question_bootstrap_percentile"]
+    """Questions resampled with replacement, the same resampled questions for the base, post
+    and baseline rows (so their correlation through shared questions is kept); percentile
+    interval of the replicates."""
+    outer_level: Literal["seed"] | None = None
+    """``seed``: the seed aggregates' ``bootstrap_ci`` and combined comparisons also resample
+    seeds (with replacement) as an outer level above the questions; None = one seed per
+    condition, no outer level."""
     level: float = Field(gt=0.0, lt=1.0)
     """Coverage of every interval, e.g. 0.95."""
     n_resamples: int = Field(ge=1)

@@ -41,7 +41,8 @@ def one_seed(tmp_path):
 
 def test_intervals_are_percentiles_of_a_brute_force_bootstrap(one_seed):
     run = one_seed
-    assert run.intervals.method == "question_bootstrap_percentile"
+    assert (run.intervals.method, run.intervals.outer_level) == (
+        "question_bootstrap_percentile", None)
     assert (run.intervals.level, run.intervals.n_resamples) == (0.9, B)
     li, layer = 1, LAYERS[1]
     rng = np.random.default_rng(stream_seed(42, f"bootstrap:A:L{layer}"))
@@ -132,7 +133,8 @@ def test_duplicated_questions_are_merged_and_recorded(tmp_path):
 def test_seeds_combine_into_one_estimate_interval_test_and_verdict(tmp_path):
     cfg, _ = build(tmp_path, config(verdict={"voting_lr": 2e-5, "min_votes": 2}))
     run = analyze(cfg, root=tmp_path)
-    assert run.intervals.method == "seed_question_bootstrap_percentile"
+    assert (run.intervals.method, run.intervals.outer_level) == (
+        "question_bootstrap_percentile", "seed")
     cells = {c.id: c for c in run.cells}
     full = [a for a in run.aggregates if a.condition == "full_em"]
     assert len(full) == 2 * len(LAYERS)
