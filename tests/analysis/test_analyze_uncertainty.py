@@ -180,3 +180,29 @@ def test_verify_recounts_interval_verdicts_and_accepts_undefined_ratios(tmp_path
     bad.write_text(json.dumps(doc))
     res = CliRunner().invoke(cli, ["verify", str(bad), "--format", "json"])
     assert "V401" in {f["code"] for f in json.loads(res.output)["findings"]}
+
+
+def test_without_resamples_there_are_no_intervals_and_every_layer_abstains(tmp_path):
+    cfg_dict = single_seed()
+    cfg_dict["analysis"]["intervals"] = {"n_resamples": 0}
+    cfg, _ = build(tmp_path, cfg_dict)
+    run = analyze(cfg, root=tmp_path)
+    assert run.intervals is None
+    assert all(m.ci is None for m in run.measurements) and all(c.ci is None for c in run.cells)
+    # the baseline's own test decides whether its delta may divide; no interval -> no vote
+    for cmp in run.comparisons:
+        assert cmp.ratio_ci is None and cmp.vote == "abstain"
+        assert cmp.difference_test is not None
+    assert {v.result for v in run.verdicts} == {"undetermined"}
+
+
+def test_exact_reproduction_keeps_duplicated_questions(tmp_path):
+    cfg_dict = single_seed()
+    cfg_dict["analysis"]["exact_reproduction"] = True
+    cfg, _ = build(tmp_path, cfg_dict)
+    lines = [json.dumps({"id": i, "question": f"Question {min(i, 6)}?"}) for i in range(N_Q)]
+    (tmp_path / "data/questions.jsonl").write_text("\n".join(lines) + "\n")
+    run = analyze(cfg, root=tmp_path)
+    assert run.design.questions.merged == []
+    assert {m.n_questions for m in run.measurements} == {N_Q}
+    assert all(c.test.kind == "pair_signflip" for c in run.cells)
