@@ -40,13 +40,14 @@ def test_undefined_when_a_persona_has_no_signal_across_questions():
     assert cross_fitted_m1(vectors) is None
 
 
-def test_spread_alone_moves_plain_m1_but_hardly_the_cross_fitted_one():
-    """Identical population centroids, only the answer spread changes (sd 1.0 -> 0.3): plain M1
-    rises ("collapse") far beyond its Monte Carlo error. The cross-fitted M1 removes the
-    first-order bias; what is left (a ratio of unbiased inner products is not itself unbiased)
-    is under a third of plain M1's and opposite in sign."""
+def test_spread_alone_moves_plain_m1_but_not_the_cross_fitted_one():
+    """Identical population centroids, only the answer spread changes (sd 1.0 -> 0.3), 40
+    questions: plain M1 rises ("collapse") at z > 8 over 300 data sets; the cross-fitted M1's
+    mean change is within 2 Monte Carlo standard errors of 0 and under a tenth of plain M1's.
+    (Its remaining bias, from taking a ratio of unbiased inner products, is second order: with
+    20 questions and this much noise it becomes visible, at a third of plain M1's.)"""
     rng = np.random.default_rng(13)
-    n_personas, n_questions, dim, reps = 5, 20, 8, 300
+    n_personas, n_questions, dim, reps = 5, 40, 8, 300
     mu = rng.normal(size=(n_personas, dim)) * 0.5 + 0.5
     plain, fitted = [], []
     for _ in range(reps):
@@ -55,5 +56,7 @@ def test_spread_alone_moves_plain_m1_but_hardly_the_cross_fitted_one():
         plain.append(m1(post.mean(axis=1)) - m1(base.mean(axis=1)))
         fitted.append(cross_fitted_m1(post) - cross_fitted_m1(base))
     z_plain = np.mean(plain) / (np.std(plain, ddof=1) / np.sqrt(reps))
+    z_fitted = np.mean(fitted) / (np.std(fitted, ddof=1) / np.sqrt(reps))
     assert z_plain > 8, z_plain
-    assert abs(np.mean(fitted)) < np.mean(plain) / 3, (np.mean(fitted), np.mean(plain))
+    assert abs(z_fitted) < 2, z_fitted
+    assert abs(np.mean(fitted)) < np.mean(plain) / 10
