@@ -382,6 +382,7 @@ class VerdictRule(_Model):
             "H1": "Rank bottleneck",
             "H2": "Generic collapse",
             "H3": "Full-param worse",
+            "undetermined": "Undetermined",
         }
     )
 

@@ -56,3 +56,15 @@ def test_an_undefined_ratio_reads_undefined(tmp_path, capsys):
     run = analyze(cfg, root=tmp_path)
     body = _render(tmp_path, run, capsys)
     assert "undefined (baseline Δ not distinguishable from 0)" in body
+
+
+def test_interval_verdicts_show_their_recorded_votes(tmp_path, capsys):
+    cfg, _ = build(tmp_path, single_seed())
+    run = analyze(cfg, root=tmp_path)
+    body = _render(tmp_path, run, capsys)
+    assert "otherwise it abstains" in body
+    for v in run.verdicts:
+        label = v.rule.labels[v.result]
+        row = (f"| {v.method} | EM | {label} | {v.votes_low} | {v.votes_high} | {v.votes_mid} | "
+               f"{v.abstentions} |")
+        assert row in body, row
