@@ -164,6 +164,11 @@ def check_semantics(run: RunResult) -> list[Issue]:
         elif not close(cmp.ratio, cmp.delta / cmp.baseline_delta, rel=1e-9, abs_=1e-9):
             c.add(at + ("ratio",), f"ratio {cmp.ratio!r} != delta / baseline_delta = "
                   f"{cmp.delta / cmp.baseline_delta!r}", "ratio = delta / baseline_delta")
+        if cmp.ratio is None and cmp.ratio_ci is not None:
+            c.add(at + ("ratio_ci",), "an interval for an undefined ratio", "null")
+        if cmp.vote not in (None, "abstain") and cmp.ratio_ci is None:
+            c.add(at + ("vote",), f"vote {cmp.vote!r} without a ratio interval",
+                  "abstain (only an interval can vote)")
         if cmp.ratio is not None and cmp.ratio_undefined:
             c.add(at + ("ratio_undefined",), "a reason for an undefined ratio although the "
                   "ratio is given", "null")

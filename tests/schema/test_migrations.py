@@ -74,3 +74,24 @@ def test_unknown_version_is_refused_with_its_pointer():
     with pytest.raises(InputError) as exc:
         migrate(doc, path="x.json")
     assert "0.9" in str(exc.value) and "/schema_version" in str(exc.value)
+
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    ({"ratio": None, "ratio_undefined": "baseline delta not distinguishable from 0"},
+     "/comparisons/0/ratio_ci"),
+    ({"ratio_ci": None, "vote": "high"}, "/comparisons/0/vote"),
+    ({"difference": 1.0}, "/comparisons/0/difference"),
+])
+def test_v1_1_comparisons_are_checked_for_consistency(change, pointer):
+    doc = read("v1.1.json")
+    doc["comparisons"][0].update(change)
+    with pytest.raises(InputError) as exc:
+        parse_run_result(doc)
+    assert pointer in str(exc.value)
+
+
+def test_interval_low_above_high_is_refused():
+    doc = read("v1.1.json")
+    doc["cells"][0]["ci"] = {"low": 0.3, "high": 0.1}
+    with pytest.raises(InputError, match="low > high"):
+        parse_run_result(doc)
