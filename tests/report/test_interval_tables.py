@@ -42,6 +42,8 @@ def test_delta_and_ratio_intervals_are_in_the_tables(tmp_path, capsys):
     cmp = next(c for c in run.comparisons if c.cell == shown[0].id)
     assert (f"{format_value(cmp.ratio, '.2x')} [{format_value(cmp.ratio_ci.low, '.2f')}, "
             f"{format_value(cmp.ratio_ci.high, '.2f')}]") in body
+    bci = cmp.baseline_delta_ci
+    assert f"[{format_value(bci.low, '+.4f')}, {format_value(bci.high, '+.4f')}]" in body
     assert re.search(r"In brackets: 90% intervals from a bootstrap over questions \(60 resamples",
                      body)
 
