@@ -101,3 +101,25 @@ def test_delta_interval_covers_the_population_delta_near_nominal():
     assert 0.84 <= hits / 200 <= 0.96
     # resampling base and post independently ignores the shared question effect: wider
     assert np.mean(indep_width) > 1.1 * np.mean(joint_width)
+
+
+def test_float32_resampling_agrees_with_float64():
+    rng = np.random.default_rng(5)
+    vectors = (rng.normal(size=(6, 50, 64)) + 0.3).astype(np.float32)
+    idx = draw_questions(rng, 200, 50)
+    r64 = m1_replicates(vectors, idx, dtype=np.float64)
+    r32 = m1_replicates(vectors, idx, dtype=np.float32)
+    np.testing.assert_allclose(r32, r64, rtol=0, atol=1e-6)
+    want = [loop_m1(vectors.astype(np.float64), row) for row in idx[:20]]
+    np.testing.assert_allclose(r64[:20], want, rtol=0, atol=1e-12)
+
+
+def test_large_inputs_resample_in_float32_by_default(monkeypatch):
+    import personageo.stats.bootstrap as bs
+
+    rng = np.random.default_rng(6)
+    vectors = rng.normal(size=(3, 10, 8)) + 0.5
+    idx = draw_questions(rng, 30, 10)
+    monkeypatch.setattr(bs, "FLOAT32_FROM", 10)
+    np.testing.assert_array_equal(m1_replicates(vectors, idx),
+                                  m1_replicates(vectors, idx, dtype=np.float32))
