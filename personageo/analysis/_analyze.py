@@ -1,58 +1,55 @@
 """Stored activations + experiment config -> a validated :class:`RunResult`.
 
-Steps: one M1 measurement per (checkpoint, method, layer); one tested cell per (trained
-checkpoint, method, layer) with its permutation test against the base model; one family per
-metric corrected together; comparisons of each treatment cell with its baseline's cell (a
-baseline condition of this experiment, or an external results file); ratio-vote verdicts per
-method x data type; seed aggregates; weight-delta norms and sample answers for the write-up.
+Steps: duplicated questions merged into one; one M1 measurement (with its cross-fitted value and
+question-bootstrap interval) per (checkpoint, method, layer); one tested cell per (trained
+checkpoint, method, layer) with its permutation test against the base model and the interval of
+its delta; one family per metric corrected together; comparisons of each treatment cell with its
+baseline's cell, seed aggregates and verdicts (:mod:`personageo.analysis._compare`); weight-delta
+norms and sample answers for the write-up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from personageo.activations import read_activations, read_answers, store_dir
+from personageo.analysis import _compare
 from personageo.analysis._design import build_design, read_train_manifest
 from personageo.analysis._provenance import collect_provenance, now_iso
+from personageo.analysis._uncertainty import Bootstrap, stream_seed
 from personageo.config import BASE_CHECKPOINT, ExperimentConfig
 from personageo.errors import InputError, Location
 from personageo.inputs import load_personas, load_questions
 from personageo.schema import (
-    BaselineRef,
-    Comparison,
     Experiment,
     Family,
     Measurement,
     PermutationTest,
+    QuestionMerge,
     RunResult,
     Sample,
-    SeedAggregate,
     SourceFile,
     SourceIssue,
     TestedCell,
-    Verdict,
-    VerdictRule,
     WeightNorm,
-    load_run_result,
 )
 from personageo.stats import (
     adjust_pvalues,
-    aggregate_seeds,
     centroids,
     cosine_matrix,
+    cross_fitted_m1,
     get_metric,
+    merge_duplicate_questions,
     offdiag,
     pair_signflip_test,
     persona_test,
     question_test,
     reject,
-    vote,
 )
 
 SAMPLES_PER_CHECKPOINT = 2
@@ -85,6 +82,18 @@ def _load_store(root: Path, checkpoint: str, method: str, cfg: ExperimentConfig,
     return _Store(vectors[:, :, idx, :], manifest, d)
 
 
+def _merge_duplicates(stores: dict, groups: list) -> list[QuestionMerge]:
+    """Merge duplicated questions in every store (in place); the merges, for the results."""
+    merges: list[QuestionMerge] = []
+    for st in stores.values():
+        ids = list(st.manifest.question_ids)
+        present = [[q for q in g if q in ids] for g in groups]
+        st.vectors, _, done = merge_duplicate_questions(st.vectors, ids,
+                                                        [g for g in present if len(g) > 1])
+        merges = [QuestionMerge(kept=k, ids=g) for k, g in done]
+    return merges
+
+
 def _run_test(cfg: ExperimentConfig, base: np.ndarray, post: np.ndarray, cell_seed: int):
     """Permutation test of one cell; ``base``/``post`` are [P, Q, D] per-question vectors."""
     a = cfg.analysis
@@ -98,12 +107,6 @@ def _run_test(cfg: ExperimentConfig, base: np.ndarray, post: np.ndarray, cell_se
         return persona_test(centroids(base), centroids(post), n_perm=a.n_perm,
                             alternative=a.alternative, seed=cell_seed)
     return question_test(base, post, n_perm=a.n_perm, alternative=a.alternative, seed=cell_seed)
-
-
-def _cell_seed(base_seed: int, cell_id: str) -> int:
-    """Independent, reproducible stream per cell (the original re-seeded every cell alike)."""
-    digest = hashlib.sha256(f"{base_seed}:{cell_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "little")
 
 
 def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str | Path | None = None,
@@ -124,7 +127,17 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     stores = {(ck.id, m): _load_store(act_root, ck.id, m, cfg, names)
               for ck in checkpoints for m in methods}
     manifests = {ck.id: read_train_manifest(runs_root, ck.id) for ck in checkpoints}
+    a = cfg.analysis
+    merges = []
+    if a.merge_duplicate_questions and not a.exact_reproduction:
+        merges = _merge_duplicates(stores, questions.duplicates())
 
+    boot = Bootstrap(a.intervals.n_resamples, a.intervals.level, a.seed)
+    if metric.id == "M1":
+        for m in methods:
+            for li, layer in enumerate(cfg.layers):
+                boot.add_block(m, layer, {ck.id: stores[(ck.id, m)].vectors[:, :, li, :]
+                                          for ck in checkpoints})
     measurements: list[Measurement] = []
     meas_id: dict[tuple[str, str, int], str] = {}
     for (ck, m), st in stores.items():
@@ -135,9 +148,12 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
                 id=mid, checkpoint=ck, method=m, layer=layer, metric=metric.id,
                 value=float(metric.fn(c)), n_personas=len(names),
                 n_pairs=len(names) * (len(names) - 1) // 2, n_questions=st.vectors.shape[1],
-                inputs_sha256=st.manifest.vectors_sha256))
+                inputs_sha256=st.manifest.vectors_sha256, ci=boot.ci(boot.m1(ck, m, layer)),
+                cross_fitted=(cross_fitted_m1(st.vectors[:, :, li, :])
+                              if metric.id == "M1" and st.vectors.shape[1] > 1 else None)))
             meas_id[(ck, m, layer)] = mid
     values = {x.id: x.value for x in measurements}
+    crossfit = {x.id: x.cross_fitted for x in measurements}
 
     cells: list[TestedCell] = []
     by_key: dict[tuple[str, str, int], TestedCell] = {}
@@ -149,9 +165,11 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
                 cid = f"{metric.id}_{m}_L{layer}_{ck.id}"
                 base_v = stores[(BASE_CHECKPOINT, m)].vectors[:, :, li, :]
                 post_v = stores[(ck.id, m)].vectors[:, :, li, :]
-                res = _run_test(cfg, base_v, post_v, _cell_seed(cfg.analysis.seed, cid))
+                res = _run_test(cfg, base_v, post_v, stream_seed(cfg.analysis.seed, cid))
                 raw.append((cid, res))
                 b, p = meas_id[(BASE_CHECKPOINT, m, layer)], meas_id[(ck.id, m, layer)]
+                xf = (None if crossfit[p] is None or crossfit[b] is None
+                      else crossfit[p] - crossfit[b])
                 cells.append(TestedCell(
                     id=cid, condition=ck.condition, method=m, layer=layer, metric=metric.id,
                     base=b, post=p, delta=values[p] - values[b],
@@ -160,7 +178,9 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
                                          p_convention=res.p_convention,
                                          reseeded_per_cell=res.reseeded_per_cell,
                                          exact=res.exact),
-                    p_adjusted=res.p, family=metric.id, significant=False))
+                    p_adjusted=res.p, family=metric.id, significant=False,
+                    ci=boot.ci(boot.delta(ck.id, BASE_CHECKPOINT, m, layer)),
+                    cross_fitted_delta=xf))
                 by_key[(ck.id, m, layer)] = cells[-1]
             if progress:
                 progress(f"tested {ck.id} / {m}")
@@ -174,9 +194,13 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
             c.p_adjusted = float(min(1.0, max(pa, c.test.p)))
             c.significant = bool(s)
 
-    comparisons = _comparisons(cfg, trained, methods, by_key, values, meas_id, root)
-    verdicts = _verdicts(cfg, comparisons, by_key)
-    aggregates = _aggregates(cfg, methods, by_key)
+    ctx = _compare.Context(
+        cfg=cfg, root=root, methods=methods, trained=trained, by_key=by_key, values=values,
+        vectors=lambda ck, m, layer: stores[(ck, m)].vectors[:, :, cfg.layers.index(layer), :],
+        boot=boot)
+    comparisons = _compare.comparisons(ctx)
+    aggregates = _compare.aggregates(ctx)
+    verdicts = _compare.verdicts(ctx, comparisons, aggregates)
     weight_norms = [WeightNorm(checkpoint=ck, global_l2=man["weight_norms"]["global_l2"],
                                per_block={int(k): v for k, v in
                                           man["weight_norms"].get("per_block", {}).items()},
@@ -196,6 +220,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     design = build_design(cfg, personas, questions, manifests,
                           {m.id: (stores[(BASE_CHECKPOINT, m.id)].manifest.generation)
                            for m in cfg.methods})
+    design.questions.merged = merges
     src_issues = []
     if cfg.baseline and cfg.baseline.source_issue:
         src_issues.append(SourceIssue(number=cfg.baseline.source_issue,
@@ -210,92 +235,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
                                       cwd=root),
         design=design, measurements=measurements, families=[fam] if cells else [],
         cells=cells, comparisons=comparisons, verdicts=verdicts, weight_norms=weight_norms,
-        aggregates=aggregates, samples=samples)
-
-
-def _comparisons(cfg, trained, methods, by_key, values, meas_id, root) -> list[Comparison]:
-    out: list[Comparison] = []
-    external = None
-    if cfg.baseline:
-        external = load_run_result(root / cfg.baseline.results)
-    for ck in trained:
-        if ck.step is not None:
-            continue
-        cond = cfg.condition(ck.condition)
-        if cond.role == "baseline":
-            continue
-        for m in methods:
-            for layer in cfg.layers:
-                cell = by_key[(ck.id, m, layer)]
-                if cond.baseline is not None:
-                    bcond = cfg.condition(cond.baseline)
-                    seed = ck.seed if ck.seed in bcond.training.seeds else bcond.training.seeds[0]
-                    bck = f"{bcond.id}-s{seed}"
-                    bcell = by_key[(bck, m, layer)]
-                    ref = BaselineRef(source=None, cell=bcell.id, condition=bcond.id,
-                                      base_measurement=bcell.base,
-                                      base_value=values[bcell.base])
-                    bdelta = bcell.delta
-                elif external is not None:
-                    bref = cfg.baseline.cell_map.get(cond.data.data_type)
-                    match = [c for c in external.cells if c.condition == bref and
-                             c.method == m and c.layer == layer and c.metric == cell.metric]
-                    if not match:
-                        raise InputError(f"no baseline cell for {bref}/{m}/L{layer}",
-                                         Location(cfg.baseline.results, pointer="/cells"))
-                    bcell = match[0]
-                    bvals = {x.id: x.value for x in external.measurements}
-                    ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
-                                      base_measurement=bcell.base,
-                                      base_value=bvals.get(bcell.base))
-                    bdelta = bcell.delta
-                else:
-                    continue
-                ratio = cell.delta / bdelta if bdelta != 0 else None
-                out.append(Comparison(id=f"cmp_{cell.id}", cell=cell.id, delta=cell.delta,
-                                      baseline_delta=bdelta, baseline=ref, ratio=ratio))
-    return out
-
-
-def _verdicts(cfg, comparisons, by_cell_key) -> list[Verdict]:
-    spec = cfg.analysis.verdict
-    rule = VerdictRule(low=spec.low, high=spec.high, min_votes=spec.min_votes)
-    cells = {c.id: c for c in by_cell_key.values()}
-    groups: dict[tuple, list[Comparison]] = defaultdict(list)
-    for cmp in comparisons:
-        cell = cells[cmp.cell]
-        cond = cfg.condition(cell.condition)
-        if spec.voting_lr is not None and not np.isclose(cond.training.lr, spec.voting_lr):
-            continue
-        groups[(cell.method, cond.data.data_type, cond.id, cell.post.split("/")[0])].append(cmp)
-    per_type = defaultdict(int)
-    for (m, dtype, _, _) in groups:
-        per_type[(m, dtype)] += 1
-    out = []
-    for (m, dtype, _cond, ck), cmps in groups.items():
-        res = vote([c.ratio for c in cmps], low=rule.low, high=rule.high,
-                   min_votes=rule.min_votes)
-        vid = f"verdict_{m}_{dtype}" + (f"_{ck}" if per_type[(m, dtype)] > 1 else "")
-        out.append(Verdict(id=vid, method=m, group=dtype, rule=rule,
-                           comparisons=[c.id for c in cmps], votes_low=res.votes_low,
-                           votes_high=res.votes_high, result=res.result))
-    return out
-
-
-def _aggregates(cfg, methods, by_key) -> list[SeedAggregate]:
-    out = []
-    for cond in cfg.conditions:
-        if len(cond.training.seeds) < 2:
-            continue
-        for m in methods:
-            for layer in cfg.layers:
-                cs = [by_key[(f"{cond.id}-s{s}", m, layer)] for s in cond.training.seeds]
-                summary = aggregate_seeds([c.delta for c in cs])
-                out.append(SeedAggregate(
-                    id=f"agg_{m}_L{layer}_{cond.id}", condition=cond.id, method=m, layer=layer,
-                    metric=cs[0].metric, cells=[c.id for c in cs], n=summary.n,
-                    mean=summary.mean, sd=summary.sd))
-    return out
+        aggregates=aggregates, samples=samples, intervals=boot.spec())
 
 
 def _samples(stores, trained, personas, questions) -> list[Sample]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from personageo.config._base import Section
 
 
@@ -15,6 +17,14 @@ class VerdictSpec(Section):
     """Only conditions at this learning rate vote (the original: 2e-5); None = all vote."""
 
 
+class IntervalSettings(Section):
+    n_resamples: int = Field(default=1000, ge=0)
+    """Bootstrap resamples over questions (seeds as an outer level); 0 = no intervals (then
+    no interval verdicts either: every layer abstains)."""
+    level: float = Field(default=0.95, gt=0.0, lt=1.0)
+    """Coverage of every interval."""
+
+
 class AnalysisSettings(Section):
     metric: str = "M1"
     test: Literal["question", "persona", "pair_signflip"] = "question"
@@ -23,7 +33,13 @@ class AnalysisSettings(Section):
     n_perm: int = 10000
     seed: int = 42
     exact_reproduction: bool = False
-    """Reproduce the original test exactly (pair sign flip, p = b/n, re-seeded per cell)."""
+    """Reproduce the original test exactly (pair sign flip, p = b/n, re-seeded per cell), its
+    point-ratio votes, ratios divided whatever the baseline delta, duplicates kept."""
     correction: Literal["bh", "holm", "bonferroni", "none", "bh_running_max"] = "bh"
     alpha: float = 0.01
     verdict: VerdictSpec = VerdictSpec()
+    intervals: IntervalSettings = IntervalSettings()
+    """Confidence intervals of every M1, delta, ratio and difference."""
+    merge_duplicate_questions: bool = True
+    """Average the vectors of questions with identical text into one question before any
+    metric, test or interval (ignored under ``exact_reproduction``, which keeps them)."""

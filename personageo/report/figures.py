@@ -99,6 +99,49 @@ def _lr_text(x: float) -> str:
     return f"{mant}e{int(exp)}"
 
 
+def _intervals(view: ExperimentView) -> dict:
+    """Recorded intervals (schema v1.1) by what they qualify: ``("cell", id)`` -> delta CI,
+    ``("ratio", comparison id)`` -> ratio CI, ``("baseline", method, layer, group)`` -> the
+    baseline delta's CI. Empty for files without intervals."""
+    run, out = view.main.run, {}
+    groups = {c.id: c.data.data_type for c in run.design.conditions}
+    cells = {c.id: c for c in run.cells}
+    for c in run.cells:
+        if c.ci is not None:
+            out[("cell", c.id)] = (c.ci.low, c.ci.high)
+    for cmp in run.comparisons:
+        if cmp.ratio_ci is not None:
+            out[("ratio", cmp.id)] = (cmp.ratio_ci.low, cmp.ratio_ci.high)
+        cell = cells.get(cmp.cell)
+        if cmp.baseline_delta_ci is not None and cell is not None:
+            key = ("baseline", cell.method, cell.layer, groups.get(cell.condition))
+            out.setdefault(key, (cmp.baseline_delta_ci.low, cmp.baseline_delta_ci.high))
+    return out
+
+
+def _interval_handle(view: ExperimentView) -> list:
+    """A legend entry naming the error bars' level and method (none without intervals)."""
+    spec = view.main.run.intervals
+    if spec is None:
+        return []
+    from matplotlib.lines import Line2D
+
+    what = "question bootstrap" + (", seeds outer" if spec.outer_level == "seed" else "")
+    return [Line2D([], [], color="black", linewidth=0.9, marker="_", markersize=6,
+                   label=f"{spec.level:.0%} interval ({what})")]
+
+
+def _error_bar(ax, x: float, value: float, ci) -> tuple[float, float]:
+    """Draw ``ci`` as an error bar at ``x``; the y-range it covers (for the axis limits)."""
+    if ci is None:
+        return value, value
+    # drawn from low to high as recorded (a percentile interval need not contain the value)
+    ax.vlines(x, ci[0], ci[1], colors="black", linewidth=0.9, zorder=3)
+    ax.plot([x, x], [ci[0], ci[1]], linestyle="none", marker="_", markersize=6,
+            color="black", zorder=3)
+    return min(value, ci[0]), max(value, ci[1])
+
+
 def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
     """Δ metric per layer panel: baseline then every condition, data groups by hatching."""
     groups = view.groups or [None]
@@ -117,6 +160,7 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
     width = 0.8 / max(1, len(settings))
     labels: list = []
     spec = _value_spec(view, layers, method)
+    cis = _intervals(view)
     for ax, layer in zip(axes[0], layers, strict=True):
         top = bottom = 0.0
         for gi, g in enumerate(groups):
@@ -126,21 +170,24 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
             for si, (key, _label, kind) in enumerate(settings):
                 if kind == "baseline":
                     val = base.get(key)
+                    ci = cis.get(("baseline", method, layer, g))
                 else:
                     cells = [c for c in view.select(method=method, layer=layer, group=g)
                              if ("cond",) + _setting_key(c.condition) == key]
                     val = cells[0].delta.value if cells else None
+                    ci = cis.get(("cell", cells[0].id)) if cells else None
                 if val is None:
                     continue
                 x = gi + (si - (len(settings) - 1) / 2) * width
                 ax.bar(x, val, width * 0.92, color=PALETTE[si % len(PALETTE)],
                        hatch=HATCHES[gi % len(HATCHES)], edgecolor="black", linewidth=0.6)
-                below = val < 0  # a negative bar's label goes under its end
-                labels.append(ax.annotate(format_value(val, spec), (x, val),
+                lo, hi = _error_bar(ax, x, val, ci)
+                below = val < 0  # a negative bar's label goes under its end (or its bar's)
+                labels.append(ax.annotate(format_value(val, spec), (x, lo if below else hi),
                                           xytext=(0, -2 if below else 2),
                                           textcoords="offset points", ha="center",
                                           va="top" if below else "bottom", fontsize=7.5))
-                top, bottom = max(top, val), min(bottom, val)
+                top, bottom = max(top, hi), min(bottom, lo)
         ax.set_xticks(range(len(groups)), [view.group_label(g) for g in groups])
         ax.set_title(f"Layer {layer} (Method {method})")
         span = (top - bottom) or 1.0
@@ -154,6 +201,7 @@ def hero(view: ExperimentView, layers: list[int], method: str) -> Figure:
                for i, (_k, label, _kind) in enumerate(settings)]
     handles += [Patch(facecolor="white", edgecolor="black", hatch=HATCHES[i % len(HATCHES)],
                       label=f"{view.group_label(g)} data") for i, g in enumerate(groups)]
+    handles += _interval_handle(view) if cis else []
     _fit_legend(fig, handles, [h.get_label() for h in handles])
     _rotate_if_crowded(fig, labels)
     return fig
@@ -194,6 +242,7 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
                              sharey=True, layout="constrained")
     width = 0.8 / max(1, len(cols))
     top = bottom = 0.0
+    cis = _intervals(view)
     for ax, m in zip(axes[0], methods, strict=True):
         for ci, c in enumerate(cols):
             xs, ys = [], []
@@ -202,6 +251,9 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
                 if cell and cell[0].comparison and cell[0].comparison.ratio is not None:
                     xs.append(li + (ci - (len(cols) - 1) / 2) * width)
                     ys.append(cell[0].comparison.ratio.value)
+                    lo, hi = _error_bar(ax, xs[-1], ys[-1],
+                                        cis.get(("ratio", cell[0].comparison.id)))
+                    top, bottom = max(top, hi), min(bottom, lo)
             ax.bar(xs, ys, width * 0.92, color=PALETTE[ci % len(PALETTE)], edgecolor="black",
                    linewidth=0.5, label=f"{view.group_label(c.group)} "
                    + (f"lr={_lr_text(c.lr.value)}" if c.lr else c.id))
@@ -224,7 +276,8 @@ def ratio_by_layer(view: ExperimentView) -> Figure | None:
     top = max(top, 1.6)
     axes[0][0].set_ylim(bottom - 0.08 * (top - bottom) if bottom < 0 else 0, top * 1.08)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    _fit_legend(fig, handles, labels, max_cols=3)
+    extra = _interval_handle(view) if any(k[0] == "ratio" for k in cis) else []
+    _fit_legend(fig, handles + extra, labels + [h.get_label() for h in extra], max_cols=3)
     return fig
 
 

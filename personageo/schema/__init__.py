@@ -1,4 +1,4 @@
-"""Results schema v1 (``run_result.json``): models, semantic validation, I/O, legacy import."""
+"""Results schema v1.1 (``run_result.json``): models, semantic validation, I/O, legacy import."""
 
 from personageo.schema._io import (
     SCHEMA_FILE,
@@ -20,16 +20,21 @@ from personageo.schema._models import (
     Experiment,
     Family,
     Hardware,
+    Interval,
+    IntervalSpec,
     LoraParams,
     Measurement,
     Method,
     PermutationTest,
     Persona,
     Provenance,
+    QuestionMerge,
     QuestionSet,
     RunResult,
     Sample,
     SeedAggregate,
+    SeedComparison,
+    SeedTest,
     SourceFile,
     SourceIssue,
     TestedCell,
@@ -42,9 +47,10 @@ from personageo.schema._semantics import Issue, check_semantics, is_significant
 
 __all__ = [
     "SCHEMA_FILE", "SCHEMA_VERSION", "BaselineRef", "Checkpoint", "Comparison", "Condition",
-    "DataRef", "Design", "Experiment", "Family", "Hardware", "Issue", "LoraParams",
-    "Measurement", "Method", "PermutationTest", "Persona", "Provenance", "QuestionSet",
-    "RunResult", "Sample", "SeedAggregate", "SourceFile", "SourceIssue", "TestedCell",
+    "DataRef", "Design", "Experiment", "Family", "Hardware", "Interval", "IntervalSpec",
+    "Issue", "LoraParams", "Measurement", "Method", "PermutationTest", "Persona", "Provenance",
+    "QuestionMerge", "QuestionSet", "RunResult", "Sample", "SeedAggregate", "SeedComparison",
+    "SeedTest", "SourceFile", "SourceIssue", "TestedCell",
     "Training", "Verdict", "VerdictRule", "WeightNorm", "check_semantics", "is_significant",
     "json_schema", "json_schema_text", "load_run_result", "parse_run_result",
     "run_result_json", "save_run_result",

@@ -44,7 +44,7 @@ def parse_run_result(obj: Any, path: str | None = None, semantic: bool = True) -
             f"({SCHEMA_VERSION})", Location(path, pointer="/schema_version"),
             hint="upgrade personageo")
     try:
-        run = RunResult.model_validate(obj)
+        run = RunResult.model_validate(obj)  # an older version is migrated first
     except ValidationError as exc:
         details = []
         for err in exc.errors():

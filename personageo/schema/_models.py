@@ -1,4 +1,4 @@
-"""Pydantic models of ``run_result.json`` schema v1: the single source of truth for every number.
+"""Pydantic models of ``run_result.json`` schema v1.1: the single source of truth for every number.
 
 The file is a set of flat, id-keyed record lists that reference each other by id:
 
@@ -10,21 +10,54 @@ and ``samples`` (model answers for the write-up) hang off checkpoints and cells.
 
 A value that a source did not record is ``None`` (never invented); semantic consistency
 (references resolve, delta = post - base, ...) is checked by :mod:`personageo.schema._semantics`.
+
+v1.1 adds, all optional so a v1.0 file stays valid after :mod:`personageo.schema.migrations`:
+confidence intervals (``Interval``; how they were computed in ``RunResult.intervals``), the
+cross-fitted M1 beside M1, the direct test of delta - baseline delta, undefined ratios with a
+reason, abstaining layers and "undetermined" verdicts, merged duplicate questions, and the
+across-seed estimate, interval, test and comparison of ``SeedAggregate``.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True, validate_default=True
     )
+
+
+class Interval(_Model):
+    """A two-sided confidence interval; its method and level are in ``RunResult.intervals``
+    (or named by the field that holds it)."""
+
+    low: float
+    """Lower bound."""
+    high: float
+    """Upper bound (>= low)."""
+
+
+class IntervalSpec(_Model):
+    method: Literal["question_bootstrap_percentile"]
+    """Questions resampled with replacement, the same resampled questions for the base, post
+    and baseline rows (so their correlation through shared questions is kept); percentile
+    interval of the replicates."""
+    outer_level: Literal["seed"] | None = None
+    """``seed``: the seed aggregates' ``bootstrap_ci`` and combined comparisons also resample
+    seeds (with replacement) as an outer level above the questions; None = one seed per
+    condition, no outer level."""
+    level: float = Field(gt=0.0, lt=1.0)
+    """Coverage of every interval, e.g. 0.95."""
+    n_resamples: int = Field(ge=1)
+    """Bootstrap resamples."""
+    seed: int | None = None
+    """Seed of the resampling generator."""
 
 
 # --------------------------------------------------------------------------- experiment
@@ -103,6 +136,14 @@ class Persona(_Model):
     """sha256 of the persona's system prompt (UTF-8); None = the prompt was not recorded."""
 
 
+class QuestionMerge(_Model):
+    kept: int | str
+    """Id of the question that stands for the group."""
+    ids: list[int | str] = Field(min_length=2)
+    """Ids of the questions with identical text, ``kept`` included; their vectors are averaged
+    per persona into one question."""
+
+
 class QuestionSet(_Model):
     count: int | None = Field(default=None, ge=0)
     """Number of questions used (duplicates included)."""
@@ -110,6 +151,8 @@ class QuestionSet(_Model):
     sha256: str | None = None
     """sha256 of the question file's bytes."""
     path: str | None = None
+    merged: list[QuestionMerge] = Field(default_factory=list)
+    """Duplicated questions merged into one unit before any metric, test or interval (v1.1)."""
 
 
 class Method(_Model):
@@ -210,6 +253,13 @@ class Measurement(_Model):
     n_questions: int | None = None
     inputs_sha256: str | None = None
     """sha256 of the activations the value was computed from."""
+    ci: Interval | None = None
+    """Confidence interval of ``value`` over questions (v1.1)."""
+    cross_fitted: float | None = None
+    """The metric from split-half centroids: every cosine's inner products taken between
+    centroids of disjoint question halves, averaged over all splits (no same-question
+    products), so answer spread does not bias it as it biases ``value`` (v1.1; None = not
+    computed, or undefined because a persona's cross-fitted norm is not positive)."""
 
 
 # --------------------------------------------------------------------------- tests
@@ -260,6 +310,10 @@ class TestedCell(_Model):
     p_adjusted: float = Field(ge=0.0, le=1.0)
     family: str
     significant: bool
+    ci: Interval | None = None
+    """Confidence interval of ``delta`` (v1.1)."""
+    cross_fitted_delta: float | None = None
+    """post - base of the measurements' ``cross_fitted`` values (v1.1)."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Recorded values without a schema field (legacy imports: ``ci_95``, ``p_holm``, ...)."""
 
@@ -284,13 +338,40 @@ class Comparison(_Model):
     baseline_delta: float
     baseline: BaselineRef
     ratio: float | None
-    """delta / baseline_delta; None when the baseline delta is 0."""
+    """delta / baseline_delta; None when undefined (``ratio_undefined`` says why)."""
+    ratio_undefined: str | None = None
+    """Why ``ratio`` is None: the baseline delta is 0, or not distinguishable from 0 (its
+    interval contains 0, or its test is not significant), so dividing by it means nothing
+    (v1.1)."""
+    ratio_ci: Interval | None = None
+    """Confidence interval of the ratio (v1.1; None when the ratio is undefined)."""
+    baseline_delta_ci: Interval | None = None
+    """Confidence interval of the baseline delta (v1.1)."""
+    difference: float | None = None
+    """delta - baseline_delta (v1.1)."""
+    difference_ci: Interval | None = None
+    """Confidence interval of ``difference`` (v1.1)."""
+    difference_test: PermutationTest | None = None
+    """Direct test of delta = baseline delta: with a shared base and questions this is
+    M1(post) = M1(baseline post), tested by exchanging the two per question (v1.1; None when
+    the two do not share base and questions)."""
+    difference_p_adjusted: float | None = Field(default=None, ge=0.0, le=1.0)
+    """``difference_test.p`` adjusted over all comparisons with the run's correction."""
+    same_base: bool | None = None
+    """True when delta and baseline delta were measured from the same base measurement
+    (v1.1; None = not known)."""
+    vote: Literal["low", "mid", "high", "abstain"] | None = None
+    """This layer's vote under an interval rule: ``low``/``high`` when the ratio interval lies
+    wholly below ``rule.low`` / above ``rule.high``, ``mid`` when it lies wholly between them,
+    ``abstain`` otherwise (v1.1; None under the point rule)."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Recorded values without a schema field (legacy imports: duplicate legacy entries)."""
 
 
 class VerdictRule(_Model):
     name: str = "ratio_vote"
+    """``ratio_vote``: point ratios vote (the original); ``ratio_interval_vote``: a layer votes
+    only when its ratio interval lies on one side of a threshold, else it abstains."""
     low: float = 0.5
     """A comparison votes ``low`` (H1) when ratio < low."""
     high: float = 1.5
@@ -301,6 +382,7 @@ class VerdictRule(_Model):
             "H1": "Rank bottleneck",
             "H2": "Generic collapse",
             "H3": "Full-param worse",
+            "undetermined": "Undetermined",
         }
     )
 
@@ -315,7 +397,15 @@ class Verdict(_Model):
     """Ids of the voting comparisons (one per layer)."""
     votes_low: int
     votes_high: int
-    result: Literal["H1", "H2", "H3"]
+    result: Literal["H1", "H2", "H3", "undetermined"]
+    """``undetermined`` (interval rule only): no result has ``min_votes`` votes."""
+    votes_mid: int | None = None
+    """Layers whose ratio interval lies between low and high (interval rule; v1.1)."""
+    abstentions: int | None = None
+    """Layers that did not vote (interval rule; v1.1)."""
+    aggregates: list[str] = Field(default_factory=list)
+    """Ids of the seed aggregates whose combined comparisons voted, when seeds are combined
+    into one verdict (v1.1); ``comparisons`` then lists every per-seed comparison."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Recorded values without a schema field (legacy imports: description, total_layers)."""
 
@@ -330,6 +420,30 @@ class WeightNorm(_Model):
     """What ``global_l2`` covers, e.g. ``all tensors present in both models``."""
 
 
+class SeedTest(_Model):
+    kind: Literal["t_across_seeds"]
+    """One-sample Student t test of the per-seed deltas (df = n - 1)."""
+    statistic: float
+    df: int = Field(ge=1)
+    p: float = Field(ge=0.0, le=1.0)
+    """Two-sided p-value."""
+
+
+class SeedComparison(_Model):
+    baseline_delta: float
+    """The baseline's delta (mean over its seeds)."""
+    baseline_delta_ci: Interval | None = None
+    ratio: float | None
+    """mean delta / baseline_delta; None when undefined (``ratio_undefined`` says why)."""
+    ratio_undefined: str | None = None
+    ratio_ci: Interval | None = None
+    difference: float
+    """mean delta - baseline_delta."""
+    difference_ci: Interval | None = None
+    vote: Literal["low", "mid", "high", "abstain"] | None = None
+    """The combined layer's vote (see ``Comparison.vote``)."""
+
+
 class SeedAggregate(_Model):
     id: str
     condition: str
@@ -342,6 +456,15 @@ class SeedAggregate(_Model):
     mean: float
     sd: float | None
     """Sample standard deviation (ddof=1); None for a single seed."""
+    ci: Interval | None = None
+    """Student-t interval of the mean across seeds at ``RunResult.intervals.level`` (v1.1)."""
+    bootstrap_ci: Interval | None = None
+    """Interval of the mean delta with seeds resampled as an outer level and questions
+    within (v1.1)."""
+    test: SeedTest | None = None
+    """Test across seeds that the mean delta is 0 (v1.1)."""
+    comparison: SeedComparison | None = None
+    """The seed-combined delta against its baseline (v1.1)."""
 
 
 class Sample(_Model):
@@ -354,8 +477,9 @@ class Sample(_Model):
 
 
 class RunResult(_Model):
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
-    """Version of this schema; a newer file than the code understands is refused."""
+    schema_version: Literal["1.1"] = SCHEMA_VERSION
+    """Version of this schema; an older one is migrated (:mod:`personageo.schema.migrations`),
+    a newer one is refused."""
     experiment: Experiment
     provenance: Provenance
     design: Design
@@ -367,8 +491,20 @@ class RunResult(_Model):
     weight_norms: list[WeightNorm] = Field(default_factory=list)
     aggregates: list[SeedAggregate] = Field(default_factory=list)
     samples: list[Sample] = Field(default_factory=list)
+    intervals: IntervalSpec | None = None
+    """How every ``ci`` of this file was computed (v1.1; None = no intervals)."""
     notes: list[str] = Field(default_factory=list)
     """Free-text remarks (e.g. what a legacy import could not map)."""
     legacy: dict[str, Any] | None = None
     """Legacy imports only: every part of the legacy file that no record above holds, verbatim
     (``{"layout": ..., "top_level": {...}, "results": {...}}``), so the import is lossless."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate_older(cls, data: Any) -> Any:
+        """An older versioned object is migrated step by step before validation."""
+        if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
+            from personageo.schema.migrations import migrate
+
+            return migrate(data)
+        return data

@@ -158,10 +158,25 @@ def check_semantics(run: RunResult) -> list[Issue]:
             if cmp.ratio is not None:
                 c.add(at + ("ratio",), "ratio given although the baseline delta is 0", "null")
         elif cmp.ratio is None:
-            c.add(at + ("ratio",), "ratio missing", "delta / baseline_delta")
+            if not cmp.ratio_undefined:
+                c.add(at + ("ratio",), "ratio missing",
+                      "delta / baseline_delta, or ratio_undefined with a reason")
         elif not close(cmp.ratio, cmp.delta / cmp.baseline_delta, rel=1e-9, abs_=1e-9):
             c.add(at + ("ratio",), f"ratio {cmp.ratio!r} != delta / baseline_delta = "
                   f"{cmp.delta / cmp.baseline_delta!r}", "ratio = delta / baseline_delta")
+        if cmp.ratio is None and cmp.ratio_ci is not None:
+            c.add(at + ("ratio_ci",), "an interval for an undefined ratio", "null")
+        if cmp.vote not in (None, "abstain") and cmp.ratio_ci is None:
+            c.add(at + ("vote",), f"vote {cmp.vote!r} without a ratio interval",
+                  "abstain (only an interval can vote)")
+        if cmp.ratio is not None and cmp.ratio_undefined:
+            c.add(at + ("ratio_undefined",), "a reason for an undefined ratio although the "
+                  "ratio is given", "null")
+        if cmp.difference is not None and not close(cmp.difference,
+                                                    cmp.delta - cmp.baseline_delta):
+            c.add(at + ("difference",), f"difference {cmp.difference!r} != delta - "
+                  f"baseline_delta = {cmp.delta - cmp.baseline_delta!r}",
+                  "difference = delta - baseline_delta")
         if cmp.baseline.base_measurement is not None and cmp.baseline.source is None:
             c.ref(at + ("baseline", "base_measurement"), cmp.baseline.base_measurement,
                   measurements, "measurement")
@@ -171,13 +186,24 @@ def check_semantics(run: RunResult) -> list[Issue]:
         c.ref(("verdicts", i, "method"), v.method, methods, "method")
         for j, cid in enumerate(v.comparisons):
             c.ref(("verdicts", i, "comparisons", j), cid, comparisons, "comparison")
-        if v.votes_low + v.votes_high > len(v.comparisons):
-            c.add(("verdicts", i), f"{v.votes_low} + {v.votes_high} votes from "
-                  f"{len(v.comparisons)} comparisons", "at most one vote per comparison")
+        voters = len(v.aggregates) if v.aggregates else len(v.comparisons)
+        votes = v.votes_low + v.votes_high + (v.votes_mid or 0)
+        if votes + (v.abstentions or 0) > voters:
+            c.add(("verdicts", i), f"{votes} votes and {v.abstentions or 0} abstentions from "
+                  f"{voters} voters", "at most one vote per comparison (or aggregate)")
+        if v.result == "undetermined" and v.rule.name != "ratio_interval_vote":
+            c.add(("verdicts", i, "result"), "undetermined under the point rule",
+                  "H1, H2 or H3 (only the interval rule abstains)")
 
     for i, w in enumerate(run.weight_norms):
         c.ref(("weight_norms", i, "checkpoint"), w.checkpoint, checkpoints, "checkpoint")
-    c.unique("aggregates", run.aggregates)
+    aggregates = c.unique("aggregates", run.aggregates)
+    for i, v in enumerate(run.verdicts):
+        for j, aid in enumerate(v.aggregates):
+            c.ref(("verdicts", i, "aggregates", j), aid, aggregates, "aggregate")
+    for parts, iv in _intervals(run):
+        if iv.low > iv.high:
+            c.add(parts, f"interval [{iv.low!r}, {iv.high!r}] has low > high", "low <= high")
     for i, a in enumerate(run.aggregates):
         for j, cid in enumerate(a.cells):
             c.ref(("aggregates", i, "cells", j), cid, cells, "cell")
@@ -187,3 +213,21 @@ def check_semantics(run: RunResult) -> list[Issue]:
         c.ref(("samples", i, "checkpoint"), s.checkpoint, checkpoints, "checkpoint")
         c.ref(("samples", i, "method"), s.method, methods, "method")
     return c.issues
+
+
+def _intervals(run: RunResult):
+    """(JSON path, Interval) of every interval the run holds."""
+    from personageo.schema._models import Interval
+
+    def walk(obj, parts):
+        if isinstance(obj, Interval):
+            yield parts, obj
+        elif hasattr(obj, "__pydantic_fields__"):
+            for name in type(obj).model_fields:
+                yield from walk(getattr(obj, name), parts + (name,))
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                yield from walk(item, parts + (i,))
+
+    for name in ("measurements", "cells", "comparisons", "aggregates"):
+        yield from walk(getattr(run, name), (name,))

@@ -121,7 +121,17 @@ def detect_layout(obj: Any, path: str | None = None) -> str:
 
 
 def import_legacy(obj: dict, path: str | None = None):
-    """Import a legacy results object into a :class:`~personageo.schema.RunResult`.
+    """Import a legacy results object into a current :class:`~personageo.schema.RunResult`
+    through the migration chain (legacy -> 1.0 -> ... -> current; see
+    :mod:`personageo.schema.migrations`)."""
+    from personageo.schema._models import RunResult
+    from personageo.schema.migrations import migrate
+
+    return RunResult.model_validate(migrate(obj, path))
+
+
+def import_legacy_run(obj: dict, path: str | None = None):
+    """The legacy importers: a legacy object -> a run holding exactly what schema v1.0 holds.
 
     Parameters
     ----------

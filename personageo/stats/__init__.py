@@ -7,10 +7,16 @@ Public surface (implementation lives in the submodules):
 * permutation tests -- :func:`pair_signflip_test` (+ ``_many``), :func:`persona_test`,
   :func:`question_test`, all returning :class:`PermutationResult`.
 * multiple testing -- :func:`adjust_pvalues`, :func:`reject`.
-* verdicts -- :func:`vote` -> :class:`VoteResult`.
-* seeds -- :func:`aggregate_seeds` -> :class:`SeedSummary`.
+* verdicts -- :func:`vote` -> :class:`VoteResult` (the original point rule);
+  :func:`vote_intervals` -> :class:`IntervalVoteResult` (abstaining layers, "undetermined");
+  :func:`undefined_ratio_reason`.
+* seeds -- :func:`aggregate_seeds` -> :class:`SeedSummary` (mean, sd, t interval, t test).
+* intervals -- :mod:`personageo.stats.bootstrap` (question bootstrap, seeds as an outer level).
+* unbiased metric -- :func:`cross_fitted_m1` (split-half centroids).
+* duplicated questions -- :func:`merge_duplicate_questions`.
 """
 
+from personageo.stats.crossfit import cross_fitted_m1
 from personageo.stats.geometry import (
     Metric,
     centroids,
@@ -29,11 +35,24 @@ from personageo.stats.permutation import (
     persona_test,
     question_test,
 )
+from personageo.stats.questions import merge_duplicate_questions
 from personageo.stats.seeds import SeedSummary, aggregate_seeds
-from personageo.stats.verdicts import VERDICT_LABELS, VoteResult, vote
+from personageo.stats.verdicts import (
+    VERDICT_LABELS,
+    IntervalVoteResult,
+    VoteResult,
+    undefined_ratio_reason,
+    vote,
+    vote_intervals,
+)
 
 __all__ = [
     "CORRECTIONS",
+    "IntervalVoteResult",
+    "cross_fitted_m1",
+    "merge_duplicate_questions",
+    "undefined_ratio_reason",
+    "vote_intervals",
     "Metric",
     "PermutationResult",
     "SeedSummary",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from personageo.stats import vote
+from personageo.stats import vote, vote_intervals
 from personageo.verify._context import Context, close, fmt
 
 
@@ -54,6 +54,8 @@ def check_comparisons(ctx: Context) -> None:
             if cmp.ratio is not None:
                 ctx.add("V303", at + ("ratio",), f"ratio = {fmt(cmp.ratio)} although the "
                         "baseline delta is 0", "null")
+        elif cmp.ratio is None and cmp.ratio_undefined:
+            pass  # v1.1: not divided, with the reason (the baseline delta is not distinguishable from 0)
         else:
             want = cmp.delta / cmp.baseline_delta
             if cmp.ratio is None or not close(cmp.ratio, want):
@@ -83,6 +85,9 @@ def check_verdicts(ctx: Context) -> None:
     """V401-V405: recompute each verdict's vote from its comparisons' ratios."""
     for v in ctx.run.verdicts:
         at = ("verdicts", v.id)
+        if v.rule.name == "ratio_interval_vote":
+            _check_interval_verdict(ctx, v, at)
+            continue
         comps = [ctx.comparisons[c] for c in v.comparisons if c in ctx.comparisons]
         layers: dict[int, list[str]] = defaultdict(list)
         for cmp in comps:
@@ -124,3 +129,30 @@ def check_verdicts(ctx: Context) -> None:
             ctx.add("V402", at + ("result",), f"result = {v.result}", f"{got.result} "
                     f"({got.votes_low} low / {got.votes_high} high votes, {rule.min_votes} "
                     "needed)")
+
+
+def _check_interval_verdict(ctx: Context, v, at: tuple) -> None:
+    """V401/V402 for the v1.1 interval rule: recount the votes from the ratio intervals of the
+    voting comparisons (or, with seeds combined, of the seed aggregates' comparisons)."""
+    aggs = {a.id: a for a in ctx.run.aggregates}
+    if v.aggregates:
+        targets = [aggs[a].comparison for a in v.aggregates if a in aggs]
+    else:
+        targets = [ctx.comparisons[c] for c in v.comparisons if c in ctx.comparisons]
+    ivs = [None if t is None or t.ratio_ci is None else (t.ratio_ci.low, t.ratio_ci.high)
+           for t in targets]
+    try:
+        got = vote_intervals(ivs, low=v.rule.low, high=v.rule.high, min_votes=v.rule.min_votes)
+    except ValueError as exc:
+        ctx.add("V404", at + ("rule",), str(exc), "a rule that cannot give two results at once")
+        return
+    counts = {"votes_low": got.votes_low, "votes_high": got.votes_high,
+              "votes_mid": got.votes_mid, "abstentions": got.abstentions}
+    for name, want in counts.items():
+        if getattr(v, name) != want:
+            ctx.add("V401", at + (name,), f"{name} = {getattr(v, name)}",
+                    f"{want} (ratio intervals against {v.rule.low} / {v.rule.high})")
+    if v.result != got.result:
+        ctx.add("V402", at + ("result",), f"result = {v.result}",
+                f"{got.result} ({got.votes_low} low / {got.votes_mid} mid / {got.votes_high} "
+                f"high votes, {got.abstentions} abstaining, {v.rule.min_votes} needed)")

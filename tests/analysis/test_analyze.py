@@ -57,13 +57,23 @@ def test_comparisons_use_the_same_base_and_the_baseline_cell(run):
         assert cmp.ratio == pytest.approx(mine.delta / theirs.delta)
 
 
-def test_verdicts_vote_per_layer(run):
+def test_verdicts_vote_per_layer_from_ratio_intervals(run):
+    """Outside exact reproduction: full_em has 2 seeds, so its seeds are combined and each
+    layer's combined ratio interval votes (or abstains)."""
+    from personageo.stats.verdicts import interval_vote
+
     assert run.verdicts, "full_em votes at lr 2e-5"
+    aggs = {a.id: a for a in run.aggregates}
     for v in run.verdicts:
-        cmps = {c.id: c for c in run.comparisons}
-        ratios = [cmps[c].ratio for c in v.comparisons]
-        assert v.votes_high == sum(r > 1.5 for r in ratios)
-        assert v.votes_low == sum(r < 0.5 for r in ratios)
+        assert v.rule.name == "ratio_interval_vote" and v.comparisons == []
+        votes = []
+        for aid in v.aggregates:
+            cmp = aggs[aid].comparison
+            ci = None if cmp.ratio_ci is None else (cmp.ratio_ci.low, cmp.ratio_ci.high)
+            votes.append(interval_vote(ci, low=v.rule.low, high=v.rule.high))
+            assert cmp.vote == votes[-1]
+        assert v.votes_high == votes.count("high") and v.votes_low == votes.count("low")
+        assert v.votes_mid == votes.count("mid") and v.abstentions == votes.count("abstain")
 
 
 def test_seed_aggregates(run):

@@ -9,7 +9,7 @@ def tiny_run_dict() -> dict:
     base_a, post_a = 0.80, 0.95  # delta 0.15
     base_b, post_b = 0.90, 0.93  # delta 0.03 (approximately, float arithmetic)
     return {
-        "schema_version": "1.0",
+        "schema_version": "1.1",
         "experiment": {"id": "tiny", "issue": 7, "title": "Tiny"},
         "provenance": {"produced_by": "hand"},
         "design": {

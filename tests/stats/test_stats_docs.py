@@ -14,6 +14,8 @@ MODULES = [
     "personageo.stats.multitest",
     "personageo.stats.verdicts",
     "personageo.stats.seeds",
+    "personageo.stats.crossfit",
+    "personageo.stats.questions",
 ]
 
 

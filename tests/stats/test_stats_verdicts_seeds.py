@@ -89,3 +89,73 @@ def test_aggregate_single_seed_has_no_sd_and_bad_input_is_refused():
         aggregate_seeds([])
     with pytest.raises(ValueError, match="finite"):
         aggregate_seeds([0.1, float("nan")])
+
+
+# ---------------------------------------------------------------- across-seed interval and test
+@pytest.mark.parametrize("values", [[0.1, 0.3], [0.02, -0.01, 0.05], [1.0, 2.0, 4.0, 8.0]])
+def test_seed_interval_and_test_match_scipy_and_statsmodels(values):
+    import numpy as np
+    from scipy import stats as sps
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    s = aggregate_seeds(values, level=0.9)
+    ref = sps.ttest_1samp(values, 0.0)
+    assert s.t == pytest.approx(ref.statistic, rel=1e-12)
+    assert s.p == pytest.approx(ref.pvalue, rel=1e-10)
+    lo, hi = DescrStatsW(np.asarray(values)).tconfint_mean(alpha=0.1)
+    assert s.ci == pytest.approx((lo, hi), rel=1e-12)
+
+
+def test_seed_test_is_undefined_for_one_seed_or_no_spread():
+    assert aggregate_seeds([0.5]).ci is None and aggregate_seeds([0.5]).p is None
+    same = aggregate_seeds([0.5, 0.5])
+    assert same.ci == (0.5, 0.5) and same.t is None and same.p is None
+
+
+# ---------------------------------------------------------------- interval votes
+from personageo.stats.verdicts import interval_vote, undefined_ratio_reason, vote_intervals  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("intervals", "expected"),
+    [
+        ([(0.1, 0.3), (0.0, 0.4), (-2.0, 0.49), (0.4, 2.0), None], ("H1", 3, 0, 0, 2)),
+        ([(1.6, 3.0), (1.51, 2.0), (2.0, 9.0), (0.4, 2.0), (0.1, 0.2)], ("H3", 1, 0, 3, 1)),
+        ([(0.6, 1.4), (0.5, 1.5), (0.9, 1.1), (0.1, 0.2), (0.4, 2.0)], ("H2", 1, 3, 0, 1)),
+        ([(-44.0, 64.0)] * 5, ("undetermined", 0, 0, 0, 5)),
+        ([(0.1, 0.2), (0.1, 0.2), (1.6, 2.0), (1.6, 2.0), None], ("undetermined", 2, 0, 2, 1)),
+    ],
+)
+def test_interval_vote_hand_cases(intervals, expected):
+    r = vote_intervals(intervals)
+    assert (r.result, r.votes_low, r.votes_mid, r.votes_high, r.abstentions) == expected
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_point_intervals_count_low_and_high_votes_like_the_original_rule(seed):
+    import numpy as np
+
+    ratios = np.random.default_rng(seed).normal(1.0, 1.0, size=5).round(1).tolist()
+    old = vote(ratios)
+    new = vote_intervals([(r, r) for r in ratios])
+    assert (new.votes_low, new.votes_high) == (old.votes_low, old.votes_high)
+    if old.result in ("H1", "H3"):
+        assert new.result == old.result
+    else:  # the original falls back to H2; the interval rule needs H2 votes
+        assert new.result == ("H2" if new.votes_mid >= 3 else "undetermined")
+
+
+def test_interval_rule_refuses_an_ambiguous_threshold_and_bad_intervals():
+    with pytest.raises(ValueError, match="min_votes"):
+        vote_intervals([(0, 1)] * 6, min_votes=3)
+    with pytest.raises(ValueError, match="low <= high"):
+        interval_vote((2.0, 1.0))
+
+
+def test_undefined_ratio_reasons():
+    assert undefined_ratio_reason(0.0) == "baseline delta is 0"
+    assert "contains 0" in undefined_ratio_reason(0.1, interval=(0.0, 0.2))
+    assert undefined_ratio_reason(0.1, interval=(0.01, 0.2)) is None
+    assert "not significant" in undefined_ratio_reason(0.1, significant=False)
+    assert undefined_ratio_reason(0.1, significant=True) is None
+    assert undefined_ratio_reason(0.1) is None
