@@ -12,6 +12,7 @@ structure and wording only.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -72,7 +73,7 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
         lint_text,
         read_body,
     )
-    from personageo.lint.output import render
+    from personageo.lint.output import FORMAT_VERSION, render, to_dict
     from personageo.lint.registry import all_rules
 
     if list_rules:
@@ -89,6 +90,7 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
         claims=claims, layout=layout, structure_only=structure_only,
     )
     codes: dict[str, int] = {}
+    reports: list[dict] = []
     for path in paths:
         try:
             text = decode_body(sys.stdin.buffer.read(), "<stdin>") if path == "-" \
@@ -103,10 +105,16 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
             click.echo(f"error: {err}", err=True)
             codes[path] = 2
             continue
-        click.echo(render(result, fmt), nl=False)
+        if fmt == "json" and len(paths) > 1:
+            reports.append(to_dict(result))
+        else:
+            click.echo(render(result, fmt), nl=False)
         codes[path] = result.exit_code
     if len(paths) > 1 and fmt == "text":
         click.echo(_summary(codes))
+    if len(paths) > 1 and fmt == "json":  # one JSON document: every body, then the total
+        click.echo(json.dumps({"format_version": FORMAT_VERSION, "bodies": reports,
+                               "exit_codes": codes}, indent=2, ensure_ascii=False))
     worst = max(codes.values(), key=lambda c: {2: 3, 1: 2, EXIT_UNCHECKED: 1, 0: 0}[c])
     if worst:
         raise click.exceptions.Exit(worst)

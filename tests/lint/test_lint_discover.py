@@ -94,3 +94,26 @@ def test_unfound_results_are_unchecked_exit_3_unless_structure_only(tmp_path, ca
     assert main(["lint", str(body)]) == 3
     assert "Result: UNCHECKED" in capsys.readouterr().out
     assert main(["lint", str(body), "--structure-only"]) == 0
+
+
+def test_many_bodies_folders_and_globs_one_summary(tmp_path, capsys):
+    """As ruff: files, folders and globs; narrative files left out of folders; per-body reports,
+    a total, and the worst exit status (here 3: one body's numbers could not be checked)."""
+    repo = tmp_path / "repo"
+    (repo / "eval_results" / "issue_1").mkdir(parents=True)
+    (repo / "reports").mkdir()
+    (repo / "eval_results" / "issue_1" / "run_result.json").write_bytes(
+        (REPO / "eval_results" / "issue_1" / "run_result.json").read_bytes())
+    demo = (REPO / "reports" / "issue_1.md").read_bytes()
+    (repo / "reports" / "issue_1.md").write_bytes(demo)
+    (repo / "reports" / "issue_1.narrative.md").write_text("{% block caveats %}{% endblock %}\n")
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "issue_9.md").write_bytes(demo)
+    code = main(["lint", str(repo / "reports"), str(tmp_path / "loose" / "*.md")])
+    out = capsys.readouterr().out
+    assert code == 3, out
+    assert "Total: 2 bodies — 1 passed, 1 unchecked" in out and "narrative" not in out
+    code = main(["lint", str(tmp_path / "**" / "issue_*.md"), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 3 and sorted(b["status"] for b in data["bodies"]) == ["pass", "unchecked"]
+    assert main(["lint", str(tmp_path / "nothing-*.md")]) == 2
