@@ -153,7 +153,9 @@ def numbers_not_checked(doc, ctx):
 
     What it does
     ------------
-    Reports (as info) that no ``--results`` file was given, so PG101/PG102/PG104 did not run.
+    Reports (as info) that no results file was given (``--results``) or found next to the body
+    (``eval_results/issue_N/``, matched by the render marker's hashes), so PG101/PG102/PG104
+    did not run. The body's outcome is then UNCHECKED (exit 3), unless ``--structure-only``.
 
     Why it matters
     --------------
@@ -165,7 +167,8 @@ def numbers_not_checked(doc, ctx):
 
     Use instead
     -----------
-    ``personageo lint body.md --results eval_results/issue_N/run_result.json``.
+    ``personageo lint reports/issue_N.md`` in the research repo (results found), or
+    ``--results eval_results/issue_N/run_result.json``.
     """
     if not ctx.results:
         yield Violation("numbers were not checked: no results file given (--results) or found "

@@ -16,6 +16,7 @@ import pytest
 from personageo.lint.numbers import NumberChecker
 from personageo.lint.numbers._inbody import read_in_body
 from personageo.schema import load_run_result
+from personageo.schema.bindings import strip_keys
 from tests.lint.numbers.mutate import KINDS, batches, caught, mutations, tracker_copy
 from tests.report.conftest import R205, R238, render_238
 
@@ -63,6 +64,10 @@ def test_tracker_copy_is_checked_number_by_number(case):
     # every inline-placed number of the render is checked through its binding
     inline = sum(1 for c in rendered.sidecar.claims if c.line > 3)
     assert len(by_sidecar) >= inline > 150
+    # the bindings cost little of GitHub's 65,536-character limit (238: ~25,000 in all)
+    assert len(body) - len(strip_keys(body)) < 4000
+    table = next(ln for ln in body.split("\r\n") if "personageo:bindings" in ln)
+    assert len(table) < 10_000 and len(body) < 32_000
     assert all(c.outcome == "verified" for c in by_sidecar)
 
 
