@@ -58,8 +58,9 @@ def persona_test(
     ``C[i, j] = cos(post_i, base_j) - cos(base_i, post_j)`` the statistic is exactly linear in
     ``s``: ``T(s) = T_obs + s . w`` with ``w_k = (colsum(C)_k - rowsum_offdiag(A)_k) / M``,
     ``M = P (P - 1) / 2``. Swapping everybody gives ``-T_obs``, so the null is symmetric.
-    ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|`` (relative tie tolerance
-    ``100 * eps``); ``p = (b + 1) / (n_perm + 1)``, the exact p-value when enumerated.
+    ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|``, a tie being a value within
+    ``1e-10 * (|T_obs| + sum|w|)`` of ``T_obs`` (a bound on ``|T|``, so exact ties count also when
+    ``T_obs = 0``); ``p = (b + 1) / (n_perm + 1)``, the exact p-value when enumerated.
 
     References
     ----------
@@ -91,13 +92,15 @@ def persona_test(
     observed = np.triu(a, k=1).sum() / n_pairs
     weights = (c.sum(axis=0) - (a.sum(axis=1) - np.diag(a))) / n_pairs
 
+    scale = abs(observed) + np.abs(weights).sum()
+
     exact = pat.is_exact(n_perm, n_personas)
     seed = seed if exact else pat.resolve_seed(seed)
     rng = np.random.default_rng(seed)
     b = 0
     for swaps in pat.pattern_chunks(rng, n_perm, n_personas, 8, exact=exact):
         null = observed + np.einsum("mp,p->m", swaps, weights)
-        b += int(pat.count_extreme(null, observed, alternative))
+        b += int(pat.count_extreme(null, observed, alternative, scale))
     n_eval = 2**n_personas - 1 if exact else n_perm
     return make_result(observed, b, n_eval, "persona", alternative, seed, exact=exact)
 
@@ -142,8 +145,9 @@ def question_test(
     with ``E = S Delta / Q`` and ``Delta_q = post[:, q] - base[:, q]``; the permuted Gram
     matrices are expanded as ``G_base + c_base E^T + E c_base^T + E E^T`` (and likewise for
     post), and M1 is taken from them. Swapping every question gives ``-T_obs``, so the null
-    is symmetric. ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|`` (relative
-    tie tolerance ``100 * eps``); ``p = (b + 1) / (n_perm + 1)``. Questions are the
+    is symmetric. ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|``, a tie being
+    a value within ``1e-10 * 2`` of ``T_obs`` (2 bounds a difference of mean cosines, so exact
+    ties count also when ``T_obs = 0``); ``p = (b + 1) / (n_perm + 1)``. Questions are the
     exchangeable units, so the test is valid for the question sample, unlike the pair sign
     flip. Cost: about ``n_perm * P * Q * D`` multiply-adds (10000 x 12 x 240 x 3584 ~ 1e11
     per cell at Qwen2.5-7B's width).
@@ -202,6 +206,6 @@ def question_test(
         new_base = gram_base + cross_base + cross_base.transpose(0, 2, 1) + shift_gram
         new_post = gram_post - cross_post - cross_post.transpose(0, 2, 1) + shift_gram
         null = _m1_from_gram(new_post, rows, cols) - _m1_from_gram(new_base, rows, cols)
-        b += int(pat.count_extreme(null, observed, alternative))
+        b += int(pat.count_extreme(null, observed, alternative, 2.0))
     n_eval = 2**n_questions - 1 if exact else n_perm
     return make_result(observed, b, n_eval, "question", alternative, seed, exact=exact)

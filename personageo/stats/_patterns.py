@@ -125,19 +125,32 @@ def pattern_chunks(
         yield bits[start : start + step].astype(np.float64)
 
 
-def tolerance(observed: np.ndarray | float) -> np.ndarray:
-    """Absolute tolerance for ties with the observed statistic (as in ``scipy.stats``)."""
-    return np.abs(np.asarray(observed, dtype=np.float64)) * (np.finfo(np.float64).eps * 100)
+TIE_RTOL = 1e-10
+"""Relative tie tolerance: a permuted statistic within ``TIE_RTOL * max(|T_obs|, scale)`` of the
+observed one is a tie (counted as at least as extreme)."""
 
 
-def count_extreme(null: np.ndarray, observed, alternative: str) -> np.ndarray:
+def tolerance(observed: np.ndarray | float, scale: np.ndarray | float) -> np.ndarray:
+    """Absolute tolerance for ties with the observed statistic.
+
+    ``scale`` is the statistic's natural size (a bound on ``|T|`` over all patterns, e.g. 2 for a
+    difference of mean cosines): relative to it, not to ``|T_obs|`` alone, so that a statistic of
+    exactly 0 still has a tie band wide enough to absorb the rounding of the algebraic shortcuts
+    (a relative-to-``T_obs`` tolerance as in ``scipy.stats`` is 0 there, and exact ties computed
+    along two different roundings are then counted at random).
+    """
+    obs = np.abs(np.asarray(observed, dtype=np.float64))
+    return np.maximum(obs, np.asarray(scale, dtype=np.float64)) * TIE_RTOL
+
+
+def count_extreme(null: np.ndarray, observed, alternative: str, scale) -> np.ndarray:
     """Number of null values at least as extreme as ``observed`` along axis 0.
 
     ``greater``: ``null >= observed``; ``less``: ``null <= observed``; ``two-sided``:
-    ``|null| >= |observed|``; each up to the relative tie tolerance of :func:`tolerance`.
+    ``|null| >= |observed|``; each up to the tie tolerance of :func:`tolerance`.
     """
     obs = np.asarray(observed, dtype=np.float64)
-    gamma = tolerance(obs)
+    gamma = tolerance(obs, scale)
     if alternative == "greater":
         hits = null >= obs - gamma
     elif alternative == "less":
