@@ -54,8 +54,11 @@ def resolve_seed(seed: int | None) -> int:
     return secrets.randbits(63)
 
 
-def finite_array(x, name: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
+def finite_array(x, name: str, ndim: int, keep_float32: bool = False) -> np.ndarray:
+    """``x`` as a finite float64 array (float32 kept as is when ``keep_float32``)."""
+    arr = np.asarray(x)
+    if not (keep_float32 and arr.dtype == np.float32):
+        arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != ndim:
         raise ValueError(f"`{name}` must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.size == 0:
@@ -65,10 +68,10 @@ def finite_array(x, name: str, ndim: int) -> np.ndarray:
     return arr
 
 
-def paired_arrays(base, post, names: tuple[str, str], ndim: int):
+def paired_arrays(base, post, names: tuple[str, str], ndim: int, keep_float32: bool = False):
     """``base`` and ``post`` as finite float arrays of ``ndim`` dimensions and one shape."""
-    a = finite_array(base, names[0], ndim)
-    b = finite_array(post, names[1], ndim)
+    a = finite_array(base, names[0], ndim, keep_float32)
+    b = finite_array(post, names[1], ndim, keep_float32)
     if a.shape != b.shape:
         raise ValueError(f"`{names[0]}` and `{names[1]}` must have the same shape, "
                          f"got {a.shape} and {b.shape}")

@@ -102,12 +102,13 @@ def _question_1d_exact(base, post, alternative):
     return _exact_b([stat(s) for s in _patterns(n_q)], observed, alternative), observed
 
 
+@pytest.mark.parametrize("backend", ["float64", "float32"])
 @pytest.mark.parametrize("alternative", ALTERNATIVES)
 @pytest.mark.parametrize("seed", range(6))
-def test_question_1d_ties_equal_exact_enumeration(seed, alternative):
+def test_question_1d_ties_equal_exact_enumeration(seed, alternative, backend):
     base, post = _question_1d(seed, 4, 5)
     b, _ = _question_1d_exact(base, post, alternative)
-    res = question_test(base, post, n_perm=100, alternative=alternative)
+    res = question_test(base, post, n_perm=100, alternative=alternative, backend=backend)
     assert res.exact and res.b == b
 
 
@@ -117,12 +118,15 @@ def test_question_1d_every_pattern_tied_gives_p_one():
     base = rng.uniform(0.5, 2.0, size=(4, 4, 1))
     post = rng.uniform(0.1, 3.0, size=(4, 4, 1))
     for alternative in ALTERNATIVES:
-        res = question_test(base, post, n_perm=100, alternative=alternative)
-        assert res.exact and res.statistic == 0.0 and res.p == 1.0
+        for backend in ("float64", "float32"):
+            res = question_test(base, post, n_perm=100, alternative=alternative, backend=backend)
+            assert res.exact and res.statistic == 0.0 and res.p == 1.0
 
 
+@pytest.mark.parametrize("backend", ["float64", "float32"])
 @pytest.mark.parametrize("alternative", ALTERNATIVES)
-def test_question_identical_checkpoints_give_p_one(alternative):
+def test_question_identical_checkpoints_give_p_one(alternative, backend):
     base = np.random.default_rng(4).normal(size=(5, 30, 7))
-    res = question_test(base, base.copy(), n_perm=500, alternative=alternative, seed=1)
+    res = question_test(base, base.copy(), n_perm=500, alternative=alternative, seed=1,
+                        backend=backend)
     assert res.statistic == 0.0 and res.b == 500 and res.p == 1.0
