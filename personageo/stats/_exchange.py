@@ -191,11 +191,13 @@ def question_test(
     n_personas, n_questions, dim = base.shape
     if n_personas < 2:
         raise ValueError(f"`base_vectors` must hold at least 2 personas, got {n_personas}")
-    data = qe.QuestionData(base, post)
+    engine = _engine(_pick_backend(backend, n_personas, n_questions, dim), base, post)
+    data = qe.QuestionData(base, post, getattr(engine, "centroids", None))
     _unit_rows(data.c_base, "base_vectors")
     _unit_rows(data.c_post, "post_vectors")
     observed = data.observed()
-    engine = _engine(_pick_backend(backend, n_personas, n_questions, dim), data)
+    if isinstance(engine, type):  # float32 forms are built from the shared float64 data
+        engine = engine(data, np.float32)
 
     exact = pat.is_exact(n_perm, n_questions)
     seed = seed if exact else pat.resolve_seed(seed)
@@ -205,14 +207,17 @@ def question_test(
     chunks = pat.pattern_chunks(
         rng, n_perm, n_questions, row_bytes, exact=exact, batch_size=batch_size
     )
+    eps32 = np.finfo(np.float32).eps
     for swaps in chunks:
         if engine is None:
             null = qe.reference_null(data, swaps)
             b += int(pat.count_extreme(null, observed, alternative, 2.0))
             continue
-        eps = np.finfo(np.float32 if isinstance(engine, qe.QuadraticForms) else np.float64).eps
-        fast = swaps.astype(np.float32) if isinstance(engine, qe.QuadraticForms) else swaps
-        null, band = qe.band_and_null(engine.deviations(fast), data, engine.c_norm, eps)
+        if isinstance(engine, qe.QuadraticForms):
+            deviations = engine.deviations(swaps.astype(np.float32))
+            null, band = qe.band_and_null(deviations, data, engine.c_norm, eps32)
+        else:
+            null, band = engine.null_and_band(swaps)
         b += qe.refined_count(data, null, band, swaps, observed, alternative)
     n_eval = 2**n_questions - 1 if exact else n_perm
     return make_result(observed, b, n_eval, "question", alternative, seed, exact=exact)
@@ -235,14 +240,15 @@ def _pick_backend(backend, n_personas: int, n_questions: int, dim: int) -> str:
     return "float32" if dim > n_questions * (n_personas + 1) / 2 else "float64"
 
 
-def _engine(backend: str, data: qe.QuestionData):
+def _engine(backend: str, base: np.ndarray, post: np.ndarray):
+    """None (float64 reference), the float32 forms' class, or a torch engine built on the GPU."""
     if backend == "float64":
         return None
     if backend == "float32":
-        return qe.QuadraticForms(data, np.float32)
+        return qe.QuadraticForms
     from personageo.stats._question_torch import TorchForms, cuda_available
 
     if not cuda_available():
         raise ValueError("`backend='torch'` needs torch and a CUDA device; neither was found "
                          "(use 'auto', 'float32' or 'float64')")
-    return TorchForms(data)
+    return TorchForms(base, post)

@@ -32,11 +32,12 @@ KAPPA = 16.0
 class QuestionData:
     """Everything one cell's engines share; centroids and Gram matrices in float64."""
 
-    def __init__(self, base: np.ndarray, post: np.ndarray):
+    def __init__(self, base: np.ndarray, post: np.ndarray, centroids=None):
         self.base, self.post = base, post
         self.n_personas, self.n_questions, self.dim = base.shape
-        self.c_base = base.mean(axis=1, dtype=np.float64)
-        self.c_post = post.mean(axis=1, dtype=np.float64)
+        if centroids is None:
+            centroids = (base.mean(axis=1, dtype=np.float64), post.mean(axis=1, dtype=np.float64))
+        self.c_base, self.c_post = centroids
         self.rows, self.cols = np.triu_indices(self.n_personas, k=1)
         self.gram_base = self.c_base @ self.c_base.T
         self.gram_post = self.c_post @ self.c_post.T
