@@ -41,8 +41,11 @@ CONDITIONS = [("em_lr2e-5", "em", 2e-5, 0.02), ("em_lr1e-4", "em", 1e-4, 0.1),
               ("benign_lr2e-5", "benign", 2e-5, 0.0), ("benign_lr1e-4", "benign", 1e-4, 0.005)]
 
 
-def make_inputs(root: Path, dim: int, n_perm: int) -> Path:
-    """Personas, questions, 10 activation stores and a config under ``root``."""
+def make_inputs(root: Path, dim: int, n_perm: int, n_layers: int = len(LAYERS)) -> Path:
+    """Personas, questions, 10 activation stores and a config under ``root`` (the first
+    ``n_layers`` layers: 8 cells per layer)."""
+    global LAYERS
+    LAYERS = LAYERS[:n_layers]
     rng = np.random.default_rng(0)
     personas = {f"persona{i}": f"You are persona {i}." for i in range(N_PERSONAS)}
     (root / "data").mkdir(parents=True)
@@ -109,7 +112,7 @@ def cell_counts(path: Path) -> tuple[dict[str, tuple], float]:
 
 
 def time_tests_only(root: Path, backend: str, n_perm: int) -> float:
-    """The 40 question tests alone, in process, on the stores analyze reads (first call warm)."""
+    """The question tests alone, in process, on the stores analyze reads (first call warm)."""
     from personageo.activations import read_activations
     from personageo.stats import question_test
 
@@ -120,7 +123,7 @@ def time_tests_only(root: Path, backend: str, n_perm: int) -> float:
                   backend=None if backend == "auto" else backend)  # warm-up (imports, CUDA)
     t0 = time.perf_counter()
     for m, post in posts:
-        for li in range(len(LAYERS)):
+        for li in range(post.shape[2]):
             question_test(base[m][:, :, li], post[:, :, li], n_perm=n_perm, seed=li,
                           alternative="two-sided", backend=None if backend == "auto" else backend)
     return time.perf_counter() - t0
@@ -142,6 +145,8 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=3584)
     ap.add_argument("--n-perm", type=int, default=10000)
     ap.add_argument("--backends", default="float64,auto")
+    ap.add_argument("--layers", type=int, default=5,
+                    help="layers per store (8 cells each; 5 = the 40 cells of issue 238)")
     ap.add_argument("--tests-only", default="",
                     help="backends whose 40 tests are also timed alone, in process")
     ap.add_argument("--record", action="store_true")
@@ -150,7 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        config = make_inputs(root, args.dim, args.n_perm)
+        config = make_inputs(root, args.dim, args.n_perm, args.layers)
         print(f"inputs written in {time.perf_counter() - t0:.1f} s", flush=True)
         walls, inner, counts, alone = {}, {}, {}, {}
         for backend in backends:
@@ -177,7 +182,7 @@ def record(args, walls, inner, alone, n_cells: int) -> None:
     lines = [f"\n### Question test at full scale through `personageo analyze` "
              f"({dt.date.today().isoformat()})\n",
              f"Command: `python bench/question_bench.py --dim {args.dim} --n-perm {args.n_perm} "
-             f"--backends {args.backends}`; machine: {device_name()}; load average "
+             f"--layers {args.layers} --backends {args.backends}`; machine: {device_name()}; load average "
              f"{os.getloadavg()[0]:.1f} at the end.",
              f"{n_cells} cells, 12 personas x 240 questions x {args.dim} dims, n_perm "
              f"{args.n_perm}; one run per backend, each a fresh `personageo analyze` process "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CORRECTIONS", "adjust_pvalues", "reject"]
+__all__ = ["CORRECTIONS", "adjust_pvalues", "p_floor", "reject", "smallest_adjusted_p"]
 
 _STATSMODELS = {"bh": "fdr_bh", "holm": "holm", "bonferroni": "bonferroni"}
 CORRECTIONS = ("bh", "holm", "bonferroni", "none", "bh_running_max")
@@ -111,3 +111,58 @@ def reject(p_adjusted, alpha: float, rule: str = "le") -> np.ndarray:
     if p.ndim != 1 or np.any(np.isnan(p)):
         raise ValueError("`p_adjusted` must be a 1-dimensional array without NaN")
     return p <= alpha if rule == "le" else p < alpha
+
+
+def p_floor(n_perm: int, *, exact: bool = False, alternative: str = "greater",
+            p_convention: str = "plus_one") -> float:
+    """Smallest p-value a permutation test with these settings can return.
+
+    Parameters
+    ----------
+    n_perm : int
+        Permutations evaluated (``2**n - 1`` for an exact test).
+    exact : bool
+        All non-identity patterns enumerated.
+    alternative : {"greater", "less", "two-sided"}
+    p_convention : {"plus_one", "b_over_n"}
+
+    Returns
+    -------
+    float
+        ``1 / (n_perm + 1)``; ``2 / (n_perm + 1)`` for an exact two-sided test (the pattern that
+        swaps every unit gives ``-T_obs``, always as extreme as ``T_obs``: the null of every
+        test here is symmetric); 0 for the ``b / n_perm`` convention.
+
+    Examples
+    --------
+    >>> p_floor(4095, exact=True, alternative="two-sided")   # exact persona test, 12 personas
+    0.00048828125
+    >>> round(p_floor(2000), 6)
+    0.0005
+    """
+    if p_convention == "b_over_n":
+        return 0.0
+    hits = 2 if exact and alternative == "two-sided" else 1
+    return hits / (n_perm + 1)
+
+
+def smallest_adjusted_p(floors, method: str) -> float:
+    """Smallest adjusted p-value any cell of a family can reach, given each cell's p floor.
+
+    Every correction here is monotone (no adjusted p decreases when a raw p decreases), so the
+    minimum over all attainable raw p-values is reached with every cell at its floor: the
+    result is ``min(adjust_pvalues(floors, method))`` -- e.g. ``m * floor`` for Holm and
+    Bonferroni, ``floor`` for BH. If it is above ``alpha`` (or equal, under the ``<`` rule), no
+    cell of the family can be significant whatever the data.
+
+    Examples
+    --------
+    >>> round(smallest_adjusted_p([2 / 4096] * 40, "holm"), 5)   # exact persona test, Holm
+    0.01953
+    >>> round(smallest_adjusted_p([1 / 2001] * 40, "bonferroni"), 5)
+    0.01999
+    """
+    floors = _check_pvalues(floors)
+    if floors.size == 0:
+        return 1.0
+    return float(adjust_pvalues(floors, method).min())
