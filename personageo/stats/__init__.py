@@ -34,6 +34,7 @@ from personageo.stats.multitest import (
     p_floor,
     reject,
     smallest_adjusted_p,
+    unreachable_alpha,
 )
 from personageo.stats.permutation import (
     PermutationResult,
@@ -81,5 +82,6 @@ __all__ = [
     "register_metric",
     "reject",
     "smallest_adjusted_p",
+    "unreachable_alpha",
     "vote",
 ]

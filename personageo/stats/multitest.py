@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CORRECTIONS", "adjust_pvalues", "p_floor", "reject", "smallest_adjusted_p"]
+__all__ = ["CORRECTIONS", "adjust_pvalues", "p_floor", "reject", "smallest_adjusted_p",
+           "unreachable_alpha"]
 
 _STATSMODELS = {"bh": "fdr_bh", "holm": "holm", "bonferroni": "bonferroni"}
 CORRECTIONS = ("bh", "holm", "bonferroni", "none", "bh_running_max")
@@ -166,3 +167,38 @@ def smallest_adjusted_p(floors, method: str) -> float:
     if floors.size == 0:
         return 1.0
     return float(adjust_pvalues(floors, method).min())
+
+
+def unreachable_alpha(tests, correction: str, alpha: float, rule: str = "le") -> str | None:
+    """Why no cell of a family can be significant whatever the data, or None if one can.
+
+    ``tests`` are the members' recorded tests (objects with ``n_perm``, ``exact``,
+    ``alternative`` and ``p_convention``; an unrecorded alternative counts as one-sided, whose
+    floor is the lower). The message names the floor, n_perm, the correction and family size.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as T
+    >>> t = T(n_perm=4095, exact=True, alternative="two-sided", p_convention="plus_one")
+    >>> print(unreachable_alpha([t] * 40, "holm", 0.01))  # doctest: +NORMALIZE_WHITESPACE
+    the smallest attainable adjusted p is 0.0195 > alpha = 0.01: each test's floor is 0.000488
+    (n_perm 4095, exact two-sided), and holm over 40 cells multiplies it; no cell can be
+    significant whatever the data
+    """
+    tests = list(tests)
+    if not tests:
+        return None
+    floors = [p_floor(t.n_perm, exact=bool(t.exact), alternative=t.alternative or "greater",
+                      p_convention=t.p_convention) for t in tests]
+    best = smallest_adjusted_p(floors, correction)
+    if bool(reject([best], alpha, rule)[0]):
+        return None
+    low = int(np.argmin(floors))
+    t = tests[low]
+    kind = ("exact " if t.exact else "") + (t.alternative or "one-sided")
+    effect = {"bh": "BH at best keeps it", "none": "no correction keeps it"}.get(
+        correction, f"{correction} over {len(tests)} cells multiplies it")
+    op = ">=" if rule == "lt" else ">"
+    return (f"the smallest attainable adjusted p is {best:.3g} {op} alpha = {alpha:g}: each "
+            f"test's floor is {floors[low]:.3g} (n_perm {t.n_perm}, {kind}), and {effect}; no "
+            "cell can be significant whatever the data")
