@@ -42,7 +42,7 @@ class QuestionData:
         self.gram_base = self.c_base @ self.c_base.T
         self.gram_post = self.c_post @ self.c_post.T
         self.both = np.concatenate([self.c_base, self.c_post])
-        self._delta = None
+        self._delta = self._diff = None
 
     @property
     def delta(self) -> np.ndarray:
@@ -54,6 +54,13 @@ class QuestionData:
                            / self.n_questions)
         return self._delta
 
+    def diff(self) -> np.ndarray:
+        """``(post - base) / Q`` in float64, persona-major (P, Q, D): for a few patterns."""
+        if self._diff is None:
+            self._diff = np.subtract(self.post, self.base, dtype=np.float64)
+            self._diff /= self.n_questions
+        return self._diff
+
     def m1(self, gram: np.ndarray) -> np.ndarray:
         norms = np.sqrt(np.einsum("mii->mi", gram))
         cos = gram[:, self.rows, self.cols] / (norms[:, self.rows] * norms[:, self.cols])
@@ -63,10 +70,17 @@ class QuestionData:
         return float(self.m1(self.gram_post[None])[0] - self.m1(self.gram_base[None])[0])
 
 
-def reference_null(data: QuestionData, swaps: np.ndarray) -> np.ndarray:
-    """Null statistics of ``swaps`` (float64 rows of 0/1) by the float64 reference algebra."""
+def reference_null(data: QuestionData, swaps: np.ndarray, few: bool = False) -> np.ndarray:
+    """Null statistics of ``swaps`` (float64 rows of 0/1) by the float64 reference algebra.
+
+    ``few``: the shifts are formed persona by persona (cheap for a handful of patterns, and
+    no (Q, P*D) copy of the data); the algebra and precision are the same.
+    """
     p, dim = data.n_personas, data.dim
-    shift = (swaps @ data.delta).reshape(-1, p, dim)
+    if few:
+        shift = np.matmul(swaps, data.diff()).transpose(1, 0, 2)
+    else:
+        shift = (swaps @ data.delta).reshape(-1, p, dim)
     shift_gram = np.matmul(shift, shift.transpose(0, 2, 1))
     cross = (shift.reshape(-1, dim) @ data.both.T).reshape(-1, p, 2 * p)
     cross_base, cross_post = cross[:, :, :p], cross[:, :, p:]
@@ -91,7 +105,8 @@ def refined_count(data, null, band, swaps, observed, alternative) -> int:
     redo = undecided(null, band, observed, alternative, gamma)
     null = np.where(redo, 0.0, null)
     if redo.any():
-        null[redo] = reference_null(data, swaps[redo].astype(np.float64))
+        few = int(redo.sum()) <= 64
+        null[redo] = reference_null(data, swaps[redo].astype(np.float64), few=few)
     return int(pat.count_extreme(null, observed, alternative, 2.0))
 
 
@@ -105,14 +120,17 @@ class QuadraticForms:
         self.iu, self.ju = np.triu_indices(p)  # pairs with i <= j, diagonal included
         self.n_forms = len(self.iu) * q
         # columns (pair, r) of the quadratic forms K_ij[q, r] = d_qi . d_rj, pairs in triu
-        # order, so row block i of the Gram of all d's fills consecutive columns; then the
-        # 2 P^2 linear forms [q, (i, j')] = d_qi . c_j'
+        # order, so row block i of the Gram of all d's gives consecutive columns (one large
+        # product for the Gram: much faster than a product per block row); then the 2 P^2
+        # linear forms [q, (i, j')] = d_qi . c_j'
+        gram = flat @ flat.T
         self.weights = np.empty((q, self.n_forms + 2 * p * p), dtype=dtype)
         col = 0
         for i in range(p):
             width = (p - i) * q
-            np.matmul(flat[i * q:(i + 1) * q], flat[i * q:].T, out=self.weights[:, col:col + width])
+            self.weights[:, col:col + width] = gram[i * q:(i + 1) * q, i * q:]
             col += width
+        del gram
         u = (flat @ data.both.astype(dtype).T).reshape(p, q, 2 * p).transpose(1, 0, 2)
         self.weights[:, col:] = u.reshape(q, -1)
         self.c_norm = np.sqrt(np.concatenate([np.diag(data.gram_base), np.diag(data.gram_post)]))
