@@ -129,6 +129,31 @@ def time_tests_only(root: Path, backend: str, n_perm: int) -> float:
     return time.perf_counter() - t0
 
 
+def time_interleaved(root: Path, n_perm: int, n_cells: int) -> list[tuple[float, float]]:
+    """(float64 s, float32 s) per cell, the two backends alternating on the same cell, so that
+    a change in the machine's load affects both alike; each pair gives the same b."""
+    from personageo.activations import read_activations
+    from personageo.stats import question_test
+
+    out = []
+    base = {m: read_activations(store_dir(root / "activations", "base", m))[0] for m in "AB"}
+    cells = [(m, c[0], li) for c in CONDITIONS for m in "AB" for li in range(len(LAYERS))]
+    for m, cid, li in cells[:n_cells]:
+        post = read_activations(store_dir(root / "activations", f"{cid}-s1", m))[0]
+        times, bs = [], []
+        for backend in ("float64", "float32"):
+            t0 = time.perf_counter()
+            res = question_test(base[m][:, :, li], post[:, :, li], n_perm=n_perm, seed=li,
+                                alternative="two-sided", backend=backend)
+            times.append(time.perf_counter() - t0)
+            bs.append(res.b)
+        assert bs[0] == bs[1], (m, cid, li, bs)
+        print(f"  cell {m}/{cid}/L{LAYERS[li]}: float64 {times[0]:.2f} s, float32 {times[1]:.2f} s"
+              f" (ratio {times[0] / times[1]:.1f}x, b = {bs[0]})", flush=True)
+        out.append((times[0], times[1]))
+    return out
+
+
 def device_name() -> str:
     try:
         import torch
@@ -149,9 +174,11 @@ def main() -> None:
                     help="layers per store (8 cells each; 5 = the 40 cells of issue 238)")
     ap.add_argument("--tests-only", default="",
                     help="backends whose 40 tests are also timed alone, in process")
+    ap.add_argument("--interleave", type=int, default=0,
+                    help="also time N cells in process, float64 and float32 alternating")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
-    backends = args.backends.split(",")
+    backends = [b for b in args.backends.split(",") if b]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
@@ -164,9 +191,16 @@ def main() -> None:
             counts[backend], inner[backend] = cell_counts(out)
             print(f"{backend:8s} analyze wall {walls[backend]:8.2f} s, of which analyze() "
                   f"{inner[backend]:.2f} s ({len(counts[backend])} cells)", flush=True)
+        if args.interleave:
+            pairs = time_interleaved(root, args.n_perm, args.interleave)
+            ratios = sorted(a / b for a, b in pairs)
+            print(f"interleaved: median ratio float64/float32 {ratios[len(ratios) // 2]:.1f}x "
+                  f"over {len(pairs)} cells (min {ratios[0]:.1f}x)", flush=True)
         for backend in filter(None, args.tests_only.split(",")):
             alone[backend] = time_tests_only(root, backend, args.n_perm)
             print(f"{backend:8s} 40 question tests alone: {alone[backend]:.2f} s", flush=True)
+    if not backends:
+        return
     first = counts[backends[0]]
     same = all(c == first for c in counts.values())
     print(f"every cell's b, p_adjusted and significance identical across backends: {same}")

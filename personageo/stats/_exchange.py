@@ -202,7 +202,7 @@ def question_test(
     exact = pat.is_exact(n_perm, n_questions)
     seed = seed if exact else pat.resolve_seed(seed)
     rng = np.random.default_rng(seed)
-    row_bytes = 3 * 8 * n_personas * dim if engine is None else 4 * engine.weights.shape[1]
+    row_bytes = 3 * 8 * n_personas * dim if engine is None else 4 * engine.shape[1]
     b = 0
     chunks = pat.pattern_chunks(
         rng, n_perm, n_questions, row_bytes, exact=exact, batch_size=batch_size

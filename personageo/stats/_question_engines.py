@@ -131,6 +131,7 @@ class QuadraticForms:
             self.weights[:, col:col + width] = gram[i * q:(i + 1) * q, i * q:]
             col += width
         del gram
+        self.shape = self.weights.shape
         u = (flat @ data.both.astype(dtype).T).reshape(p, q, 2 * p).transpose(1, 0, 2)
         self.weights[:, col:] = u.reshape(q, -1)
         self.c_norm = np.sqrt(np.concatenate([np.diag(data.gram_base), np.diag(data.gram_post)]))

@@ -29,11 +29,11 @@ def cuda_available() -> bool:
 class TorchForms:
     """One cell's quadratic and linear forms, resident on the GPU."""
 
-    def __init__(self, base: np.ndarray, post: np.ndarray):
+    def __init__(self, base: np.ndarray, post: np.ndarray, device: str = "cuda"):
         import torch
 
         self.torch = torch
-        dev = self.device = torch.device("cuda")
+        dev = self.device = torch.device(device)
         p, q, dim = base.shape
         self.p, self.q = p, q
         b = torch.as_tensor(np.ascontiguousarray(base)).to(dev).double()
@@ -48,6 +48,7 @@ class TorchForms:
         self.n_forms = len(iu) * q
         self.weights = torch.cat([kblocks.transpose(0, 1).reshape(q, -1), u.reshape(q, -1)],
                                  dim=1).contiguous()
+        self.shape = tuple(self.weights.shape)
         self.gram_base, self.gram_post = c_base @ c_base.T, c_post @ c_post.T
         self.c_norm = (torch.sqrt(torch.diagonal(self.gram_base)),
                        torch.sqrt(torch.diagonal(self.gram_post)))

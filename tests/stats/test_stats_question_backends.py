@@ -105,3 +105,22 @@ def test_torch_backend_returns_the_reference_result(name, arrays, alternative):
                         backend="float64")
     assert question_test(base, post, n_perm=600, seed=3, alternative=alternative,
                          backend="torch") == ref
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_torch_engine_algebra_on_the_cpu_matches_the_reference(seed):
+    """The torch engine's code, run by CPU torch (CUDA machines run the same code on the GPU)."""
+    pytest.importorskip("torch")
+    from personageo.stats._question_torch import TorchForms
+
+    base, post = _pair(seed, p=5, q=20, d=60, offset=[0.4, 6.0, 0.0][seed])
+    engine = TorchForms(base, post, device="cpu")
+    data = qe.QuestionData(base, post, engine.centroids)
+    swaps = pat.random_patterns(np.random.default_rng(seed), 300, 20).astype(np.float64)
+    null, band = engine.null_and_band(swaps)
+    ref = qe.reference_null(data, swaps)
+    assert np.all(np.abs(null - ref) <= np.maximum(band / 30, 1e-13))
+    observed = data.observed()
+    for alternative in ALTERNATIVES:
+        assert qe.refined_count(data, null, band, swaps, observed, alternative) == int(
+            pat.count_extreme(ref, observed, alternative, 2.0))
