@@ -138,7 +138,7 @@ def time_interleaved(root: Path, n_perm: int, n_cells: int) -> list[tuple[float,
     out = []
     base = {m: read_activations(store_dir(root / "activations", "base", m))[0] for m in "AB"}
     cells = [(m, c[0], li) for c in CONDITIONS for m in "AB" for li in range(len(LAYERS))]
-    for m, cid, li in cells[:n_cells]:
+    for m, cid, li in cells[::max(1, len(cells) // n_cells)][:n_cells]:  # every condition
         post = read_activations(store_dir(root / "activations", f"{cid}-s1", m))[0]
         times, bs = [], []
         for backend in ("float64", "float32"):

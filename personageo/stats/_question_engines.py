@@ -78,7 +78,10 @@ def reference_null(data: QuestionData, swaps: np.ndarray, few: bool = False) -> 
     """
     p, dim = data.n_personas, data.dim
     if few:
-        shift = np.matmul(swaps, data.diff()).transpose(1, 0, 2)
+        diff = data.diff()
+        shift = np.empty((swaps.shape[0], p, dim))
+        for i in range(p):  # one BLAS product per persona (a broadcast matmul is far slower)
+            shift[:, i] = swaps @ diff[i]
     else:
         shift = (swaps @ data.delta).reshape(-1, p, dim)
     shift_gram = np.matmul(shift, shift.transpose(0, 2, 1))
