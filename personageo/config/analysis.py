@@ -43,8 +43,9 @@ class AnalysisSettings(Section):
     exact_reproduction: bool = False
     """Reproduce the original analysis exactly: one-sided pair sign flip, p = b/n, re-seeded
     with 42 per cell, running-max BH, significance by ``p < alpha``, only lr 2e-5 votes, its
-    point-ratio votes, ratios divided whatever the baseline delta, duplicates kept. Unset
-    settings take the original's values; a conflicting explicit setting is an error."""
+    point-ratio votes, ratios divided whatever the baseline delta, duplicates kept. These
+    settings override ``test``, ``alternative``, ``seed``, ``correction`` and
+    ``verdict.voting_lr``."""
     correction: Literal["bh", "holm", "bonferroni", "none", "bh_running_max"] = "bh"
     alpha: float = 0.01
     verdict: VerdictSpec = VerdictSpec()
@@ -62,16 +63,8 @@ class AnalysisSettings(Section):
                                  "share personas); it exists only to reproduce the original: "
                                  "set exact_reproduction: true, or use 'question' or 'persona'")
             return self
-        for name, value in ORIGINAL.items():
-            if name in self.model_fields_set and getattr(self, name) != value:
-                raise ValueError(f"exact_reproduction uses the original {name} {value!r}; "
-                                 f"remove {name}: {getattr(self, name)!r} or the exact "
-                                 "reproduction")
+        for name, value in ORIGINAL.items():  # the original's settings win over any other
             object.__setattr__(self, name, value)
-        lr = self.verdict.voting_lr
-        if lr is not None and lr != ORIGINAL_VOTING_LR:
-            raise ValueError(f"exact_reproduction votes with lr {ORIGINAL_VOTING_LR:g} only; "
-                             f"verdict.voting_lr is {lr:g}")
         object.__setattr__(self, "verdict",
                            self.verdict.model_copy(update={"voting_lr": ORIGINAL_VOTING_LR}))
         return self

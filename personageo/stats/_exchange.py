@@ -18,6 +18,11 @@ def _unit_rows(x: np.ndarray, name: str) -> np.ndarray:
     return x / norms
 
 
+def _m1_from_gram(gram: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """M1 of a batch of centroid sets given their Gram matrices ``[m, P, P]``."""
+    return qe.m1_from_gram(gram, rows, cols)
+
+
 def persona_test(
     base_centroids,
     post_centroids,

@@ -29,6 +29,13 @@ KAPPA = 16.0
 """Safety factor of the error band over the unit roundoff (measured errors are < KAPPA / 30)."""
 
 
+def m1_from_gram(gram: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """M1 of a batch of centroid sets given their Gram matrices ``[m, P, P]``."""
+    norms = np.sqrt(np.einsum("mii->mi", gram))
+    cos = gram[:, rows, cols] / (norms[:, rows] * norms[:, cols])
+    return np.clip(cos, -1.0, 1.0).mean(axis=1)
+
+
 class QuestionData:
     """Everything one cell's engines share; centroids and Gram matrices in float64."""
 
@@ -62,9 +69,7 @@ class QuestionData:
         return self._diff
 
     def m1(self, gram: np.ndarray) -> np.ndarray:
-        norms = np.sqrt(np.einsum("mii->mi", gram))
-        cos = gram[:, self.rows, self.cols] / (norms[:, self.rows] * norms[:, self.cols])
-        return np.clip(cos, -1.0, 1.0).mean(axis=1)
+        return m1_from_gram(gram, self.rows, self.cols)
 
     def observed(self) -> float:
         return float(self.m1(self.gram_post[None])[0] - self.m1(self.gram_base[None])[0])
