@@ -186,7 +186,8 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
                 progress(f"tested {ck.id} / {m}")
 
     fam = Family(id=metric.id, correction=cfg.analysis.correction, alpha=cfg.analysis.alpha,
-                 reject_rule="le", members=[c.id for c in cells])
+                 reject_rule="lt" if cfg.analysis.exact_reproduction else "le",
+                 members=[c.id for c in cells])
     if cells:
         p_adj = adjust_pvalues(np.array([c.test.p for c in cells]), fam.correction)
         sig = reject(p_adj, fam.alpha, fam.reject_rule)

@@ -6,7 +6,8 @@ Public surface (implementation lives in the submodules):
   metric registry (:class:`Metric`, :func:`register_metric`, :func:`get_metric`).
 * permutation tests -- :func:`pair_signflip_test` (+ ``_many``), :func:`persona_test`,
   :func:`question_test`, all returning :class:`PermutationResult`.
-* multiple testing -- :func:`adjust_pvalues`, :func:`reject`.
+* multiple testing -- :func:`adjust_pvalues`, :func:`reject`, :func:`p_floor`,
+  :func:`smallest_adjusted_p`.
 * verdicts -- :func:`vote` -> :class:`VoteResult` (the original point rule);
   :func:`vote_intervals` -> :class:`IntervalVoteResult` (abstaining layers, "undetermined");
   :func:`undefined_ratio_reason`.
@@ -27,7 +28,14 @@ from personageo.stats.geometry import (
     offdiag,
     register_metric,
 )
-from personageo.stats.multitest import CORRECTIONS, adjust_pvalues, reject
+from personageo.stats.multitest import (
+    CORRECTIONS,
+    adjust_pvalues,
+    p_floor,
+    reject,
+    smallest_adjusted_p,
+    unreachable_alpha,
+)
 from personageo.stats.permutation import (
     PermutationResult,
     pair_signflip_test,
@@ -66,11 +74,14 @@ __all__ = [
     "m1",
     "metric_ids",
     "offdiag",
+    "p_floor",
     "pair_signflip_test",
     "pair_signflip_test_many",
     "persona_test",
     "question_test",
     "register_metric",
     "reject",
+    "smallest_adjusted_p",
+    "unreachable_alpha",
     "vote",
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from personageo.stats import _patterns as pat
+from personageo.stats import _question_engines as qe
 from personageo.stats._result import PermutationResult, make_result
 
 
@@ -17,9 +20,7 @@ def _unit_rows(x: np.ndarray, name: str) -> np.ndarray:
 
 def _m1_from_gram(gram: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """M1 of a batch of centroid sets given their Gram matrices ``[m, P, P]``."""
-    norms = np.sqrt(np.einsum("mii->mi", gram))
-    cos = gram[:, rows, cols] / (norms[:, rows] * norms[:, cols])
-    return np.clip(cos, -1.0, 1.0).mean(axis=1)
+    return qe.m1_from_gram(gram, rows, cols)
 
 
 def persona_test(
@@ -58,8 +59,9 @@ def persona_test(
     ``C[i, j] = cos(post_i, base_j) - cos(base_i, post_j)`` the statistic is exactly linear in
     ``s``: ``T(s) = T_obs + s . w`` with ``w_k = (colsum(C)_k - rowsum_offdiag(A)_k) / M``,
     ``M = P (P - 1) / 2``. Swapping everybody gives ``-T_obs``, so the null is symmetric.
-    ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|`` (relative tie tolerance
-    ``100 * eps``); ``p = (b + 1) / (n_perm + 1)``, the exact p-value when enumerated.
+    ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|``, a tie being a value within
+    ``1e-10 * (|T_obs| + sum|w|)`` of ``T_obs`` (a bound on ``|T|``, so exact ties count also when
+    ``T_obs = 0``); ``p = (b + 1) / (n_perm + 1)``, the exact p-value when enumerated.
 
     References
     ----------
@@ -91,15 +93,22 @@ def persona_test(
     observed = np.triu(a, k=1).sum() / n_pairs
     weights = (c.sum(axis=0) - (a.sum(axis=1) - np.diag(a))) / n_pairs
 
+    scale = abs(observed) + np.abs(weights).sum()
+
     exact = pat.is_exact(n_perm, n_personas)
     seed = seed if exact else pat.resolve_seed(seed)
     rng = np.random.default_rng(seed)
     b = 0
     for swaps in pat.pattern_chunks(rng, n_perm, n_personas, 8, exact=exact):
         null = observed + np.einsum("mp,p->m", swaps, weights)
-        b += int(pat.count_extreme(null, observed, alternative))
+        b += int(pat.count_extreme(null, observed, alternative, scale))
     n_eval = 2**n_personas - 1 if exact else n_perm
     return make_result(observed, b, n_eval, "persona", alternative, seed, exact=exact)
+
+
+BACKENDS = ("auto", "float64", "float32", "torch")
+BACKEND_ENV = "PERSONAGEO_QUESTION_BACKEND"
+"""Environment variable naming the question test's backend when the caller passes none."""
 
 
 def question_test(
@@ -110,6 +119,7 @@ def question_test(
     alternative: str = "greater",
     seed: int | None = None,
     batch_size: int | None = None,
+    backend: str | None = None,
 ) -> PermutationResult:
     """Question-level exchange test of ``M1(post) - M1(base)``: the sound default.
 
@@ -126,8 +136,15 @@ def question_test(
         Generator seed; None draws one from OS entropy and records it in the result (not when
         exact: no draw is made and the seed is recorded as given).
     batch_size : int or None
-        Permutations evaluated per chunk (memory ~ ``3 * batch_size * P * D * 8`` bytes).
-        Default: chunks of about 32 MiB. Does not change the result.
+        Permutations evaluated per chunk. Default: chunks of about 32 MiB. Does not change the
+        result.
+    backend : {"auto", "float64", "float32", "torch"} or None
+        How the permuted statistics are computed; never changes ``b`` (see Notes). "float64":
+        the reference algebra; "float32": blocked float32 quadratic forms on the CPU; "torch":
+        float64 quadratic forms on a CUDA device (requires torch and a GPU); "auto": torch when
+        a CUDA device is present, else float32 where it does less work than float64
+        (``D > Q (P + 1) / 2``), else float64. None: the environment variable
+        ``PERSONAGEO_QUESTION_BACKEND``, else "auto".
 
     Returns
     -------
@@ -142,11 +159,18 @@ def question_test(
     with ``E = S Delta / Q`` and ``Delta_q = post[:, q] - base[:, q]``; the permuted Gram
     matrices are expanded as ``G_base + c_base E^T + E c_base^T + E E^T`` (and likewise for
     post), and M1 is taken from them. Swapping every question gives ``-T_obs``, so the null
-    is symmetric. ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|`` (relative
-    tie tolerance ``100 * eps``); ``p = (b + 1) / (n_perm + 1)``. Questions are the
+    is symmetric. ``b`` counts ``T >= T_obs`` / ``T <= T_obs`` / ``|T| >= |T_obs|``, a tie being
+    a value within ``1e-10 * 2`` of ``T_obs`` (2 bounds a difference of mean cosines, so exact
+    ties count also when ``T_obs = 0``); ``p = (b + 1) / (n_perm + 1)``. Questions are the
     exchangeable units, so the test is valid for the question sample, unlike the pair sign
     flip. Cost: about ``n_perm * P * Q * D`` multiply-adds (10000 x 12 x 240 x 3584 ~ 1e11
     per cell at Qwen2.5-7B's width).
+
+    The fast backends write ``E_i . E_j = s^T K_ij s`` with ``K_ij = Delta_i Delta_j^T / Q^2``
+    (about ``n_perm * Q^2 * P (P + 1) / 2`` multiply-adds, in one large matrix product) and give
+    each permuted value an error band; values within their band of the decision boundary are
+    recomputed by the float64 reference, so every backend returns the reference's ``b``
+    (details in ``personageo.stats._question_engines``).
 
     References
     ----------
@@ -163,7 +187,8 @@ def question_test(
     >>> res.kind, res.n_perm, res.b, round(res.p, 4)
     ('question', 999, 1, 0.002)
     """
-    base, post = pat.paired_arrays(base_vectors, post_vectors, ("base_vectors", "post_vectors"), 3)
+    base, post = pat.paired_arrays(base_vectors, post_vectors, ("base_vectors", "post_vectors"), 3,
+                                   keep_float32=True)
     n_perm = pat.check_n_perm(n_perm)
     alternative = pat.check_alternative(alternative)
     seed = pat.check_seed(seed)
@@ -171,37 +196,64 @@ def question_test(
     n_personas, n_questions, dim = base.shape
     if n_personas < 2:
         raise ValueError(f"`base_vectors` must hold at least 2 personas, got {n_personas}")
-    c_base = base.mean(axis=1)
-    c_post = post.mean(axis=1)
-    _unit_rows(c_base, "base_vectors")
-    _unit_rows(c_post, "post_vectors")
-    rows, cols = np.triu_indices(n_personas, k=1)
-    gram_base = c_base @ c_base.T
-    gram_post = c_post @ c_post.T
-    observed = float(
-        _m1_from_gram(gram_post[None], rows, cols)[0]
-        - _m1_from_gram(gram_base[None], rows, cols)[0]
-    )
-    delta = (post - base).transpose(1, 0, 2).reshape(n_questions, n_personas * dim) / n_questions
-    both = np.concatenate([c_base, c_post])
+    engine = _engine(_pick_backend(backend, n_personas, n_questions, dim), base, post)
+    data = qe.QuestionData(base, post, getattr(engine, "centroids", None))
+    _unit_rows(data.c_base, "base_vectors")
+    _unit_rows(data.c_post, "post_vectors")
+    observed = data.observed()
+    if isinstance(engine, type):  # float32 forms are built from the shared float64 data
+        engine = engine(data, np.float32)
 
     exact = pat.is_exact(n_perm, n_questions)
     seed = seed if exact else pat.resolve_seed(seed)
     rng = np.random.default_rng(seed)
-    row_bytes = 3 * 8 * n_personas * dim
+    row_bytes = 3 * 8 * n_personas * dim if engine is None else 4 * engine.shape[1]
     b = 0
     chunks = pat.pattern_chunks(
         rng, n_perm, n_questions, row_bytes, exact=exact, batch_size=batch_size
     )
+    eps32 = np.finfo(np.float32).eps
     for swaps in chunks:
-        shift = (swaps @ delta).reshape(-1, n_personas, dim)
-        # Gram matrices of c_base + shift and c_post - shift, expanded around the observed ones
-        shift_gram = np.matmul(shift, shift.transpose(0, 2, 1))
-        cross = (shift.reshape(-1, dim) @ both.T).reshape(-1, n_personas, 2 * n_personas)
-        cross_base, cross_post = cross[:, :, :n_personas], cross[:, :, n_personas:]
-        new_base = gram_base + cross_base + cross_base.transpose(0, 2, 1) + shift_gram
-        new_post = gram_post - cross_post - cross_post.transpose(0, 2, 1) + shift_gram
-        null = _m1_from_gram(new_post, rows, cols) - _m1_from_gram(new_base, rows, cols)
-        b += int(pat.count_extreme(null, observed, alternative))
+        if engine is None:
+            null = qe.reference_null(data, swaps)
+            b += int(pat.count_extreme(null, observed, alternative, 2.0))
+            continue
+        if isinstance(engine, qe.QuadraticForms):
+            deviations = engine.deviations(swaps.astype(np.float32))
+            null, band = qe.band_and_null(deviations, data, engine.c_norm, eps32)
+        else:
+            null, band = engine.null_and_band(swaps)
+        b += qe.refined_count(data, null, band, swaps, observed, alternative)
     n_eval = 2**n_questions - 1 if exact else n_perm
     return make_result(observed, b, n_eval, "question", alternative, seed, exact=exact)
+
+
+def _pick_backend(backend, n_personas: int, n_questions: int, dim: int) -> str:
+    if backend is None:
+        backend = os.environ.get(BACKEND_ENV) or "auto"
+        if backend not in BACKENDS:
+            raise ValueError(f"environment variable {BACKEND_ENV} must be one of {BACKENDS}, "
+                             f"got {backend!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"`backend` must be one of {BACKENDS}, got {backend!r}")
+    if backend != "auto":
+        return backend
+    from personageo.stats._question_torch import cuda_available
+
+    if cuda_available():
+        return "torch"
+    return "float32" if dim > n_questions * (n_personas + 1) / 2 else "float64"
+
+
+def _engine(backend: str, base: np.ndarray, post: np.ndarray):
+    """None (float64 reference), the float32 forms' class, or a torch engine built on the GPU."""
+    if backend == "float64":
+        return None
+    if backend == "float32":
+        return qe.QuadraticForms
+    from personageo.stats._question_torch import TorchForms, cuda_available
+
+    if not cuda_available():
+        raise ValueError("`backend='torch'` needs torch and a CUDA device; neither was found "
+                         "(use 'auto', 'float32' or 'float64')")
+    return TorchForms(base, post)

@@ -54,21 +54,26 @@ def resolve_seed(seed: int | None) -> int:
     return secrets.randbits(63)
 
 
-def finite_array(x, name: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
+def finite_array(x, name: str, ndim: int, keep_float32: bool = False) -> np.ndarray:
+    """``x`` as a finite float64 array (float32 kept as is when ``keep_float32``)."""
+    arr = np.asarray(x)
+    if not (keep_float32 and arr.dtype == np.float32):
+        arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != ndim:
         raise ValueError(f"`{name}` must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"`{name}` must not be empty, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    # a sum in float64 is finite when every value is (float32 values cannot overflow it); the
+    # elementwise check runs only when the sum is not, to keep large inputs cheap
+    if not np.isfinite(arr.sum(dtype=np.float64)) and not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must contain only finite numbers (found NaN or inf)")
     return arr
 
 
-def paired_arrays(base, post, names: tuple[str, str], ndim: int):
+def paired_arrays(base, post, names: tuple[str, str], ndim: int, keep_float32: bool = False):
     """``base`` and ``post`` as finite float arrays of ``ndim`` dimensions and one shape."""
-    a = finite_array(base, names[0], ndim)
-    b = finite_array(post, names[1], ndim)
+    a = finite_array(base, names[0], ndim, keep_float32)
+    b = finite_array(post, names[1], ndim, keep_float32)
     if a.shape != b.shape:
         raise ValueError(f"`{names[0]}` and `{names[1]}` must have the same shape, "
                          f"got {a.shape} and {b.shape}")
@@ -125,19 +130,32 @@ def pattern_chunks(
         yield bits[start : start + step].astype(np.float64)
 
 
-def tolerance(observed: np.ndarray | float) -> np.ndarray:
-    """Absolute tolerance for ties with the observed statistic (as in ``scipy.stats``)."""
-    return np.abs(np.asarray(observed, dtype=np.float64)) * (np.finfo(np.float64).eps * 100)
+TIE_RTOL = 1e-10
+"""Relative tie tolerance: a permuted statistic within ``TIE_RTOL * max(|T_obs|, scale)`` of the
+observed one is a tie (counted as at least as extreme)."""
 
 
-def count_extreme(null: np.ndarray, observed, alternative: str) -> np.ndarray:
+def tolerance(observed: np.ndarray | float, scale: np.ndarray | float) -> np.ndarray:
+    """Absolute tolerance for ties with the observed statistic.
+
+    ``scale`` is the statistic's natural size (a bound on ``|T|`` over all patterns, e.g. 2 for a
+    difference of mean cosines): relative to it, not to ``|T_obs|`` alone, so that a statistic of
+    exactly 0 still has a tie band wide enough to absorb the rounding of the algebraic shortcuts
+    (a relative-to-``T_obs`` tolerance as in ``scipy.stats`` is 0 there, and exact ties computed
+    along two different roundings are then counted at random).
+    """
+    obs = np.abs(np.asarray(observed, dtype=np.float64))
+    return np.maximum(obs, np.asarray(scale, dtype=np.float64)) * TIE_RTOL
+
+
+def count_extreme(null: np.ndarray, observed, alternative: str, scale) -> np.ndarray:
     """Number of null values at least as extreme as ``observed`` along axis 0.
 
     ``greater``: ``null >= observed``; ``less``: ``null <= observed``; ``two-sided``:
-    ``|null| >= |observed|``; each up to the relative tie tolerance of :func:`tolerance`.
+    ``|null| >= |observed|``; each up to the tie tolerance of :func:`tolerance`.
     """
     obs = np.asarray(observed, dtype=np.float64)
-    gamma = tolerance(obs)
+    gamma = tolerance(obs, scale)
     if alternative == "greater":
         hits = null >= obs - gamma
     elif alternative == "less":

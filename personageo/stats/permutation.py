@@ -70,8 +70,8 @@ def pair_signflip_test(
     -----
     With ``d = post - base``, the null distribution is that of ``mean(s * d)`` for independent
     uniform signs ``s``. ``b`` counts permutations with ``T >= T_obs`` ("greater"),
-    ``T <= T_obs`` ("less") or ``|T| >= |T_obs|`` ("two-sided"), with a relative tie tolerance
-    of ``100 * eps``. ``p = (b + 1) / (n_perm + 1)`` [1]_ by default, which is never below
+    ``T <= T_obs`` ("less") or ``|T| >= |T_obs|`` ("two-sided"), a tie being a value within
+    ``1e-10 * max(|T_obs|, max|d|)`` of ``T_obs`` (so exact ties count also when ``T_obs = 0``). ``p = (b + 1) / (n_perm + 1)`` [1]_ by default, which is never below
     ``1 / (n_perm + 1)``; with exact enumeration that equals the exact permutation p-value.
 
     The 66 pairs share personas (each persona is in 11 pairs), so they are not exchangeable
@@ -150,11 +150,12 @@ def pair_signflip_test_many(
     def counts(rng: np.random.Generator, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         total = block.sum(axis=1)
         observed = total / n
+        scale = np.abs(block).max(axis=1)  # bounds |T| over all patterns
         b = np.zeros(block.shape[0], dtype=np.int64)
         for flips in pat.pattern_chunks(rng, n_perm, n, 8 * block.shape[0], exact=exact):
             # einsum, not BLAS: threaded BLAS is slow for this skinny product on a busy machine
             null = (total - 2.0 * np.einsum("mn,cn->mc", flips, block)) / n
-            b += pat.count_extreme(null, observed, alternative)
+            b += pat.count_extreme(null, observed, alternative, scale)
         return observed, b
 
     if legacy:

@@ -1,4 +1,4 @@
-"""Checks of comparisons against the baseline file they were taken from (V305-V312).
+"""Checks of comparisons against the baseline file they were taken from (V305-V315).
 
 The key check (V308): a comparison's ratio divides a delta measured from this file's base
 measurement by a baseline delta measured from the baseline file's base measurement. When those
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from personageo.schema import RunResult
 from personageo.verify._context import Context, close, fmt
+from personageo.verify._rebase import MixedBase, infer_base, report_inferred, report_recount
 
 
 def check_baseline_unrecorded(ctx: Context, resolved: set[str]) -> None:
@@ -36,6 +37,7 @@ def check_against_baseline(ctx: Context, other: RunResult, other_path: str | Non
     _design(ctx, other, label)
     resolved: set[str] = set()
     no_base: list[tuple] = []
+    bases: list[MixedBase] = []
     sources = set()
     for cmp in ctx.run.comparisons:
         at = ("comparisons", cmp.id, "baseline")
@@ -59,11 +61,19 @@ def check_against_baseline(ctx: Context, other: RunResult, other_path: str | Non
                     f"baseline_delta = {fmt(cmp.baseline_delta)} but {label} has delta "
                     f"{fmt(bcell.delta)} for {ref.cell!r}", f"{bcell.delta!r}")
         theirs = base_ctx.value(bcell.base)
-        if theirs is None:
-            no_base.append(at + ("cell",))
-            continue
         cell = ctx.cells.get(cmp.cell)
         ours = ctx.value(cell.base) if cell is not None else None
+        if theirs is None:
+            inferred = infer_base(base_ctx, bcell) if ours is not None else None
+            if inferred is None:
+                no_base.append(at + ("cell",))
+                continue
+            bases.append(MixedBase(cmp.id, ours, inferred[1], "inferred"))
+            if bases[-1].mixed:
+                report_inferred(ctx, cmp, bcell, cell, inferred, label)
+            continue
+        if ours is not None:
+            bases.append(MixedBase(cmp.id, ours, theirs, "recorded"))
         if ours is not None and not close(ours, theirs):
             ctx.add("V308", at, f"delta measured from base {cell.base} = {fmt(ours)} in this "
                     f"file, baseline delta from base {bcell.base} = {fmt(theirs)} in {label}: "
@@ -71,6 +81,7 @@ def check_against_baseline(ctx: Context, other: RunResult, other_path: str | Non
                     f"measurement (base values equal; differ by {fmt(ours - theirs)})")
     ctx.add_many("V309", no_base, f"{label} records no base measurement for the baseline cell",
                  len(ctx.run.comparisons), "the baseline cell's base measurement")
+    report_recount(ctx, bases)
     return resolved
 
 

@@ -30,6 +30,9 @@ _TABLE = [
     ("V104", "b-exceeds-n", "error", "exceedance count b larger than n_perm"),
     ("V105", "significance-with-valid-p", "warning",
      "significance changes when p is recomputed as (b+1)/(n_perm+1) and re-adjusted"),
+    ("V106", "pair-test-level", "warning",
+     "the cell relies on the pair sign-flip test, which does not hold its level (its pairs share "
+     "personas); it is valid only to reproduce the original"),
     ("V201", "adjusted-p-mismatch", "error",
      "adjusted p does not follow from the raw p-values within the declared family"),
     ("V202", "significance-mismatch", "error",
@@ -39,6 +42,9 @@ _TABLE = [
     ("V204", "nonstandard-correction", "warning",
      "family corrected with the original non-standard running-max BH"),
     ("V205", "family-mixes-metrics", "info", "a family corrects cells of several metrics"),
+    ("V206", "alpha-unreachable", "warning",
+     "no cell of the family can reach alpha: the smallest attainable adjusted p (test floor, "
+     "n_perm, correction, family size) is above it"),
     ("V301", "delta-mismatch", "error", "delta != post - base"),
     ("V302", "comparison-delta-mismatch", "error", "comparison delta != its cell's delta"),
     ("V303", "ratio-mismatch", "error", "ratio != delta / baseline_delta"),
@@ -61,6 +67,12 @@ _TABLE = [
      "comparison.baseline.source does not name the --baseline file's experiment"),
     ("V313", "aggregate-mismatch", "error",
      "a seed aggregate's n, mean or sd does not follow from its cells' deltas"),
+    ("V314", "baseline-base-inferred", "warning",
+     "the baseline cell records no base, and the baseline file's only base measurement for its "
+     "method/layer differs from this file's: the ratio mixes bases unless another base was used"),
+    ("V315", "mixed-base-recount", "warning",
+     "ratio counts and verdicts recomputed with the baseline deltas rebased onto this file's "
+     "base measurements"),
     ("V401", "votes-mismatch", "error", "verdict vote counts do not follow from the ratios"),
     ("V402", "verdict-mismatch", "error", "verdict result does not follow from its rule"),
     ("V403", "verdict-comparisons", "error",

@@ -1,12 +1,14 @@
 """Checks of permutation tests (V1xx) and multiple-testing families (V2xx).
 
+V106 flags the pair sign-flip test; V206 a family in which no cell can reach alpha.
+
 Adjusted p-values and significance are recomputed with :mod:`personageo.stats` from the raw
 p-values of every member of the declared family, with the family's own correction and rule.
 """
 
 from __future__ import annotations
 
-from personageo.stats import adjust_pvalues, reject
+from personageo.stats import adjust_pvalues, reject, unreachable_alpha
 from personageo.verify._context import Context, close, fmt
 
 #: Alternative corrections a (legacy) cell may record in ``extra`` as ``p_<name>``/``sig_<name>``.
@@ -16,7 +18,13 @@ STANDARD = {"bh_running_max": "bh"}
 
 
 def check_tests(ctx: Context) -> None:
-    """V101-V104: resolution floor, the b/n convention, p versus b."""
+    """V101-V104: resolution floor, the b/n convention, p versus b; V106: the pair test."""
+    pair = [("cells", c.id, "test", "kind") for c in ctx.run.cells
+            if c.test.kind == "pair_signflip"]
+    ctx.add_many("V106", pair, "the pair sign-flip test (units share personas: it rejects true "
+                 "nulls far more often than alpha, see bench/RESULTS.md) decides significance",
+                 len(ctx.run.cells), "a question-level (or persona-level) permutation test; the "
+                 "pair test only to reproduce the original")
     for cell in ctx.run.cells:
         t = cell.test
         at = ("cells", cell.id, "test")
@@ -74,6 +82,11 @@ def check_families(ctx: Context) -> None:
                     f"family {fam.id!r} corrects {n} cells of metrics {', '.join(metrics)} "
                     "together", "one family per metric and contrast")
         _with_valid_p(ctx, fam, members)
+        why = unreachable_alpha([c.test for c in members], fam.correction, fam.alpha,
+                                fam.reject_rule)
+        if why:
+            ctx.add("V206", ("families", fam.id), f"family {fam.id!r}: {why}",
+                    "more permutations, a larger alpha, a smaller family or another correction")
 
 
 def _alternative_corrections(ctx, fam, members, raw) -> None:

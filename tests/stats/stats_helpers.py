@@ -31,9 +31,10 @@ def all_patterns(n: int) -> np.ndarray:
     return np.array([s for s in itertools.product((0, 1), repeat=n) if any(s)], dtype=np.uint8)
 
 
-def is_extreme(value: float, observed: float, alternative: str) -> bool:
-    """One permutation's exceedance, with the documented relative tie tolerance."""
-    gamma = abs(observed) * np.finfo(np.float64).eps * 100
+def is_extreme(value: float, observed: float, alternative: str, scale: float = 2.0) -> bool:
+    """One permutation's exceedance, with the documented tie tolerance
+    ``1e-10 * max(|observed|, scale)`` (``scale`` 2 bounds a difference of mean cosines)."""
+    gamma = max(abs(observed), scale) * 1e-10
     if alternative == "greater":
         return value >= observed - gamma
     if alternative == "less":

@@ -212,8 +212,13 @@ def test_v308_deltas_from_different_base_extractions():
     d["verdicts"][0].update(votes_high=1, result="H2")
     result = verify_run(run_of(d), baseline=run_of(other), baseline_path="b.json")
     assert [(f.code, f.pointer) for f in result.findings] == [
-        ("V308", "/comparisons/x2/baseline")]
+        ("V308", "/comparisons/x2/baseline"), ("V315", "/comparisons"),
+        ("V315", "/verdicts/v")]
     assert "0.25" in result.findings[0].message and "0.2 " in result.findings[0].message
+    # rebased onto this file's base 0.25, the layer-2 baseline delta is LORA[2] again: ratio
+    # 0.25 / 0.13889 = 1.8 > 1.5, so 2 of 3 ratios are high (1 before) and the verdict is H3
+    assert "ratio > 1.5 goes from 1/3 to 2/3" in result.findings[1].message
+    assert "becomes H3 with 0 low, 2 high votes" in result.findings[2].message
 
 
 def test_v306_v307_v312_baseline_cell_missing_delta_differs_source_wrong():

@@ -128,13 +128,22 @@ def test_real_238_against_205_finds_the_base_mismatch():
     result = verify_files(F238, baseline=F205, questions=Q238)
     mismatch = result.by_code("V308")
     # the 20 em comparisons (2 lr x 2 methods x 5 layers); the benign baseline cells of 205
-    # record no base measurement (V309)
+    # record no base measurement, but 205 has one base per method/layer: V314 on each of them
     assert len(mismatch) == 20
     first = mismatch[0]
     assert first.pointer == "/comparisons/cross_A_L7_full_em_lr2e5_vs_lora/baseline"
     assert "0.981272" in first.message and "0.987467" in first.message
-    assert [f.pointer for f in result.by_code("V309")] == [
-        "/comparisons/cross_A_L7_full_benign_lr2e5_vs_lora/baseline/cell"]
+    inferred = result.by_code("V314")
+    assert len(inferred) == 20 and {f.pointer for f in inferred}.isdisjoint(
+        {f.pointer for f in mismatch})
+    assert all("benign" in f.pointer and "records no base measurement" in f.message
+               for f in inferred)
+    assert "base/A/L7/M1 = 0.987467" in inferred[0].message
+    assert result.by_code("V309") == []
+    # the published counts on a common base (issue 13): > 1.5 from 6/40 to 0/40, < 1 from 2 to 8
+    recount = result.by_code("V315")[0]
+    assert "ratio > 1.5 goes from 6/40 to 0/40, ratio < 1 from 2/40 to 8/40" in recount.message
+    assert "on the recorded bases alone ratio > 1.5 goes from 2/20 to 0/20" in recount.message
     assert result.by_code("V305") == [] and result.by_code("V307") == []
     dup = result.by_code("V601")
     assert [(f.line, f.path) for f in dup] == [(228, str(Q238))]
