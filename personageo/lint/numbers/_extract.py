@@ -60,11 +60,15 @@ class RawClaim:
     approx: bool = False
     table: TableContext | None = None
     hidden: str | None = None
+    """Why this number is not a claim by itself (an exclusion rule, ``table key``, ``table
+    header``): it becomes one only where the claims sidecar binds it."""
     before: str = ""
     after: str = ""
     """Up to 20 / 30 characters of the text around the number (for prose units: "66 pairs")."""
-    """Why this number is not a claim by itself (an exclusion rule, ``table key``, ``table
-    header``): it becomes one only where the claims sidecar binds it."""
+    sentence: str = ""
+    """The sentence around the number, as plain text (emphasis and code markup dropped)."""
+    at: int = 0
+    """Offset of the number in :attr:`sentence`."""
 
 
 @dataclass
@@ -115,14 +119,15 @@ class _Extractor:
         cursor = cursor_start
         skip_depth = 0  # inside an autolink or an inline <code>
         found: list[RawClaim] = []
-        for child in tok.children or []:
+        plain, offsets = _plain(tok)
+        for n, child in enumerate(tok.children or []):
             t = child.type
             if t == "text":
                 if skip_depth:
                     cursor = _advance(src, child.content, cursor)
                     continue
                 found.extend(self.scan_text(child.content, src, starts, cursor, tok.map[0],
-                                            context, table))
+                                            context, table, (plain, offsets.get(n, -1))))
                 cursor = _advance(src, child.content, cursor)
             elif t == "code_inline":
                 cursor = _advance(src, child.markup + child.content, cursor)
@@ -149,8 +154,11 @@ class _Extractor:
         return found
 
     def scan_text(self, content: str, src: str, starts: list[int], cursor: int,
-                  first_line: int, context: str, table: TableContext | None) -> list[RawClaim]:
+                  first_line: int, context: str, table: TableContext | None,
+                  plain: tuple[str, int] = ("", -1)) -> list[RawClaim]:
         at = src.find(content, cursor)
+        if plain[1] < 0:
+            plain = (content, 0)
         numbers, excluded = scan(content)
         claims = []
         groups: dict[int, int] = {}
@@ -167,7 +175,8 @@ class _Extractor:
                 text=f.text, parsed=f.parsed, line=first_line + line + 1, col=col + 1,
                 end_col=col + 1 + len(f.text), context=context, form=f.form, role=f.role,
                 group=gid, approx=f.approx, table=table,
-                before=content[max(0, f.start - 20):f.start], after=content[f.end:f.end + 30]))
+                before=content[max(0, f.start - 20):f.start], after=content[f.end:f.end + 30],
+                **_sentence(plain[0], plain[1] + f.start)))
         self.group += len(groups)
         for e in excluded:
             offset = at + e.start if at >= 0 else src.find(e.text, cursor)
@@ -193,7 +202,7 @@ class _Extractor:
     def run(self, tokens: list[Token]) -> Extraction:
         setup_until = -1  # last line (0-based, exclusive) of the setup card
         list_depth = 0
-        last_paragraph = ""
+        paragraphs: list[str] = []  # since the last heading or table: a table's caption
         after_image = False
         table_no = 0
         i = 0
@@ -210,13 +219,15 @@ class _Extractor:
                 list_depth -= 1
             elif t == "heading_open":
                 self.out.claims.extend(self.inline(tokens[i + 1], "prose"))
-                last_paragraph, after_image = "", False
+                paragraphs, after_image = [], False
                 i += 3
                 continue
             elif t == "table_open":
-                i = self.table(tokens, i, table_no, last_paragraph)
+                below = _caption_below(tokens, i)
+                caption = "\n".join(paragraphs[-_CAPTION_PARAGRAPHS:] + ([below] if below else []))
+                i = self.table(tokens, i, table_no, caption)
                 table_no = self.tables
-                last_paragraph = ""
+                paragraphs = []
                 continue
             elif t == "inline" and tok.map is not None:
                 in_setup = tok.map[0] < setup_until
@@ -230,7 +241,10 @@ class _Extractor:
                 else:
                     context = "prose"
                 self.out.claims.extend(self.inline(tok, context))
-                last_paragraph = tok.content
+                if context == "caption" and not _TABLE_CAPTION.match(tok.content):
+                    paragraphs = []  # a figure's caption titles the figure, not a table
+                elif not list_depth:
+                    paragraphs.append(_strip_markup(tok.content))
                 after_image = has_image
             i += 1
         return self.out
@@ -315,6 +329,60 @@ class _Extractor:
         for c in claims:
             c.hidden = why
         self.out.hidden.extend(claims)
+
+
+_CAPTION_PARAGRAPHS = 2
+"""A table's caption: up to this many paragraphs above it (a title, then perhaps a sentence
+about the table), and a ``Table N`` paragraph right below it."""
+_TABLE_CAPTION = re.compile(r"^\s*(?:\*\*|__|\*|_)?\s*Table\s*\d+", re.I)
+
+
+def _caption_below(tokens: list[Token], i: int) -> str | None:
+    j = i
+    while j < len(tokens) and tokens[j].type != "table_close":
+        j += 1
+    if j + 2 < len(tokens) and tokens[j + 1].type == "paragraph_open" and \
+            tokens[j + 2].type == "inline" and _TABLE_CAPTION.match(tokens[j + 2].content):
+        return _strip_markup(tokens[j + 2].content)
+    return None
+
+
+def _strip_markup(text: str) -> str:
+    """A caption line without emphasis markers; a line wrapped in ``**`` marks a title."""
+    line = text.strip()
+    bold = re.fullmatch(r"(\*\*|__)(.+?)\1[.:]?", line, re.S)
+    out = re.sub(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`)", "", line)
+    return f"**{out}**" if bold else out
+
+
+def _plain(tok: Token) -> tuple[str, dict[int, int]]:
+    """The inline token's text without markup, and the offset of each text child in it."""
+    parts, offsets, pos = [], {}, 0
+    for n, child in enumerate(tok.children or []):
+        if child.type in ("text", "code_inline"):
+            if child.type == "text":
+                offsets[n] = pos
+            parts.append(child.content)
+            pos += len(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+            pos += 1
+    return "".join(parts), offsets
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\[*_#|-])|\n")
+
+
+def _sentence(plain: str, at: int) -> dict:
+    """The sentence of ``plain`` around offset ``at`` (split at '. X', '; ', line breaks)."""
+    start, end = 0, len(plain)
+    for m in _SENTENCE_END.finditer(plain):
+        if m.end() <= at:
+            start = m.end()
+        elif m.start() >= at:
+            end = m.start()
+            break
+    return {"sentence": plain[start:end], "at": at - start}
 
 
 def _is_delimiter(cells: list[Token]) -> bool:

@@ -20,6 +20,11 @@ _UNITS = [
     ("n_layers", re.compile(r"^[\s\-]*(?:extraction\s+)?layers?\b", re.I)),
     ("n_methods", re.compile(r"^[\s\-]*(?:extraction\s+)?methods?\b", re.I)),
     ("n_questions", re.compile(r"^[\s\-]*(?:extraction\s+)?questions?\b", re.I)),
+    ("n_cells", re.compile(r"^[\s\-]*(?:tested\s+|compared\s+|M1\s+)?cells?\b(?!\s+(?:bh|family))",
+                           re.I)),
+    ("n_full", re.compile(r"^[\s\-]*full[\s\-]param(?:eter)?(?:\s+SFT)?\s+conditions?\b", re.I)),
+    ("n_lora", re.compile(r"^[\s\-]*LoRA(?:\s+SFT)?\s+conditions?\b", re.I)),
+    ("n_conditions", re.compile(r"^[\s\-]*(?:training\s+)?conditions?\b", re.I)),
 ]
 _BEFORE = [("n_perm", re.compile(r"\bn_perm(?:utations)?\s*=\s*$", re.I))]
 
@@ -37,6 +42,20 @@ def unit_targets(run: RunResult) -> dict[str, dict[float, str]]:
                    for f in run.families},
         "n_perm": {},
     }
+    out["n_cells"] = {float(len(run.cells)): "len(/cells)"}
+    if run.comparisons:  # comparisons are "ratio cells": both together are cells too
+        out["n_cells"].setdefault(float(len(run.comparisons)), "len(/comparisons)")
+        out["n_cells"].setdefault(float(len(run.cells) + len(run.comparisons)),
+                                  "len(/cells) + len(/comparisons)")
+    by_training: dict[str, int] = {}
+    for c in d.conditions:
+        by_training[c.training.method] = by_training.get(c.training.method, 0) + 1
+    out["n_conditions"] = {float(len(d.conditions)): "len(/design/conditions)"}
+    for method, k in by_training.items():  # "2 conditions" may count the treated ones only
+        out["n_conditions"].setdefault(float(k), f"conditions with training = {method}")
+    for method, unit in (("full", "n_full"), ("lora", "n_lora")):
+        if method in by_training:
+            out[unit] = {float(by_training[method]): f"conditions with training = {method}"}
     for c in run.cells:  # the first cell with each permutation count names it
         out["n_perm"].setdefault(float(c.test.n_perm), f"/cells/{c.id}/test/n_perm")
     if d.questions.count is not None:

@@ -1,0 +1,224 @@
+"""What a number in prose says it is: the quantity its words name, and the facets (condition,
+method, layer, data type, lr, training) the sentence attaches to it.
+
+A prose number is bound only through what its own sentence says: "Δ M1 = +0.111 at L20 Method A
+(EM)" names a delta of one cell; "ratios 1.10–2.63 across Method A" the extremes of the Method A
+ratios; "38/40 cells have Δ ≥ LoRA Δ" a count of comparisons with ratio >= 1. A number whose
+words name no quantity is not bound at all (an equal value somewhere in the results is no
+evidence), and a facet the sentence names with several values ("EM and benign") is resolved by
+the mention attached to the number — a parenthesis right after it, or the nearest mention before
+it with no other number in between — or left open.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from personageo.lint.numbers._headers import Vocabulary
+
+#: Words that name what a number is, with the quantity they name. The cue nearest before the
+#: number (in its clause) wins; ``×`` and ``%`` forms add their own readings.
+_CUES = [
+    ("norm", re.compile(r"‖[^‖]{0,6}‖[₂2]?|\bnorms?\b|weight[\s\-]delta|\bl2\b", re.I)),
+    ("p_adjusted", re.compile(r"p[_\- ]?(?:bh|adj|fdr|holm)[\w\-]*|adjusted p(?:-values?)?|"
+                              r"\bq[_\- ]?values?\b", re.I)),
+    ("p", re.compile(r"(?<![\w‖])p(?:[_\- ]?raw)?\s*(?=[=<>≤≥])|\bp-values?\b|\braw p\b", re.I)),
+    ("alpha", re.compile(r"α|\balpha\b", re.I)),
+    ("ratio", re.compile(r"\b(?:delta[\s\-])?ratios?\b", re.I)),
+    ("delta", re.compile(r"Δ\s*M1|Δ(?!θ)|\bdeltas?\b|collapse", re.I)),
+    ("m1", re.compile(r"\bM1\b(?!\s*(?:delta|Δ))")),
+    ("post", re.compile(r"\bpost(?:-train(?:ing)?)?\b", re.I)),
+    ("base", re.compile(r"\bbase\b(?!\s*model)", re.I)),
+    ("lr", re.compile(r"\b(?:LR|lr|learning[\s\-]rate)\b")),
+]
+_DIFFERENCE = re.compile(r"\b(?:changes?|changed|moves?|moved|shifts?|shifted|differs?|"
+                         r"differ(?:ence|ed)?|gap|apart)\b(?:\s+(?:of|by))?\s*(?:only\s+)?$",
+                         re.I)
+_BOUND = re.compile(r"(?:<|>|≤|≥|<=|>=|\b(?:less|more|fewer|greater|lower|higher) than|"
+                    r"\bbelow|\babove|\bunder|\bover|\bat (?:least|most)|\bup to|\bwithin)\s*$",
+                    re.I)
+
+#: Count predicates: words of the sentence -> (op, threshold) of a comparisons.ratio count, or
+#: ``significant`` for counts of significant cells.
+_COUNT_PREDICATES = [
+    (re.compile(r"(?:<|below|less than|under)\s*0?\.5\s*×|rank[\s\-]bottleneck|"
+                r"lora[\s\-]is[\s\-]the[\s\-]culprit", re.I), ("<", 0.5)),
+    (re.compile(r"(?:>|above|more than|exceeds?)\s*1\.5\s*×|full[\s\-]param[\s\-](?:is[\s\-])?"
+                r"(?:markedly[\s\-])?worse", re.I), (">", 1.5)),
+    (re.compile(r"≥|>=|at least as (?:much|far|strongly)|meets? or exceeds?|or more than", re.I),
+     (">=", 1.0)),
+    (re.compile(r"(?:less|fewer|smaller) than (?:lora|the baseline|Δ_?baseline)|"
+                r"below (?:lora|the baseline)|reversals?", re.I), ("<", 1.0)),
+    (re.compile(r"\b(?:significant|fire|fires|firing|rejects?|survive)\b", re.I),
+     ("significant", None)),
+]
+
+
+@dataclass
+class ProseContext:
+    quantity: str | None
+    """The quantity named nearest before the number (see ``_CUES``), if any."""
+    derived: str | None = None
+    """``difference`` when the words say "changes by", ``bound`` for "less than 0.5%"."""
+    facets: dict = field(default_factory=dict)
+    open_keys: set = field(default_factory=set)
+    """Facets the sentence names with several values that no mention attaches to the number."""
+    predicate: tuple | None = None
+    """For counts: (op, threshold) the sentence states, or ``("significant", None)``."""
+    sentence_quantity: str | None = None
+    """The first quantity the whole sentence names (for derivations such as "changes by")."""
+
+
+def _mentions(sentence: str, vocab: Vocabulary) -> list[tuple[int, int, str, object]]:
+    """(start, end, facet, value) of every facet mention in the sentence."""
+    out = []
+    for m in re.finditer(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]", sentence):
+        word = m[0]
+        if word in vocab.conditions:
+            out.append((m.start(), m.end(), "condition", vocab.conditions[word]))
+        if word.lower() in vocab.data_types:
+            out.append((m.start(), m.end(), "data_type", word.lower()))
+    for rx, dt in vocab.data_rx.items():
+        for m in rx.finditer(sentence):
+            out.append((m.start(), m.end(), "data_type", dt))
+    for m in re.finditer(r"(?<![A-Za-z0-9_])L(\d+)\b|\blayers?\s+(\d+)\b", sentence):
+        layer = int(m[1] or m[2])
+        if layer in vocab.layers:
+            out.append((m.start(), m.end(), "layer", layer))
+    for m in re.finditer(r"\bMethod\s+([A-Za-z0-9]+)\b", sentence):
+        if m[1] in vocab.methods:
+            out.append((m.start(), m.end(), "method", vocab.methods[m[1]]))
+    for m in re.finditer(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?[eE][\-\u2212+]?\d+)", sentence):
+        value = float(m[1].replace("\u2212", "-"))
+        for lr in vocab.lrs:
+            if abs(lr - value) <= 1e-9 * lr:
+                out.append((m.start(), m.end(), "lr", lr))
+    for m in re.finditer(r"(?<![A-Za-z])lora(?![A-Za-z])", sentence, re.I):
+        out.append((m.start(), m.end(), "training", "lora"))
+    for m in re.finditer(r"full[\s\-]?param(?:eter)?\b", sentence, re.I):
+        out.append((m.start(), m.end(), "training", "full"))
+    for m in re.finditer(r"\bglobal\b", sentence, re.I):
+        out.append((m.start(), m.end(), "scope", "global"))
+    return sorted(out)
+
+
+_NUMBER = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?")
+_JOINER = re.compile(r"^\s*(?:→|->|–|-|to|,|/)\s*$")
+
+
+def _attached_before(between: str) -> bool:
+    """No other number stands between a mention and the number (a range or arrow partner
+    does not count), and no clause ends there."""
+    if ";" in between:
+        return False
+    parts = _NUMBER.split(between)
+    if len(parts) == 1:
+        return True
+    return all(_JOINER.match(p) or not p.strip() for p in parts[1:]) and \
+        len(parts) == 2
+
+
+def _attached_after(sentence: str, end: int, start: int) -> bool:
+    """A mention right after the number: "+0.109 (benign)", "0.005-0.008 at L7"."""
+    gap = sentence[end:start]
+    return bool(re.fullmatch(r"[×%]?\s*(?:\(\s*(?:[^()\d]{0,12})?|(?:at|in|for|on|under)\s+"
+                             r"(?:the\s+)?)", gap))
+
+
+_ASSIGN = re.compile(r"(?:\b[A-Za-z][\w\-]*|[α-ωΑ-Ω])\s*[=:]\s*")
+_RATIO_AFTER = re.compile(r"^[×x]?\s*(?:\(\s*)?(?:delta[\s\-])?ratios?\b", re.I)
+_SLASH_RATIO = re.compile(r"Δ[\w\-]*\s*/\s*Δ[\w\-]*|\bfull[\w\-]*\s*/\s*LoRA", re.I)
+
+
+def _clause(sentence: str, at: int) -> tuple[int, int]:
+    """Bounds of the clause (between semicolons) holding offset ``at``."""
+    start = sentence.rfind(";", 0, at) + 1
+    end = sentence.find(";", at)
+    return start, len(sentence) if end < 0 else end
+
+
+def _cue(clause: str) -> str | None:
+    """The quantity named nearest the end of ``clause`` (the text before a number), unless an
+    assignment to something else ("N = ", "p = 0, ") stands between the cue and the number."""
+    best = None
+    for name, rx in _CUES:
+        for m in rx.finditer(clause):
+            if best is None or m.end() > best[0] or (m.end() == best[0] and m.start() < best[1]):
+                best = (m.end(), m.start(), name)
+    if best is None:
+        return None
+    between = clause[best[0]:]
+    assigns = list(_ASSIGN.finditer(between))
+    if any(m.start() > 0 for m in assigns) or (assigns and _NUMBER.search(between[:assigns[0].start()])):
+        return None
+    for m in _SLASH_RATIO.finditer(clause):
+        if m.end() >= best[1] - 2 and m.start() <= best[0]:
+            return "ratio" if "lora" in m[0].lower() else "other_ratio"
+    return best[2]
+
+
+def context_of(sentence: str, at: int, length: int, vocab: Vocabulary) -> ProseContext:
+    """The quantity and facets that ``sentence`` gives the number at ``at``."""
+    start, end = _clause(sentence, at)
+    clause = sentence[start:end]
+    rel = at - start
+    before = clause[:rel]
+    after = clause[rel + length:]
+    quantity = _cue(before)
+    m = re.match(r"[×x]?\s*(?:larger|higher|bigger|further|greater)?\s*(?:(LR|lr|learning[\s\-]rate)|"
+                 r"(‖|norm|weight[\s\-]delta))", after)
+    if m and length and sentence[at + length - 1] in "×x":
+        quantity = "lr" if m[1] else "norm"
+    if _RATIO_AFTER.match(after) or re.match(r"\s*(?:–|-|to)\s*\d[\d.]*\s*×", after):
+        quantity = "ratio"
+    if quantity is None or quantity in ("m1", "base", "post"):
+        m = re.match(r"\s*\((base|post)[)\s,]", after, re.I)
+        if m:
+            quantity = m[1].lower()
+    first = None
+    for name, rx in _CUES:
+        m = rx.search(clause)
+        if m and (first is None or m.start() < first[0]):
+            first = (m.start(), name)
+    ctx = ProseContext(quantity, sentence_quantity=first[1] if first else None)
+    if _DIFFERENCE.search(before[-40:]):
+        ctx.derived = "difference"
+    if _BOUND.search(before[-14:]):
+        ctx.derived = "bound"
+    _resolve_facets(ctx, clause, rel, length, vocab)
+    nearest = None
+    for rx, pred in _COUNT_PREDICATES:
+        for m in rx.finditer(clause):
+            d = abs(m.start() - rel)
+            if nearest is None or d < nearest[0]:
+                nearest = (d, pred)
+    if nearest:
+        ctx.predicate = nearest[1]
+    return ctx
+
+
+def _resolve_facets(ctx: ProseContext, sentence: str, at: int, length: int,
+                    vocab: Vocabulary) -> None:
+    by_key: dict[str, list[tuple[int, int, object]]] = {}
+    for start, end, key, value in _mentions(sentence, vocab):
+        if start <= at < end:
+            continue  # the number is part of the mention ("2e-5" as an lr)
+        by_key.setdefault(key, []).append((start, end, value))
+    end_of_number = at + length
+    for key, ms in by_key.items():
+        values = {v for _, _, v in ms}
+        if len(values) == 1:
+            ctx.facets[key] = next(iter(values))
+            continue
+        following = [v for s, _, v in ms if s >= end_of_number
+                     and _attached_after(sentence, end_of_number, s)]
+        preceding = [(e, v) for s, e, v in ms if e <= at
+                     and _attached_before(sentence[e:at])
+                     and not any(0 <= s - e2 <= 6 and v2 != v for _, e2, v2 in ms)]
+        if following:
+            ctx.facets[key] = following[0]
+        elif preceding:
+            ctx.facets[key] = max(preceding, key=lambda ev: ev[0])[1]
+        else:
+            ctx.open_keys.add(key)

@@ -1,0 +1,185 @@
+"""The plausible readings of a number: which recorded values (or derivations) it may state.
+
+A :class:`Reading` is one value the number may be about, with ``certain`` set when the number's
+own context (the table header or caption title that names its quantity, the cell its row and
+column identify, the quantity and facets its sentence names) singles it out. The binder decides:
+a number agreeing with any reading is verified; one disagreeing with all of them is contradicted
+only when a certain reading exists; otherwise it is unbound, its candidate readings listed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from personageo.lint.numbers._facts import Fact, FactIndex
+from personageo.lint.numbers._headers import (
+    Vocabulary,
+    caption_lines,
+    layer_list,
+    quantity_of,
+)
+from personageo.lint.numbers._prose import ProseContext, context_of
+
+_NOT_FACETS = ("role", "op", "threshold")
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: float
+    label: str
+    certain: bool
+    denominator: int | None = None
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def _score(fact: Fact, facets: dict) -> tuple[int, int] | None:
+    fm = fact.facet_map
+    if any(k in fm and fm[k] != v for k, v in facets.items() if k not in _NOT_FACETS):
+        return None
+    matched = sum(k in fm for k in facets if k not in _NOT_FACETS)
+    unmatched = sum(k not in facets for k in fm if k not in _NOT_FACETS)
+    return matched, -unmatched
+
+
+def rank(facts: list[Fact], facets: dict, label, certain: bool = True,
+         need_match: bool = True, broad: bool = False) -> list[Reading]:
+    """Readings among ``facts`` compatible with ``facets``: those matching the most facets.
+
+    The most specific of them (fewest facets the context does not name) is certain when it
+    holds one value; the others are readings too (a context that names fewer facets than a
+    record has may mean any of them)."""
+    scored = [(s, f) for f in facts if (s := _score(f, facets)) is not None]
+    if not scored:
+        return []
+    top = max(s[0] for s, _ in scored)
+    if need_match and top == 0 and any(f.facets for _, f in scored):
+        # the context names the quantity but nothing that singles a record out: any of them
+        return [Reading(f.value, label(f), False, f.denominator) for _, f in scored]
+    best = max(s for s, _ in scored)
+    if not broad:
+        scored = [(s, f) for s, f in scored if s[0] == top]
+    exact = [f for s, f in scored if s == best]
+    single = all(_same(f.value, exact[0].value) for f in exact)
+    out = [Reading(f.value, label(f), certain and single and s == best, f.denominator)
+           for s, f in scored]
+    return out
+
+
+class ReadingFinder:
+    def __init__(self, index: FactIndex, vocab: Vocabulary, label, facets_of_text) -> None:
+        self.index = index
+        self.vocab = vocab
+        self.label = label
+        self.facets = facets_of_text
+
+    # ------------------------------------------------------------------ tables
+    def table(self, raw) -> list[Reading]:
+        t = raw.table
+        lines = caption_lines(t.caption)
+        titled = [ln for ln in lines if quantity_of(ln, self.vocab)]
+        title = titled[0] if titled else (lines[0] if lines else "")
+        facets = dict(self.facets(title))
+        row_q = None
+        for head, cell in t.row_keys:
+            facets.update(self.facets(cell, head))
+            row_q = row_q or quantity_of(cell, self.vocab)
+        facets.update(self.facets(t.column_header))
+        layers = layer_list(t.column_header, self.vocab)
+        if raw.form == "list" and len(layers) > 1 and raw.index_in_group < len(layers):
+            facets["layer"] = layers[raw.index_in_group]
+        col_q = quantity_of(t.column_header, self.vocab)
+        if col_q or row_q:
+            sources = [(col_q or row_q, True)]
+        else:
+            qs = [quantity_of(ln, self.vocab) for ln in titled]
+            seen: list[str] = []
+            for q in qs:
+                if q not in seen:
+                    seen.append(q)
+            sources = [(q, i == 0) for i, q in enumerate(seen)] or [(None, True)]
+        out: list[Reading] = []
+        for q, primary in sources:
+            pool = self.index.by_quantity.get(q, []) if q else self.index.faceted
+            need = not (q and all(not f.facets for f in pool))
+            out.extend(rank(pool, facets, self.label, primary, need_match=need))
+        return out
+
+    # ------------------------------------------------------------------ prose
+    def context(self, raw) -> ProseContext:
+        return context_of(raw.sentence, raw.at, len(raw.text), self.vocab)
+
+    def prose(self, raw, ctx: ProseContext, total: float | None = None) -> list[Reading]:
+        if ctx.derived == "bound" or raw.approx or ctx.quantity == "other_ratio":
+            return []
+        if raw.form == "arrow":  # what changes along the arrow is named once for both ends
+            ctx.facets = {k: v for k, v in ctx.facets.items() if k not in ("condition", "lr")}
+        kind = raw.parsed.spec.kind
+        q = ctx.quantity
+        if raw.form == "fraction":
+            return self.counts(ctx, total) if raw.role == "count" else []
+        if raw.role in ("lo", "hi"):
+            return self.extremes(raw, ctx)
+        if kind == "x" or (q == "ratio" and kind != "%"):
+            return self.ratios(raw, ctx)
+        if kind == "%":
+            facts = self.index.derived.get(("percent_change", "delta"), [])
+            return rank(facts, ctx.facets, self.label) if q in ("delta", "ratio", "m1", None) and \
+                _MORE.search(raw.sentence[raw.at:raw.at + 40]) else []
+        if ctx.derived == "difference":
+            base = q if q in ("delta", "norm") else ctx.sentence_quantity
+            facts = self.index.derived.get(("difference", base), [])
+            facts = [f for f in facts if f.value >= 0] if raw.parsed.value >= 0 else facts
+            return rank(facts, ctx.facets, self.label)
+        if q == "alpha":
+            facts = [f for f in self.index.facts if f.kind == "identity"
+                     and f.paths[0].endswith("/alpha")]
+            return rank(facts, {}, self.label, need_match=False)
+        quantities = {"m1": ("base", "post")}.get(q, (q,)) if q else ()
+        if q in ("delta", "p", "p_adjusted", "norm", "base", "post", "m1"):
+            facts = [f for name in quantities for f in self.index.by_quantity.get(name, [])]
+            return rank(facts, ctx.facets, self.label)
+        return []
+
+    def ratios(self, raw, ctx: ProseContext) -> list[Reading]:
+        q = ctx.quantity
+        value = raw.parsed.value
+        if q in ("norm", "lr", "delta") and q != "ratio":
+            facts = [f for f in self.index.derived.get(("ratio", q), [])
+                     if (f.value >= 1) == (value >= 1)]
+            return rank(facts, ctx.facets, self.label, need_match=q != "lr")
+        return rank(self.index.by_quantity.get("ratio", []), ctx.facets, self.label)
+
+    def extremes(self, raw, ctx: ProseContext) -> list[Reading]:
+        q = ctx.quantity or ("ratio" if raw.parsed.spec.kind == "x" else None)
+        if q == "delta" and ctx.facets.get("training") == "lora":
+            q = "baseline_delta"
+        if q == "m1":
+            q = "post"
+        if q not in ("ratio", "delta", "baseline_delta", "p_adjusted", "post", "base"):
+            return []
+        facets = dict(ctx.facets)
+        if q == "baseline_delta":
+            facets.pop("training", None)
+        facts = self.index.derived.get(("min" if raw.role == "lo" else "max", q), [])
+        return rank(facts, facets, self.label, need_match=False, broad=True)
+
+    def counts(self, ctx: ProseContext, total: float | None) -> list[Reading]:
+        facts = self.index.derived.get(("count", "comparisons"), []) + \
+            self.index.derived.get(("count", "cells"), [])
+        if ctx.predicate is not None:
+            op, t = ctx.predicate
+            facts = [f for f in facts if f.facet_map.get("op") == op
+                     and (t is None or f.facet_map.get("threshold") == t)]
+        over = [f for f in facts if f.denominator == total]
+        if over or ctx.predicate is None:
+            facts = over
+        return rank(facts, ctx.facets, self.label, certain=ctx.predicate is not None,
+                    need_match=False)
+
+
+_MORE = re.compile(r"\b(?:more|less|larger|smaller|higher|lower|of)\b", re.I)
