@@ -187,15 +187,30 @@ def context_of(sentence: str, at: int, length: int, vocab: Vocabulary) -> ProseC
     if _BOUND.search(before[-14:]):
         ctx.derived = "bound"
     _resolve_facets(ctx, clause, rel, length, vocab)
-    nearest = None
+    ctx.predicate = _predicate(clause, rel, length)
+    return ctx
+
+
+def _predicate(clause: str, rel: int, length: int) -> tuple | None:
+    """The count predicate stated for the number at ``rel``: one in its own comma-separated
+    part of the clause, else the nearest before it, else the nearest after it."""
+    lo = max(clause.rfind(",", 0, rel), clause.rfind(" — ", 0, rel)) + 1
+    hi_candidates = [i for i in (clause.find(",", rel + length), clause.find(" — ", rel + length))
+                     if i >= 0]
+    hi = min(hi_candidates) if hi_candidates else len(clause)
+    same, before, after = [], [], []
     for rx, pred in _COUNT_PREDICATES:
         for m in rx.finditer(clause):
-            d = abs(m.start() - rel)
-            if nearest is None or d < nearest[0]:
-                nearest = (d, pred)
-    if nearest:
-        ctx.predicate = nearest[1]
-    return ctx
+            if lo <= m.start() and m.end() <= hi:
+                same.append((abs(m.start() - rel), pred))
+            elif m.end() <= rel:
+                before.append((rel - m.end(), pred))
+            else:
+                after.append((m.start() - rel, pred))
+    for found in (same, before, after):
+        if found:
+            return min(found, key=lambda dp: dp[0])[1]
+    return None
 
 
 def _resolve_facets(ctx: ProseContext, sentence: str, at: int, length: int,
