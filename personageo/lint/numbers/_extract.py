@@ -203,6 +203,7 @@ class _Extractor:
         setup_until = -1  # last line (0-based, exclusive) of the setup card
         list_depth = 0
         paragraphs: list[str] = []  # since the last heading or table: a table's caption
+        consumed = -1  # source line of the caption below the last table
         after_image = False
         table_no = 0
         i = 0
@@ -223,7 +224,7 @@ class _Extractor:
                 i += 3
                 continue
             elif t == "table_open":
-                below = _caption_below(tokens, i)
+                below, consumed = _caption_below(tokens, i)
                 caption = "\n".join(paragraphs[-_CAPTION_PARAGRAPHS:] + ([below] if below else []))
                 i = self.table(tokens, i, table_no, caption)
                 table_no = self.tables
@@ -241,7 +242,9 @@ class _Extractor:
                 else:
                     context = "prose"
                 self.out.claims.extend(self.inline(tok, context))
-                if context == "caption" and not _TABLE_CAPTION.match(tok.content):
+                if tok.map[0] == consumed:
+                    paragraphs = []  # the caption below the previous table is that table's
+                elif context == "caption" and not _TABLE_CAPTION.match(tok.content):
                     paragraphs = []  # a figure's caption titles the figure, not a table
                 elif not list_depth:
                     paragraphs.append(_strip_markup(tok.content))
@@ -337,14 +340,15 @@ about the table), and a ``Table N`` paragraph right below it."""
 _TABLE_CAPTION = re.compile(r"^\s*(?:\*\*|__|\*|_)?\s*Table\s*\d+", re.I)
 
 
-def _caption_below(tokens: list[Token], i: int) -> str | None:
+def _caption_below(tokens: list[Token], i: int) -> tuple[str | None, int]:
+    """The ``Table N`` paragraph right below the table opened at ``i``, and its line."""
     j = i
     while j < len(tokens) and tokens[j].type != "table_close":
         j += 1
     if j + 2 < len(tokens) and tokens[j + 1].type == "paragraph_open" and \
             tokens[j + 2].type == "inline" and _TABLE_CAPTION.match(tokens[j + 2].content):
-        return _strip_markup(tokens[j + 2].content)
-    return None
+        return _strip_markup(tokens[j + 2].content), tokens[j + 2].map[0]
+    return None, -1
 
 
 def _strip_markup(text: str) -> str:
