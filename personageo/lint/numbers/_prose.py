@@ -140,22 +140,25 @@ def _clause(sentence: str, at: int) -> tuple[int, int]:
 
 def _cue(clause: str) -> str | None:
     """The quantity named nearest the end of ``clause`` (the text before a number), unless an
-    assignment to something else ("N = ", "p = 0, ") stands between the cue and the number."""
-    best = None
+    assignment to something else ("N = ", "p = 0, ") stands between the cue and the number.
+    Names of settings (``lr``, ``α``) are cues only right before their number."""
+    found = []
     for name, rx in _CUES:
         for m in rx.finditer(clause):
-            if best is None or m.end() > best[0] or (m.end() == best[0] and m.start() < best[1]):
-                best = (m.end(), m.start(), name)
-    if best is None:
-        return None
-    between = clause[best[0]:]
-    assigns = list(_ASSIGN.finditer(between))
-    if any(m.start() > 0 for m in assigns) or (assigns and _NUMBER.search(between[:assigns[0].start()])):
-        return None
-    for m in _SLASH_RATIO.finditer(clause):
-        if m.end() >= best[1] - 2 and m.start() <= best[0]:
-            return "ratio" if "lora" in m[0].lower() else "other_ratio"
-    return best[2]
+            found.append((m.end(), -m.start(), name))
+    for end, neg_start, name in sorted(found, reverse=True):
+        between = clause[end:]
+        if name in ("lr", "alpha"):
+            if re.fullmatch(r"\s*[=:]?\s*", between):
+                return name
+            continue
+        if any(m.start() > 0 for m in _ASSIGN.finditer(between)):
+            return None
+        for m in _SLASH_RATIO.finditer(clause):
+            if m.end() >= -neg_start - 2 and m.start() <= end:
+                return "ratio" if "lora" in m[0].lower() else "other_ratio"
+        return name
+    return None
 
 
 def context_of(sentence: str, at: int, length: int, vocab: Vocabulary) -> ProseContext:

@@ -123,7 +123,11 @@ class ReadingFinder:
         if raw.form == "fraction":
             return self.counts(ctx, total) if raw.role == "count" else []
         if raw.role in ("lo", "hi"):
-            return self.extremes(raw, ctx)
+            found = self.extremes(raw, ctx)
+            if found or q not in ("norm", "delta", "base", "post", "m1"):
+                return found
+            # "grows from 19.5 to 98.7": two values of one quantity, not a range over a set
+            ctx.facets = {k: v for k, v in ctx.facets.items() if k not in ("condition", "lr")}
         if kind == "x" or (q == "ratio" and kind != "%"):
             return self.ratios(raw, ctx)
         if kind == "%":
