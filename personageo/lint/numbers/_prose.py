@@ -126,7 +126,9 @@ def _attached_after(sentence: str, end: int, start: int) -> bool:
                              r"(?:the\s+)?)", gap))
 
 
-_ASSIGN = re.compile(r"(?:\b[A-Za-z][\w\-]*|[α-ωΑ-Ω])\s*[=:]\s*")
+_ASSIGN = re.compile(r"(?:(?<!\()\b[A-Za-z][\w\-]*|[α-ωΑ-Ω])\s*[=:]\s*")
+"""``N = `` or ``p: ``: another quantity named between a cue and a number (a label right after
+an opening parenthesis, "(EM: 19.5 → 98.7)", names a facet, not a quantity)."""
 _RATIO_AFTER = re.compile(r"^[×x]?\s*(?:\(\s*)?(?:delta[\s\-])?ratios?\b", re.I)
 _SLASH_RATIO = re.compile(r"Δ[\w\-]*\s*/\s*Δ[\w\-]*|\bfull[\w\-]*\s*/\s*LoRA", re.I)
 

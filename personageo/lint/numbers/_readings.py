@@ -54,19 +54,36 @@ def rank(facts: list[Fact], facets: dict, label, certain: bool = True,
     holds one value; the others are readings too (a context that names fewer facets than a
     record has may mean any of them)."""
     scored = [(s, f) for f in facts if (s := _score(f, facets)) is not None]
+    if any(f.results == 0 for _, f in scored):  # the body reports its first results file;
+        scored = [(s, f) for s, f in scored if f.results == 0]  # the others fill in baselines
     if not scored:
         return []
     top = max(s[0] for s, _ in scored)
     if need_match and top == 0 and any(f.facets for _, f in scored):
-        # the context names the quantity but nothing that singles a record out: any of them
-        return [Reading(f.value, label(f), False, f.denominator) for _, f in scored]
+        # the context names the quantity but nothing that singles a record out: any of them,
+        # certain only when they all hold the same value ("p_BH-FDR = 0" of every cell)
+        same = len(_distinct(f.value for _, f in scored)) == 1
+        return [Reading(f.value, label(f), certain and same, f.denominator) for _, f in scored]
     best = max(s for s, _ in scored)
     if not broad:
         scored = [(s, f) for s, f in scored if s[0] == top]
     exact = [f for s, f in scored if s == best]
     single = all(_same(f.value, exact[0].value) for f in exact)
-    out = [Reading(f.value, label(f), certain and single and s == best, f.denominator)
-           for s, f in scored]
+    # a few records that all match what the context names: each is a plausible reading, and
+    # a number that agrees with none of them is contradicted by all of them
+    few = not broad and top >= 1 and len(_distinct(f.value for _, f in scored)) <= _FEW
+    return [Reading(f.value, label(f), certain and (few or single and s == best), f.denominator)
+            for s, f in scored]
+
+
+_FEW = 4
+
+
+def _distinct(values) -> list[float]:
+    out: list[float] = []
+    for v in values:
+        if not any(_same(v, w) for w in out):
+            out.append(v)
     return out
 
 
@@ -114,7 +131,8 @@ class ReadingFinder:
         return context_of(raw.sentence, raw.at, len(raw.text), self.vocab)
 
     def prose(self, raw, ctx: ProseContext, total: float | None = None) -> list[Reading]:
-        if ctx.derived == "bound" or raw.approx or ctx.quantity == "other_ratio":
+        if ctx.derived == "bound" or raw.approx or ctx.quantity == "other_ratio" or \
+                _OTHER_UNIT.match(raw.sentence[raw.at + len(raw.text):]):
             return []
         if raw.form == "arrow":  # what changes along the arrow is named once for both ends
             ctx.facets = {k: v for k, v in ctx.facets.items() if k not in ("condition", "lr")}
@@ -156,7 +174,9 @@ class ReadingFinder:
             facts = [f for f in self.index.derived.get(("ratio", q), [])
                      if (f.value >= 1) == (value >= 1)]
             return rank(facts, ctx.facets, self.label, need_match=q != "lr")
-        return rank(self.index.by_quantity.get("ratio", []), ctx.facets, self.label)
+        # a multiplier whose words do not say "ratio" may be any ratio: never certain
+        return rank(self.index.by_quantity.get("ratio", []), ctx.facets, self.label,
+                    certain=q == "ratio")
 
     def extremes(self, raw, ctx: ProseContext) -> list[Reading]:
         q = ctx.quantity or ("ratio" if raw.parsed.spec.kind == "x" else None)
@@ -186,4 +206,8 @@ class ReadingFinder:
                     need_match=False)
 
 
+_OTHER_UNIT = re.compile(
+    r"\s*(?:[A-Za-z]{1,2}\s+)?(?:params?|parameters|steps?|examples?|GPUs?|min|minutes|hours?|"
+    r"GPU-h\w*|GB|MB|KB|tokens?|epochs?|seeds?|samples?|completions?|words?|runs?)\b")
+"""A number that counts something else ("7.6 B parameters", "375 steps", "4 GPUs")."""
 _MORE = re.compile(r"\b(?:more|less|larger|smaller|higher|lower|of)\b", re.I)
