@@ -306,7 +306,7 @@ class _Builder:
                 where = f" where {label}" if label else ""
                 for kind, fn in (("min", min), ("max", max)):
                     self.add(fn(vals), kind, [], rule=f"{kind}({name}.{field}{where})", of=of,
-                             facets=_facets(**gf))
+                             facets=_facets(**gf), denominator=len(vals))
 
     def design(self) -> None:
         d = self.run.design

@@ -26,7 +26,8 @@ _CUES = [
     ("p", re.compile(r"(?<![\w‖])p(?:[_\- ]?raw)?\s*(?=[=<>≤≥])|\bp-values?\b|\braw p\b", re.I)),
     ("alpha", re.compile(r"α|\balpha\b", re.I)),
     ("ratio", re.compile(r"\b(?:delta[\s\-])?ratios?\b", re.I)),
-    ("delta", re.compile(r"Δ\s*M1|Δ(?!θ)|\bdeltas?\b|collapse", re.I)),
+    ("delta", re.compile(r"Δ\s*M1|Δ(?!θ)|\bdeltas?\b|collapse|\b(?:moves?|moved|shifts?|shifted|"
+                         r"raises?|raised|lowers?|lowered)\s+(?:M1|it)\s+by\b", re.I)),
     ("m1", re.compile(r"\bM1\b(?!\s*(?:delta|Δ))")),
     ("post", re.compile(r"\bpost(?:-train(?:ing)?)?\b", re.I)),
     ("base", re.compile(r"\bbase\b(?!\s*model)", re.I)),
@@ -64,6 +65,8 @@ class ProseContext:
     facets: dict = field(default_factory=dict)
     open_keys: set = field(default_factory=set)
     """Facets the sentence names with several values that no mention attaches to the number."""
+    set_size: int | None = None
+    """"all 40 post-train means": the size of the set a range is over."""
     predicate: tuple | None = None
     """For counts: (op, threshold) the sentence states, or ``("significant", None)``."""
     sentence_quantity: str | None = None
@@ -133,6 +136,12 @@ _RATIO_AFTER = re.compile(r"^[×x]?\s*(?:\(\s*)?(?:delta[\s\-])?ratios?\b", re.I
 _SLASH_RATIO = re.compile(r"Δ[\w\-]*\s*/\s*Δ[\w\-]*|\bfull[\w\-]*\s*/\s*LoRA", re.I)
 
 
+_FREE_NUMBER = re.compile(r"(?<![\w.\-])[+\-\u2212]?\d+(?:\.\d+)?(?![\w])")
+_NEW_PHRASE = re.compile(r",\s*(?:and|but|while|whereas|with|so)\s|\b(?:all|every|each)\s*$")
+"""After another number, a new coordinated phrase ("..., and all 20") ends the cue's reach;
+"+0.111 (EM) and +0.109" or "+0.111 vs LoRA's +0.095" share it."""
+
+
 def _clause(sentence: str, at: int) -> tuple[int, int]:
     """Bounds of the clause (between semicolons) holding offset ``at``."""
     start = sentence.rfind(";", 0, at) + 1
@@ -156,6 +165,9 @@ def _cue(clause: str) -> str | None:
             continue
         if any(m.start() > 0 for m in _ASSIGN.finditer(between)):
             return None
+        numbers = list(_FREE_NUMBER.finditer(between))
+        if numbers and _NEW_PHRASE.search(between[numbers[-1].end():]):
+            return None  # the cue named an earlier number; this one is in another phrase
         for m in _SLASH_RATIO.finditer(clause):
             if m.end() >= -neg_start - 2 and m.start() <= end:
                 return "ratio" if "lora" in m[0].lower() else "other_ratio"
@@ -191,8 +203,12 @@ def context_of(sentence: str, at: int, length: int, vocab: Vocabulary) -> ProseC
         ctx.derived = "difference"
     if _BOUND.search(before[-14:]):
         ctx.derived = "bound"
-    _resolve_facets(ctx, clause, rel, length, vocab)
+    _resolve_facets(ctx, sentence, at, length, vocab, (start, end))
     ctx.predicate = _predicate(clause, rel, length)
+    phrase = before[max((m.end() for m in _NEW_PHRASE.finditer(before)), default=0):]
+    m = re.search(r"\ball\s+(\d+)\b", phrase, re.I)
+    if m:
+        ctx.set_size = int(m[1])
     return ctx
 
 
@@ -218,14 +234,27 @@ def _predicate(clause: str, rel: int, length: int) -> tuple | None:
     return None
 
 
+_POSSESSIVE = re.compile(r"^['’]s\s*")
+
+
 def _resolve_facets(ctx: ProseContext, sentence: str, at: int, length: int,
-                    vocab: Vocabulary) -> None:
+                    vocab: Vocabulary, clause: tuple[int, int]) -> None:
+    """Facets of the number at ``at``: a facet the sentence names once applies to it (unless
+    that mention is another number's: "LoRA's +0.0007"); one named with several values is
+    resolved by the mention attached to the number, else by the number's own clause."""
     by_key: dict[str, list[tuple[int, int, object]]] = {}
+    end_of_number = at + length
     for start, end, key, value in _mentions(sentence, vocab):
         if start <= at < end:
             continue  # the number is part of the mention ("2e-5" as an lr)
+        m = _POSSESSIVE.match(sentence[end:])
+        if m and key in ("training", "condition", "data_type") and \
+                _NUMBER.match(sentence[end + m.end():]) and end + m.end() != at:
+            continue  # "LoRA's +0.0007" names that number's facet, not ours
+        if end <= at and _NEW_PHRASE.search(sentence[end:at].rstrip() + " "):
+            continue  # "..., and all 20 values": an earlier phrase's facets are not ours
         by_key.setdefault(key, []).append((start, end, value))
-    end_of_number = at + length
+    lo, hi = clause
     for key, ms in by_key.items():
         values = {v for _, _, v in ms}
         if len(values) == 1:
@@ -236,9 +265,12 @@ def _resolve_facets(ctx: ProseContext, sentence: str, at: int, length: int,
         preceding = [(e, v) for s, e, v in ms if e <= at
                      and _attached_before(sentence[e:at])
                      and not any(0 <= s - e2 <= 6 and v2 != v for _, e2, v2 in ms)]
+        own = {v for s, e, v in ms if lo <= s and e <= hi}
         if following:
             ctx.facets[key] = following[0]
         elif preceding:
             ctx.facets[key] = max(preceding, key=lambda ev: ev[0])[1]
+        elif len(own) == 1:
+            ctx.facets[key] = next(iter(own))
         else:
             ctx.open_keys.add(key)

@@ -77,6 +77,14 @@ def rank(facts: list[Fact], facets: dict, label, certain: bool = True,
 
 
 _FEW = 4
+_GROUP_KEYS = ("method", "layer", "data_type", "condition", "lr", "training")
+
+
+def _nested(group: dict, named: dict) -> bool:
+    """A set of records the words may mean: the one they name, a part of it, or a set that
+    contains it ("across Method A" may be all Method A ratios or those at one lr)."""
+    g = {k: v for k, v in group.items() if k in _GROUP_KEYS}
+    return g.items() <= named.items() or named.items() <= g.items()
 
 
 def _distinct(values) -> list[float]:
@@ -148,8 +156,9 @@ class ReadingFinder:
             ctx.facets = {k: v for k, v in ctx.facets.items() if k not in ("condition", "lr")}
         if kind == "x" or (q == "ratio" and kind != "%"):
             return self.ratios(raw, ctx)
-        if kind == "%":
-            facts = self.index.derived.get(("percent_change", "delta"), [])
+        if kind == "%":  # "49% more than LoRA" (a change) or "77% of EM's collapse" (a ratio)
+            facts = self.index.derived.get(("percent_change", "delta"), []) + \
+                self.index.derived.get(("ratio", "delta"), [])
             return rank(facts, ctx.facets, self.label) if q in ("delta", "ratio", "m1", None) and \
                 _MORE.search(raw.sentence[raw.at:raw.at + 40]) else []
         if ctx.derived == "difference":
@@ -189,7 +198,12 @@ class ReadingFinder:
         facets = dict(ctx.facets)
         if q == "baseline_delta":
             facets.pop("training", None)
-        facts = self.index.derived.get(("min" if raw.role == "lo" else "max", q), [])
+        named = {k: v for k, v in facets.items() if k in _GROUP_KEYS}
+        facts = [f for f in self.index.derived.get(("min" if raw.role == "lo" else "max", q), [])
+                 if _nested(f.facet_map, named)]
+        sized = [f for f in facts if f.denominator == ctx.set_size]
+        if sized:  # "all 40 post-train means": the set of that size
+            facts = sized
         return rank(facts, facets, self.label, need_match=False, broad=True)
 
     def counts(self, ctx: ProseContext, total: float | None) -> list[Reading]:
