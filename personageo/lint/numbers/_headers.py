@@ -43,8 +43,8 @@ class Vocabulary:
                     self.data_types.add(c.data.data_type.lower())
                     if c.data.name and len(c.data.name) > 2:
                         parts = re.split(r"[\W_]+", c.data.name.lower())
-                        rx = re.compile(r"(?<![A-Za-z])" + r"[\W_]*".join(map(re.escape, parts))
-                                        + r"(?![A-Za-z])", re.I)
+                        rx = re.compile(r"(?<![A-Za-z0-9_])" + r"[\W_]*".join(map(re.escape, parts))
+                                        + r"(?![A-Za-z0-9_])", re.I)
                         self.data_rx[rx] = c.data.data_type.lower()
                 if c.training.lr:
                     self.lrs.add(c.training.lr)

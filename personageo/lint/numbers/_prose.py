@@ -97,7 +97,7 @@ def _mentions(sentence: str, vocab: Vocabulary) -> list[tuple[int, int, str, obj
         for lr in vocab.lrs:
             if abs(lr - value) <= 1e-9 * lr:
                 out.append((m.start(), m.end(), "lr", lr))
-    for m in re.finditer(r"(?<![A-Za-z])lora(?![A-Za-z])", sentence, re.I):
+    for m in re.finditer(r"(?<![A-Za-z0-9])lora(?![A-Za-z0-9_])", sentence, re.I):
         out.append((m.start(), m.end(), "training", "lora"))
     for m in re.finditer(r"full[\s\-]?param(?:eter)?\b", sentence, re.I):
         out.append((m.start(), m.end(), "training", "full"))
@@ -107,6 +107,8 @@ def _mentions(sentence: str, vocab: Vocabulary) -> list[tuple[int, int, str, obj
 
 
 _NUMBER = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?")
+_FREE_NUMBER = re.compile(r"(?<![\w.\-])[+\-\u2212]?\d+(?:\.\d+)?(?![\w])")
+"""A number standing alone (not the 1 of "M1" or the 20 of "L20")."""
 _JOINER = re.compile(r"^\s*(?:→|->|–|-|to|,|/)\s*$")
 
 
@@ -115,7 +117,7 @@ def _attached_before(between: str) -> bool:
     does not count), and no clause ends there."""
     if ";" in between:
         return False
-    parts = _NUMBER.split(between)
+    parts = _FREE_NUMBER.split(between)
     if len(parts) == 1:
         return True
     return all(_JOINER.match(p) or not p.strip() for p in parts[1:]) and \
@@ -132,11 +134,10 @@ def _attached_after(sentence: str, end: int, start: int) -> bool:
 _ASSIGN = re.compile(r"(?:(?<!\()\b[A-Za-z][\w\-]*|[α-ωΑ-Ω])\s*[=:]\s*")
 """``N = `` or ``p: ``: another quantity named between a cue and a number (a label right after
 an opening parenthesis, "(EM: 19.5 → 98.7)", names a facet, not a quantity)."""
-_RATIO_AFTER = re.compile(r"^[×x]?\s*(?:\(\s*)?(?:delta[\s\-])?ratios?\b", re.I)
+_RATIO_AFTER = re.compile(r"^[×x]?\s*(?:delta[\s\-])?ratios?\b", re.I)
 _SLASH_RATIO = re.compile(r"Δ[\w\-]*\s*/\s*Δ[\w\-]*|\bfull[\w\-]*\s*/\s*LoRA", re.I)
 
 
-_FREE_NUMBER = re.compile(r"(?<![\w.\-])[+\-\u2212]?\d+(?:\.\d+)?(?![\w])")
 _NEW_PHRASE = re.compile(r",\s*(?:and|but|while|whereas|with|so)\s|\b(?:all|every|each)\s*$")
 """After another number, a new coordinated phrase ("..., and all 20") ends the cue's reach;
 "+0.111 (EM) and +0.109" or "+0.111 vs LoRA's +0.095" share it."""
@@ -149,7 +150,7 @@ def _clause(sentence: str, at: int) -> tuple[int, int]:
     return start, len(sentence) if end < 0 else end
 
 
-def _cue(clause: str) -> str | None:
+def _cue(clause: str, multiplier: bool = False) -> str | None:
     """The quantity named nearest the end of ``clause`` (the text before a number), unless an
     assignment to something else ("N = ", "p = 0, ") stands between the cue and the number.
     Names of settings (``lr``, ``α``) are cues only right before their number."""
@@ -168,6 +169,8 @@ def _cue(clause: str) -> str | None:
         numbers = list(_FREE_NUMBER.finditer(between))
         if numbers and _NEW_PHRASE.search(between[numbers[-1].end():]):
             return None  # the cue named an earlier number; this one is in another phrase
+        if name == "ratio" and not multiplier and re.search(r"\d×", between):
+            continue  # "(ratio 0.88× against LoRA's -0.0027)": the ratio is the 0.88×
         for m in _SLASH_RATIO.finditer(clause):
             if m.end() >= -neg_start - 2 and m.start() <= end:
                 return "ratio" if "lora" in m[0].lower() else "other_ratio"
@@ -182,7 +185,7 @@ def context_of(sentence: str, at: int, length: int, vocab: Vocabulary) -> ProseC
     rel = at - start
     before = clause[:rel]
     after = clause[rel + length:]
-    quantity = _cue(before)
+    quantity = _cue(before, sentence[at + length - 1:at + length] in "×x")
     m = re.match(r"[×x]?\s*(?:larger|higher|bigger|further|greater)?\s*(?:(LR|lr|learning[\s\-]rate)|"
                  r"(‖|norm|weight[\s\-]delta))", after)
     if m and length and sentence[at + length - 1] in "×x":
