@@ -115,6 +115,8 @@ class ReadingFinder:
             row_q = row_q or quantity_of(cell, self.vocab)
         facets.update(self.facets(t.column_header))
         layers = layer_list(t.column_header, self.vocab)
+        for _, cell in t.row_keys:  # "‖Δθ‖₂ at L3 / L15 / L27" in a transposed table
+            layers = layers if len(layers) > 1 else layer_list(cell, self.vocab)
         if raw.form == "list" and len(layers) > 1 and raw.index_in_group < len(layers):
             facets["layer"] = layers[raw.index_in_group]
         col_q = quantity_of(t.column_header, self.vocab)
