@@ -238,8 +238,7 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
                 continue
             total = next((raws[j].parsed.value for j in groups[raw.group]
                           if raws[j].role == "total"), None)
-            ctx = binder.finder.context(raw)
-            readings[i] = binder.finder.prose(raw, ctx, total)
+            readings[i] = binder.finder.prose_readings(raw, total)
             _decide(claim, raw, readings[i], "prose", report)
         else:
             readings[i] = binder.finder.table(raw)

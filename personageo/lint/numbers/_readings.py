@@ -101,9 +101,25 @@ class ReadingFinder:
         self.vocab = vocab
         self.label = label
         self.facets = facets_of_text
+        self._memo: dict[tuple, list[Reading]] = {}
+
+    def _cached(self, key: tuple, compute) -> list[Reading]:
+        """Readings depend on the number's context only: edits elsewhere in a body (a linter
+        run per keystroke, a mutation test) reuse them."""
+        if key not in self._memo:
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # ------------------------------------------------------------------ tables
     def table(self, raw) -> list[Reading]:
+        t = raw.table
+        key = ("table", t.caption, tuple(t.row_keys), t.column_header, raw.form,
+               raw.index_in_group, raw.role)
+        return self._cached(key, lambda: self._table(raw))
+
+    def _table(self, raw) -> list[Reading]:
         t = raw.table
         lines = caption_lines(t.caption)
         titled = [ln for ln in lines if quantity_of(ln, self.vocab)]
@@ -139,6 +155,11 @@ class ReadingFinder:
     # ------------------------------------------------------------------ prose
     def context(self, raw) -> ProseContext:
         return context_of(raw.sentence, raw.at, len(raw.text), self.vocab)
+
+    def prose_readings(self, raw, total: float | None = None) -> list[Reading]:
+        """The readings of a prose number (its context computed here)."""
+        key = ("prose", raw.sentence, raw.at, raw.text, raw.form, raw.role, raw.approx, total)
+        return self._cached(key, lambda: self.prose(raw, self.context(raw), total))
 
     def prose(self, raw, ctx: ProseContext, total: float | None = None) -> list[Reading]:
         if ctx.derived == "bound" or raw.approx or ctx.quantity == "other_ratio" or \
