@@ -29,8 +29,8 @@ _CUES = [
     ("delta", re.compile(r"Δ\s*M1|Δ(?!θ)|\bdeltas?\b|collapse|\b(?:moves?|moved|shifts?|shifted|"
                          r"raises?|raised|lowers?|lowered)\s+(?:M1|it)\s+by\b", re.I)),
     ("m1", re.compile(r"\bM1\b(?!\s*(?:delta|Δ))")),
-    ("post", re.compile(r"\bpost(?:-train(?:ing)?)?\b", re.I)),
-    ("base", re.compile(r"\bbase\b(?!\s*model)", re.I)),
+    ("post", re.compile(r"\bpost(?:-train(?:ing)?)?(?:\s+M1)?\b", re.I)),
+    ("base", re.compile(r"\bbase\b(?!\s*model)(?:\s+M1\b)?", re.I)),
     ("lr", re.compile(r"\b(?:LR|lr|learning[\s\-]rate)\b")),
 ]
 _DIFFERENCE = re.compile(r"\b(?:changes?|changed|moves?|moved|shifts?|shifted|differs?|"
@@ -47,7 +47,8 @@ _COUNT_PREDICATES = [
                 r"lora[\s\-]is[\s\-]the[\s\-]culprit", re.I), ("<", 0.5)),
     (re.compile(r"(?:>|above|more than|exceeds?)\s*1\.5\s*×|full[\s\-]param[\s\-](?:is[\s\-])?"
                 r"(?:markedly[\s\-])?worse", re.I), (">", 1.5)),
-    (re.compile(r"≥|>=|at least as (?:much|far|strongly)|meets? or exceeds?|or more than", re.I),
+    (re.compile(r"≥|>=|at least as (?:much|far|strongly)|(?:meets?|match(?:es)?) or "
+                r"(?:exceeds?|beats?)|or more than", re.I),
      (">=", 1.0)),
     (re.compile(r"(?:less|fewer|smaller) than (?:lora|the baseline|Δ_?baseline)|"
                 r"below (?:lora|the baseline)|reversals?", re.I), ("<", 1.0)),
@@ -131,9 +132,9 @@ def _attached_after(sentence: str, end: int, start: int) -> bool:
                              r"(?:the\s+)?)", gap))
 
 
-_ASSIGN = re.compile(r"(?:(?<!\()\b[A-Za-z][\w\-]*|[α-ωΑ-Ω])\s*[=:]\s*")
-"""``N = `` or ``p: ``: another quantity named between a cue and a number (a label right after
-an opening parenthesis, "(EM: 19.5 → 98.7)", names a facet, not a quantity)."""
+_ASSIGN = re.compile(r"(?:(?<!\()\b[A-Za-z][\w\-]*|[α-ωΑ-Ω])\s*=\s*")
+"""``N = ``: another quantity named between a cue and a number (labels with a colon, "Method A:",
+"(EM: 19.5 → 98.7)", name facets, not quantities)."""
 _RATIO_AFTER = re.compile(r"^[×x]?\s*(?:delta[\s\-])?ratios?\b", re.I)
 _SLASH_RATIO = re.compile(r"Δ[\w\-]*\s*/\s*Δ[\w\-]*|\bfull[\w\-]*\s*/\s*LoRA", re.I)
 

@@ -144,7 +144,9 @@ class ReadingFinder:
             for q in qs:
                 if q not in seen:
                     seen.append(q)
-            sources = [(q, i == 0) for i, q in enumerate(seen)] or [(None, True)]
+            # no header or title names the quantity: any value of the cell's records may be
+            # meant, so none is certain
+            sources = [(q, i == 0) for i, q in enumerate(seen)] or [(None, False)]
         out: list[Reading] = []
         for q, primary in sources:
             pool = self.index.by_quantity.get(q, []) if q else self.index.faceted
@@ -162,9 +164,18 @@ class ReadingFinder:
         return self._cached(key, lambda: self.prose(raw, self.context(raw), total))
 
     def prose(self, raw, ctx: ProseContext, total: float | None = None) -> list[Reading]:
+        kind = raw.parsed.spec.kind
+        after = raw.sentence[raw.at + len(raw.text):]
         if ctx.derived == "bound" or raw.approx or ctx.quantity == "other_ratio" or \
-                _OTHER_UNIT.match(raw.sentence[raw.at + len(raw.text):]):
-            return []
+                _OTHER_UNIT.match(after) or (kind not in "%x" and _COMPARATIVE.match(after)) or \
+                (kind == "e" and any(_same(raw.parsed.value, lr) for lr in self.vocab.lrs)):
+            return []  # a bound, a count of something else, an amount of difference, an lr
+        found = self._prose(raw, ctx, total)
+        if kind == "d" and raw.form != "fraction":  # "1" is no rounding of 0.9959
+            found = [r for r in found if float(r.value).is_integer()]
+        return found
+
+    def _prose(self, raw, ctx: ProseContext, total: float | None) -> list[Reading]:
         if raw.form == "arrow":  # what changes along the arrow is named once for both ends
             ctx.facets = {k: v for k, v in ctx.facets.items() if k not in ("condition", "lr")}
         kind = raw.parsed.spec.kind
@@ -247,4 +258,7 @@ _OTHER_UNIT = re.compile(
     r"\s*(?:[A-Za-z]{1,2}\s+)?(?:params?|parameters|steps?|examples?|GPUs?|min|minutes|hours?|"
     r"GPU-h\w*|GB|MB|KB|tokens?|epochs?|seeds?|samples?|completions?|words?|runs?)\b")
 """A number that counts something else ("7.6 B parameters", "375 steps", "4 GPUs")."""
+_COMPARATIVE = re.compile(r"\s*(?:below|above|more|less|fewer|higher|lower|larger|smaller|"
+                          r"short of)\b", re.I)
+""""0.0041 below the ceiling": an amount of difference, not the quantity named before."""
 _MORE = re.compile(r"\b(?:more|less|larger|smaller|higher|lower|of)\b", re.I)
