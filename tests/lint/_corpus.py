@@ -3,7 +3,9 @@
 A case file names its body, the results files it reports (``@reference/...`` through the
 ``reference_dir`` fixture, ``@repo/...`` in this repository) and the expected outcome of every
 number: ``[line, col, text, outcome]`` with outcome ``verified``, ``contradicted``, ``unbound``
-or ``ignored`` (no claim at all: versions, dates, issue numbers, labels, the setup card).
+or ``ignored`` (no claim at all: versions, dates, issue numbers, labels, the setup card), and an
+optional fifth field ``no-quantity`` for a number whose context names no quantity (it may verify
+against one of its readings, but it states nothing specific: outside the recall population).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Expected:
     col: int
     text: str
     outcome: str
+    scope: str = ""
 
 
 @dataclass
@@ -45,7 +48,7 @@ def case_names() -> list[str]:
 def load_case(name: str) -> Case:
     data = yaml.safe_load((CORPUS / f"{name}.yaml").read_text(encoding="utf-8"))
     numbers = [Expected(*row) for row in data["numbers"]]
-    bad = [n for n in numbers if n.outcome not in OUTCOMES]
+    bad = [n for n in numbers if n.outcome not in OUTCOMES or n.scope not in ("", "no-quantity")]
     assert not bad, f"{name}: unknown outcomes {bad}"
     body = (CORPUS / data["body"]).read_text(encoding="utf-8")
     return Case(name, body, tuple(data["results"]), numbers)

@@ -58,7 +58,7 @@ def swap(text: str, others: list[str]) -> str | None:
 
 
 def edits(case):
-    verified = [n for n in case.numbers if n.outcome == "verified"]
+    verified = [n for n in case.numbers if n.outcome == "verified" and n.scope != "no-quantity"]
     texts = [n.text for n in verified]
     for i, n in enumerate(verified):
         rotated = texts[i + 1:] + texts[:i]

@@ -104,7 +104,8 @@ class _Builder:
     # -------------------------------------------------------------- records with facets
     def records(self) -> None:
         for cell in self.run.cells:
-            f = dict(self.cond_facets(cell.condition), method=cell.method, layer=cell.layer)
+            f = dict(self.cond_facets(cell.condition), method=cell.method, layer=cell.layer,
+                     metric=cell.metric)
             fx = _facets(**f)
             base = self.measurements.get(cell.base)
             post = self.measurements.get(cell.post)

@@ -30,6 +30,7 @@ class Vocabulary:
         self.lrs: set[float] = set()
         self.methods: dict[str, str] = {}
         self.layers: set[int] = set()
+        self.metrics: set[str] = set()
         self.labels: dict[str, str] = {}
         self.label_rx: dict[re.Pattern, str] = {}
         self.data_rx: dict[re.Pattern, str] = {}
@@ -53,6 +54,7 @@ class Vocabulary:
                 if m.name:
                     self.methods[m.name] = m.id
             self.layers.update(run.design.layers)
+            self.metrics.update(c.metric for c in run.cells)
             for v in run.verdicts:
                 for key, q in (("H1", "votes_low"), ("H3", "votes_high")):
                     label = v.rule.labels.get(key)
@@ -136,6 +138,8 @@ def facets_of(text: str, vocab: Vocabulary, header: str = "") -> dict[str, objec
             put("condition", vocab.conditions[word])
         if word.lower() in vocab.data_types:
             put("data_type", word.lower())
+        if word in vocab.metrics and len(vocab.metrics) > 1:
+            put("metric", word)
     for rx, data_type in vocab.data_rx.items():
         if rx.search(text):
             put("data_type", data_type)

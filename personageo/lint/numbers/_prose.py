@@ -83,6 +83,8 @@ def _mentions(sentence: str, vocab: Vocabulary) -> list[tuple[int, int, str, obj
             out.append((m.start(), m.end(), "condition", vocab.conditions[word]))
         if word.lower() in vocab.data_types:
             out.append((m.start(), m.end(), "data_type", word.lower()))
+        if word in vocab.metrics and len(vocab.metrics) > 1:
+            out.append((m.start(), m.end(), "metric", word))
     for rx, dt in vocab.data_rx.items():
         for m in rx.finditer(sentence):
             out.append((m.start(), m.end(), "data_type", dt))
@@ -248,17 +250,22 @@ def _resolve_facets(ctx: ProseContext, sentence: str, at: int, length: int,
     resolved by the mention attached to the number, else by the number's own clause."""
     by_key: dict[str, list[tuple[int, int, object]]] = {}
     end_of_number = at + length
+    before = sentence[:at]
+    phrase = before[max((m.end() for m in _NEW_PHRASE.finditer(before)), default=0):]
+    set_phrase = bool(re.search(r"\b(?:all|every|each)\b", phrase, re.I))
+    lo, hi = clause
     for start, end, key, value in _mentions(sentence, vocab):
         if start <= at < end:
             continue  # the number is part of the mention ("2e-5" as an lr)
+        if start < lo or end > hi:
+            continue  # another clause of the sentence ("...; the two exceptions are Method B")
         m = _POSSESSIVE.match(sentence[end:])
         if m and key in ("training", "condition", "data_type") and \
                 _NUMBER.match(sentence[end + m.end():]) and end + m.end() != at:
             continue  # "LoRA's +0.0007" names that number's facet, not ours
-        if end <= at and _NEW_PHRASE.search(sentence[end:at].rstrip() + " "):
+        if end <= at and set_phrase and _NEW_PHRASE.search(sentence[end:at].rstrip() + " "):
             continue  # "..., and all 20 values": an earlier phrase's facets are not ours
         by_key.setdefault(key, []).append((start, end, value))
-    lo, hi = clause
     for key, ms in by_key.items():
         values = {v for _, _, v in ms}
         if len(values) == 1:

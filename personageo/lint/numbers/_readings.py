@@ -247,7 +247,7 @@ class ReadingFinder:
             op, t = ctx.predicate
             facts = [f for f in facts if f.facet_map.get("op") == op
                      and (t is None or f.facet_map.get("threshold") == t)]
-        over = [f for f in facts if f.denominator == total]
+        over = [f for f in facts if f.denominator == total]  # "k/40": a set of 40 records
         if over or ctx.predicate is None:
             facts = over
         return rank(facts, ctx.facets, self.label, certain=ctx.predicate is not None,
