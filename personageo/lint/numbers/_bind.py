@@ -32,7 +32,8 @@ from personageo.lint.numbers._sidecar import (
     pair_claims,
 )
 from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
-from personageo.lint.numbers._units import unit_of, unit_targets
+from personageo.lint.numbers._prose import BOUND as _BOUND
+from personageo.lint.numbers._units import UNCERTAIN_UNITS, unit_of, unit_targets
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
 from personageo.schema.claims import ClaimsSidecar
@@ -94,20 +95,23 @@ class _Binder:
         return fact.describe(prefix)
 
     # ------------------------------------------------------------------ prose units
-    def unit(self, raw: RawClaim) -> tuple[float, str, bool] | None:
-        """(bound value, binding, agrees) for an integer whose prose names its unit."""
+    def unit(self, raw: RawClaim) -> tuple[float, str, bool, bool] | None:
+        """(bound value, binding, agrees, certain) for an integer whose prose names its unit;
+        "cells" and "conditions" may count a part of the design, so they are never certain."""
         p = raw.parsed
-        if p.spec.kind != "d" or p.spec.signed or raw.form not in ("single", "list"):
+        if p.spec.kind != "d" or p.spec.signed or raw.form not in ("single", "list") or \
+                raw.approx or _BOUND.search(raw.before[-14:]):
             return None
         unit = unit_of(raw.before, raw.after)
         values = self.units.get(unit or "")
         if not values:
             return None
+        certain = unit not in UNCERTAIN_UNITS
         if p.value in values:
-            return p.value, values[p.value], True
+            return p.value, values[p.value], True, certain
         value = min(values, key=lambda v: abs(v - p.value))
         label = values[value] + (f" (or {len(values) - 1} other)" if len(values) > 1 else "")
-        return value, label, False
+        return value, label, False, certain
 
     def nearest(self, raw: RawClaim) -> tuple[float, str] | None:
         """The recorded value closest to an unbound number (within 10 %), as a hint."""
@@ -232,8 +236,8 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
         if raw.table is None:
             unit = binder.unit(raw)
             if unit is not None:
-                value, label, ok = unit
-                readings[i] = [Reading(value, label, True)]
+                value, label, ok, certain = unit
+                readings[i] = [Reading(value, label, certain)]
                 _decide(claim, raw, readings[i], "unit", report)
                 continue
             total = next((raws[j].parsed.value for j in groups[raw.group]

@@ -36,8 +36,8 @@ _CUES = [
 _DIFFERENCE = re.compile(r"\b(?:changes?|changed|moves?|moved|shifts?|shifted|differs?|"
                          r"differ(?:ence|ed)?|gap|apart)\b(?:\s+(?:of|by))?\s*(?:only\s+)?$",
                          re.I)
-_BOUND = re.compile(r"(?:<|>|≤|≥|<=|>=|\b(?:less|more|fewer|greater|lower|higher) than|"
-                    r"\bbelow|\babove|\bunder|\bover|\bat (?:least|most)|\bup to|\bwithin)\s*$",
+BOUND = re.compile(r"(?:<|>|≤|≥|<=|>=|\b(?:less|more|fewer|greater|lower|higher) than|"
+                    r"\bbelow|\babove|\bat (?:least|most)|\bup to|\bwithin)\s*$",
                     re.I)
 
 #: Count predicates: words of the sentence -> (op, threshold) of a comparisons.ratio count, or
@@ -207,7 +207,7 @@ def context_of(sentence: str, at: int, length: int, vocab: Vocabulary) -> ProseC
     ctx = ProseContext(quantity, sentence_quantity=first[1] if first else None)
     if _DIFFERENCE.search(before[-40:]):
         ctx.derived = "difference"
-    if _BOUND.search(before[-14:]):
+    if BOUND.search(before[-14:]):
         ctx.derived = "bound"
     _resolve_facets(ctx, sentence, at, length, vocab, (start, end))
     ctx.predicate = _predicate(clause, rel, length)

@@ -60,10 +60,9 @@ def rank(facts: list[Fact], facets: dict, label, certain: bool = True,
         return []
     top = max(s[0] for s, _ in scored)
     if need_match and top == 0 and any(f.facets for _, f in scored):
-        # the context names the quantity but nothing that singles a record out: any of them,
-        # certain only when they all hold the same value ("p_BH-FDR = 0" of every cell)
-        same = len(_distinct(f.value for _, f in scored)) == 1
-        return [Reading(f.value, label(f), certain and same, f.denominator) for _, f in scored]
+        # the context names the quantity but nothing that singles a record out: any of them
+        # (even when they all hold one value: the words may be about another experiment)
+        return [Reading(f.value, label(f), False, f.denominator) for _, f in scored]
     best = max(s for s, _ in scored)
     if not broad:
         scored = [(s, f) for s, f in scored if s[0] == top]
@@ -203,7 +202,9 @@ class ReadingFinder:
         if q == "alpha":
             facts = [f for f in self.index.facts if f.kind == "identity"
                      and f.paths[0].endswith("/alpha")]
-            return rank(facts, {}, self.label, need_match=False)
+            named = bool(re.search(r"BH|FDR|Holm|Bonferroni|significan|family|correction",
+                                   raw.sentence))  # α of the tests, not some other α
+            return rank(facts, {}, self.label, certain=named, need_match=False)
         quantities = {"m1": ("base", "post")}.get(q, (q,)) if q else ()
         if q in ("delta", "p", "p_adjusted", "norm", "base", "post", "m1"):
             facts = [f for name in quantities for f in self.index.by_quantity.get(name, [])]
@@ -255,7 +256,7 @@ class ReadingFinder:
 
 
 _OTHER_UNIT = re.compile(
-    r"\s*(?:[A-Za-z]{1,2}\s+)?(?:params?|parameters|steps?|examples?|GPUs?|min|minutes|hours?|"
+    r"\s*(?:[A-Za-z\-]+\s+){0,2}(?:params?|parameters|steps?|examples?|GPUs?|min|minutes|hours?|"
     r"GPU-h\w*|GB|MB|KB|tokens?|epochs?|seeds?|samples?|completions?|words?|runs?)\b")
 """A number that counts something else ("7.6 B parameters", "375 steps", "4 GPUs")."""
 _COMPARATIVE = re.compile(r"\s*(?:below|above|more|less|fewer|higher|lower|larger|smaller|"

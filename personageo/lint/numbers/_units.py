@@ -26,6 +26,8 @@ _UNITS = [
     ("n_lora", re.compile(r"^[\s\-]*LoRA(?:\s+SFT)?\s+conditions?\b", re.I)),
     ("n_conditions", re.compile(r"^[\s\-]*(?:training\s+)?conditions?\b", re.I)),
 ]
+UNCERTAIN_UNITS = {"n_cells", "n_conditions", "n_full", "n_lora"}
+"""Units that may count a part of the design ("a 35-cell pilot", "2 conditions")."""
 _BEFORE = [("n_perm", re.compile(r"\bn_perm(?:utations)?\s*=\s*$", re.I))]
 
 
