@@ -23,6 +23,7 @@ from personageo.files import sha256_file, sha256_text
 from personageo.lint.numbers._extract import RawClaim, extract
 from personageo.lint.numbers._facts import Fact, FactIndex, build_facts
 from personageo.lint.numbers._headers import Vocabulary, facets_of
+from personageo.lint.numbers._prose import BOUND as _BOUND
 from personageo.lint.numbers._readings import Reading, ReadingFinder
 from personageo.lint.numbers._sidecar import (
     Entry,
@@ -32,7 +33,6 @@ from personageo.lint.numbers._sidecar import (
     pair_claims,
 )
 from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
-from personageo.lint.numbers._prose import BOUND as _BOUND
 from personageo.lint.numbers._units import UNCERTAIN_UNITS, unit_of, unit_targets
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
