@@ -1,16 +1,18 @@
-"""Bind every extracted number, in order: claims sidecar, table context, prose unit, search.
+"""Bind every extracted number: claims sidecar first, then the number's plausible readings.
 
 * **Sidecar** (exact): the renderer recorded what each number is; the number is recomputed
   from the results and compared at its shown precision.
-* **Table**: row/column headers and the table's caption name facets (condition, method, layer,
-  data type, lr, training) and a quantity; the facts that match them best must share one value,
-  which is then the number's target — disagreeing is a contradiction.
-* **Prose unit**: an integer followed by a unit that can mean one thing only ("the 80-cell
-  family", "66 persona pairs", "5 layers") is checked against that design count.
-* **Search**: facts (values and declared derivations) that agree at the shown precision, filtered
-  by what the number's form can mean (``×`` -> ratios, ``%`` -> ratios and changes, ``k/n`` ->
-  counts, range ends -> min/max); the most specific wins. Not finding one leaves the number
-  unbound — search never contradicts, because prose gives no specific target.
+* **Readings** (:mod:`._readings`): for a table cell, the quantity its column header, row key or
+  caption title names (a sentence between a title and its table is another reading, never the
+  table's quantity) and the records its row and column identify; for prose, the quantity and
+  facets its own clause names (:mod:`._prose`) and the derivations that form applies (ranges ->
+  min/max over the named set, ``k/n`` -> counts with the stated predicate, ``×`` -> ratios,
+  ``%`` -> changes, "changes by" -> differences); an integer with a unit ("66 persona pairs",
+  "5 layers") -> that design count.
+* **Decision**: a number agreeing with any reading is verified; one agreeing with none is
+  contradicted only when a reading is certain (its context singles the records out); otherwise
+  it is unbound and the finding lists its closest candidate readings. There is no free search
+  over the whole results file: an equal value somewhere is no evidence.
 """
 
 from __future__ import annotations
