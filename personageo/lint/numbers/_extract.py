@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -377,14 +378,19 @@ def _plain(tok: Token) -> tuple[str, dict[int, int]]:
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\[*_#|-])|\n")
 
 
+@lru_cache(maxsize=256)
+def _sentence_bounds(plain: str) -> tuple[tuple[int, int], ...]:
+    return tuple((m.start(), m.end()) for m in _SENTENCE_END.finditer(plain))
+
+
 def _sentence(plain: str, at: int) -> dict:
     """The sentence of ``plain`` around offset ``at`` (split at '. X', '; ', line breaks)."""
     start, end = 0, len(plain)
-    for m in _SENTENCE_END.finditer(plain):
-        if m.end() <= at:
-            start = m.end()
-        elif m.start() >= at:
-            end = m.start()
+    for b_start, b_end in _sentence_bounds(plain):
+        if b_end <= at:
+            start = b_end
+        elif b_start >= at:
+            end = b_start
             break
     return {"sentence": plain[start:end], "at": at - start}
 

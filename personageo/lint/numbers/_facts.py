@@ -47,6 +47,11 @@ class Fact:
     def facet_map(self) -> dict:
         return dict(self.facets)
 
+    @cached_property
+    def n_facets(self) -> int:
+        """Facets that identify records (not the role, op or threshold of a derivation)."""
+        return sum(k not in ("role", "op", "threshold") for k, _ in self.facets)
+
     def describe(self, prefix: str = "") -> str:
         paths = [prefix + p for p in self.paths]
         if self.kind == "identity":

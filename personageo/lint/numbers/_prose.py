@@ -75,7 +75,17 @@ class ProseContext:
 
 
 def _mentions(sentence: str, vocab: Vocabulary) -> list[tuple[int, int, str, object]]:
-    """(start, end, facet, value) of every facet mention in the sentence."""
+    """(start, end, facet, value) of every facet mention in the sentence (cached per
+    vocabulary: every number of a sentence asks)."""
+    cache = vocab.__dict__.setdefault("_mentions", {})
+    if sentence not in cache:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[sentence] = _find_mentions(sentence, vocab)
+    return cache[sentence]
+
+
+def _find_mentions(sentence: str, vocab: Vocabulary) -> list[tuple[int, int, str, object]]:
     out = []
     for m in re.finditer(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]", sentence):
         word = m[0]

@@ -37,13 +37,22 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
 
 
-def _score(fact: Fact, facets: dict) -> tuple[int, int] | None:
+_MISSING = object()
+
+
+def _score(fact: Fact, items: tuple) -> tuple[int, int] | None:
+    """(facets matched, -facets of the record the context does not name), or None when the
+    record contradicts a facet the context names. ``items``: the context's (facet, value)s."""
     fm = fact.facet_map
-    if any(k in fm and fm[k] != v for k, v in facets.items() if k not in _NOT_FACETS):
-        return None
-    matched = sum(k in fm for k in facets if k not in _NOT_FACETS)
-    unmatched = sum(k not in facets for k in fm if k not in _NOT_FACETS)
-    return matched, -unmatched
+    matched = 0
+    for k, v in items:
+        w = fm.get(k, _MISSING)
+        if w is _MISSING:
+            continue
+        if w != v:
+            return None
+        matched += 1
+    return matched, matched - fact.n_facets
 
 
 def rank(facts: list[Fact], facets: dict, label, certain: bool = True,
@@ -53,7 +62,8 @@ def rank(facts: list[Fact], facets: dict, label, certain: bool = True,
     The most specific of them (fewest facets the context does not name) is certain when it
     holds one value; the others are readings too (a context that names fewer facets than a
     record has may mean any of them)."""
-    scored = [(s, f) for f in facts if (s := _score(f, facets)) is not None]
+    items = tuple((k, v) for k, v in facets.items() if k not in _NOT_FACETS)
+    scored = [(s, f) for f in facts if (s := _score(f, items)) is not None]
     if any(f.results == 0 for _, f in scored):  # the body reports its first results file;
         scored = [(s, f) for s, f in scored if f.results == 0]  # the others fill in baselines
     if not scored:
