@@ -211,7 +211,7 @@ class ReadingFinder:
             return rank(facts, ctx.facets, self.label)
         if q == "alpha":
             facts = [f for f in self.index.facts if f.kind == "identity"
-                     and f.paths[0].endswith("/alpha")]
+                     and re.fullmatch(r"/families/[^/]+/alpha", f.paths[0])]
             named = bool(re.search(r"BH|FDR|Holm|Bonferroni|significan|family|correction",
                                    raw.sentence))  # α of the tests, not some other α
             return rank(facts, {}, self.label, certain=named, need_match=False)

@@ -20,8 +20,8 @@ _UNITS = [
     ("n_layers", re.compile(r"^[\s\-]*(?:extraction\s+)?layers?\b", re.I)),
     ("n_methods", re.compile(r"^[\s\-]*(?:extraction\s+)?methods?\b", re.I)),
     ("n_questions", re.compile(r"^[\s\-]*(?:extraction\s+)?questions?\b", re.I)),
-    ("n_cells", re.compile(r"^[\s\-]*(?:tested\s+|compared\s+|M1\s+)?cells?\b(?!\s+(?:bh|family))",
-                           re.I)),
+    ("n_tested", re.compile(r"^[\s\-]*(?:tested|compared|M1)\s+cells?\b", re.I)),
+    ("n_cells", re.compile(r"^[\s\-]*cells?\b(?!\s+(?:bh|family))", re.I)),
     ("n_full", re.compile(r"^[\s\-]*full[\s\-]param(?:eter)?(?:\s+SFT)?\s+conditions?\b", re.I)),
     ("n_lora", re.compile(r"^[\s\-]*LoRA(?:\s+SFT)?\s+conditions?\b", re.I)),
     ("n_conditions", re.compile(r"^[\s\-]*(?:training\s+)?conditions?\b", re.I)),
@@ -45,6 +45,9 @@ def unit_targets(run: RunResult) -> dict[str, dict[float, str]]:
         "n_perm": {},
     }
     out["n_cells"] = {float(len(run.cells)): "len(/cells)"}
+    out["n_tested"] = {float(len(run.cells)): "len(/cells)"}
+    if run.comparisons:
+        out["n_tested"].setdefault(float(len(run.comparisons)), "len(/comparisons)")
     if run.comparisons:  # comparisons are "ratio cells": both together are cells too
         out["n_cells"].setdefault(float(len(run.comparisons)), "len(/comparisons)")
         out["n_cells"].setdefault(float(len(run.cells) + len(run.comparisons)),
