@@ -20,10 +20,6 @@ from functools import cached_property
 from personageo.schema import RunResult
 from personageo.schema.paths import iter_numbers, record_path
 
-#: Kinds of fact, most specific first (used to rank search hits).
-KIND_RANK = {"identity": 0, "design": 1, "difference": 2, "ratio": 3, "percent_change": 3,
-             "count": 4, "min": 5, "max": 5}
-
 
 @dataclass(frozen=True)
 class Fact:
