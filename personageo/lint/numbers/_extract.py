@@ -13,12 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from personageo.lint.numbers._scan import Excluded, scan
+from personageo.lint.numbers._text import (
+    CAPTION_PARAGRAPHS,
+    TABLE_CAPTION,
+    caption_below,
+    plain_text,
+    sentence_at,
+    strip_markup,
+)
 from personageo.numfmt import Parsed, parse_number
 
 _MD = MarkdownIt("commonmark").enable("table")
@@ -120,7 +127,7 @@ class _Extractor:
         cursor = cursor_start
         skip_depth = 0  # inside an autolink or an inline <code>
         found: list[RawClaim] = []
-        plain, offsets = _plain(tok)
+        plain, offsets = plain_text(tok)
         for n, child in enumerate(tok.children or []):
             t = child.type
             if t == "text":
@@ -177,7 +184,7 @@ class _Extractor:
                 end_col=col + 1 + len(f.text), context=context, form=f.form, role=f.role,
                 group=gid, approx=f.approx, table=table,
                 before=content[max(0, f.start - 20):f.start], after=content[f.end:f.end + 30],
-                **_sentence(plain[0], plain[1] + f.start)))
+                **sentence_at(plain[0], plain[1] + f.start)))
         self.group += len(groups)
         for e in excluded:
             offset = at + e.start if at >= 0 else src.find(e.text, cursor)
@@ -225,8 +232,8 @@ class _Extractor:
                 i += 3
                 continue
             elif t == "table_open":
-                below, consumed = _caption_below(tokens, i)
-                caption = "\n".join(paragraphs[-_CAPTION_PARAGRAPHS:] + ([below] if below else []))
+                below, consumed = caption_below(tokens, i)
+                caption = "\n".join(paragraphs[-CAPTION_PARAGRAPHS:] + ([below] if below else []))
                 i = self.table(tokens, i, table_no, caption)
                 table_no = self.tables
                 paragraphs = []
@@ -245,10 +252,10 @@ class _Extractor:
                 self.out.claims.extend(self.inline(tok, context))
                 if tok.map[0] == consumed:
                     paragraphs = []  # the caption below the previous table is that table's
-                elif context == "caption" and not _TABLE_CAPTION.match(tok.content):
+                elif context == "caption" and not TABLE_CAPTION.match(tok.content):
                     paragraphs = []  # a figure's caption titles the figure, not a table
                 elif not list_depth:
-                    paragraphs.append(_strip_markup(tok.content))
+                    paragraphs.append(strip_markup(tok.content))
                 after_image = has_image
             i += 1
         return self.out
@@ -333,66 +340,6 @@ class _Extractor:
         for c in claims:
             c.hidden = why
         self.out.hidden.extend(claims)
-
-
-_CAPTION_PARAGRAPHS = 2
-"""A table's caption: up to this many paragraphs above it (a title, then perhaps a sentence
-about the table), and a ``Table N`` paragraph right below it."""
-_TABLE_CAPTION = re.compile(r"^\s*(?:\*\*|__|\*|_)?\s*Table\s*\d+", re.I)
-
-
-def _caption_below(tokens: list[Token], i: int) -> tuple[str | None, int]:
-    """The ``Table N`` paragraph right below the table opened at ``i``, and its line."""
-    j = i
-    while j < len(tokens) and tokens[j].type != "table_close":
-        j += 1
-    if j + 2 < len(tokens) and tokens[j + 1].type == "paragraph_open" and \
-            tokens[j + 2].type == "inline" and _TABLE_CAPTION.match(tokens[j + 2].content):
-        return _strip_markup(tokens[j + 2].content), tokens[j + 2].map[0]
-    return None, -1
-
-
-def _strip_markup(text: str) -> str:
-    """A caption line without emphasis markers; a line wrapped in ``**`` marks a title."""
-    line = text.strip()
-    bold = re.fullmatch(r"(\*\*|__)(.+?)\1[.:]?", line, re.S)
-    out = re.sub(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`)", "", line)
-    return f"**{out}**" if bold else out
-
-
-def _plain(tok: Token) -> tuple[str, dict[int, int]]:
-    """The inline token's text without markup, and the offset of each text child in it."""
-    parts, offsets, pos = [], {}, 0
-    for n, child in enumerate(tok.children or []):
-        if child.type in ("text", "code_inline"):
-            if child.type == "text":
-                offsets[n] = pos
-            parts.append(child.content)
-            pos += len(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-            pos += 1
-    return "".join(parts), offsets
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\[*_#|-])|\n")
-
-
-@lru_cache(maxsize=256)
-def _sentence_bounds(plain: str) -> tuple[tuple[int, int], ...]:
-    return tuple((m.start(), m.end()) for m in _SENTENCE_END.finditer(plain))
-
-
-def _sentence(plain: str, at: int) -> dict:
-    """The sentence of ``plain`` around offset ``at`` (split at '. X', '; ', line breaks)."""
-    start, end = 0, len(plain)
-    for b_start, b_end in _sentence_bounds(plain):
-        if b_end <= at:
-            start = b_end
-        elif b_start >= at:
-            end = b_start
-            break
-    return {"sentence": plain[start:end], "at": at - start}
 
 
 def _is_delimiter(cells: list[Token]) -> bool:
