@@ -43,10 +43,12 @@ BOUND = re.compile(r"(?:<|>|≤|≥|<=|>=|\b(?:less|more|fewer|greater|lower|hig
 #: Count predicates: words of the sentence -> (op, threshold) of a comparisons.ratio count, or
 #: ``significant`` for counts of significant cells.
 _COUNT_PREDICATES = [
-    (re.compile(r"(?:<|below|less than|under)\s*0?\.5\s*×|rank[\s\-]bottleneck|"
-                r"lora[\s\-]is[\s\-]the[\s\-]culprit", re.I), ("<", 0.5)),
-    (re.compile(r"(?:>|above|more than|exceeds?)\s*1\.5\s*×|full[\s\-]param[\s\-](?:is[\s\-])?"
-                r"(?:markedly[\s\-])?worse", re.I), (">", 1.5)),
+    (re.compile(r"(?:<|below|less than|under)\s*([+\-\u2212]?\d*\.?\d+)\s*×", re.I),
+     ("<", "threshold")),
+    (re.compile(r"(?:>|above|more than|exceeds?)\s*([+\-\u2212]?\d*\.?\d+)\s*×", re.I),
+     (">", "threshold")),
+    (re.compile(r"rank[\s\-]bottleneck|lora[\s\-]is[\s\-]the[\s\-]culprit", re.I), ("<", 0.5)),
+    (re.compile(r"full[\s\-]param[\s\-](?:is[\s\-])?(?:markedly[\s\-])?worse", re.I), (">", 1.5)),
     (re.compile(r"≥|>=|at least as (?:much|far|strongly)|(?:meets?|match(?:es)?) or "
                 r"(?:exceeds?|beats?)|or more than", re.I),
      (">=", 1.0)),
@@ -236,10 +238,12 @@ def _predicate(clause: str, rel: int, length: int) -> tuple | None:
                      if i >= 0]
     hi = min(hi_candidates) if hi_candidates else len(clause)
     same, before, after = [], [], []
-    for rx, pred in _COUNT_PREDICATES:
+    for rx, named in _COUNT_PREDICATES:
         for m in rx.finditer(clause):
-            if lo <= m.start() and m.end() <= hi:
-                same.append((abs(m.start() - rel), pred))
+            pred = (named[0], float(m[1].replace("\u2212", "-"))) if named[1] == "threshold" \
+                else named
+            if lo <= m.start() and m.end() <= hi:  # before the number first, then after it
+                same.append((rel - m.end() if m.end() <= rel else 10_000 + m.start() - rel, pred))
             elif m.end() <= rel:
                 before.append((rel - m.end(), pred))
             else:

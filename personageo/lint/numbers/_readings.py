@@ -157,6 +157,9 @@ class ReadingFinder:
             # meant, so none is certain
             sources = [(q, i == 0) for i, q in enumerate(seen)] or [(None, False)]
         out: list[Reading] = []
+        if sources[0][0] == "ratio" and (facets.get("training") == "lora"
+                                         or "baseline" in t.row_header.lower()):
+            out.append(Reading(1.0, "the baseline's ratio to itself", True))  # "1.00×"
         for q, primary in sources:
             pool = self.index.by_quantity.get(q, []) if q else self.index.faceted
             need = not (q and all(not f.facets for f in pool))
@@ -175,6 +178,12 @@ class ReadingFinder:
     def prose(self, raw, ctx: ProseContext, total: float | None = None) -> list[Reading]:
         kind = raw.parsed.spec.kind
         after = raw.sentence[raw.at + len(raw.text):]
+        if _THRESHOLD_AFTER.match(after) or (ctx.derived == "bound" and _BOUNDARY.search(
+                raw.sentence)):  # "Δ < 0.5 × Δ_baseline", "a ratio below 0.5 counts for ..."
+            facts = [f for f in self.index.facts if f.kind == "identity"
+                     and re.fullmatch(r"/verdicts/[^/]+/rule/(?:low|high)", f.paths[0])]
+            named = bool(_BOUNDARY.search(raw.sentence))  # the rule's boundaries, by name
+            return [Reading(f.value, self.label(f), named) for f in facts]
         if ctx.derived == "bound" or raw.approx or ctx.quantity == "other_ratio" or \
                 _OTHER_UNIT.match(after) or (kind not in "%x" and _COMPARATIVE.match(after)) or \
                 (kind == "e" and any(_same(raw.parsed.value, lr) for lr in self.vocab.lrs)):
@@ -269,6 +278,10 @@ _OTHER_UNIT = re.compile(
     r"\s*(?:[A-Za-z\-]+\s+){0,2}(?:params?|parameters|steps?|examples?|GPUs?|min|minutes|hours?|"
     r"GPU-h\w*|GB|MB|KB|tokens?|epochs?|seeds?|samples?|completions?|words?|runs?)\b")
 """A number that counts something else ("7.6 B parameters", "375 steps", "4 GPUs")."""
+_THRESHOLD_AFTER = re.compile(r"\s*×\s*Δ")
+_BOUNDARY = re.compile(r"\bboundary\b|\bthreshold\b|\bcounts? for\b|bottleneck|culprit|"
+                       r"param[\s\-](?:is[\s\-])?(?:markedly[\s\-])?worse", re.I)
+"""A verdict rule's threshold: "below 0.5 × Δ_baseline", "a ratio above 1.5 counts for"."""
 _COMPARATIVE = re.compile(r"\s*(?:below|above|more|less|fewer|higher|lower|larger|smaller|"
                           r"short of)\b", re.I)
 """"0.0041 below the ceiling": an amount of difference, not the quantity named before."""

@@ -24,9 +24,13 @@ _UNITS = [
     ("n_cells", re.compile(r"^[\s\-]*cells?\b(?!\s+(?:bh|family))", re.I)),
     ("n_full", re.compile(r"^[\s\-]*full[\s\-]param(?:eter)?(?:\s+SFT)?\s+conditions?\b", re.I)),
     ("n_lora", re.compile(r"^[\s\-]*LoRA(?:\s+SFT)?\s+conditions?\b", re.I)),
+    ("n_values", re.compile(r"^[\s\-]*(?:post-train\s+|base\s+)?(?:M1\s+)?(?:values|means)\b",
+                            re.I)),
+    ("n_samples", re.compile(r"^[\s\-]*(?:recorded\s+)?(?:answers|samples|sample outputs)\b",
+                             re.I)),
     ("n_conditions", re.compile(r"^[\s\-]*(?:training\s+)?conditions?\b", re.I)),
 ]
-UNCERTAIN_UNITS = {"n_cells", "n_conditions", "n_full", "n_lora"}
+UNCERTAIN_UNITS = {"n_cells", "n_conditions", "n_full", "n_lora", "n_values", "n_samples"}
 """Units that may count a part of the design ("a 35-cell pilot", "2 conditions")."""
 _BEFORE = [("n_perm", re.compile(r"\bn_perm(?:utations)?\s*=\s*$", re.I))]
 
@@ -55,6 +59,14 @@ def unit_targets(run: RunResult) -> dict[str, dict[float, str]]:
     by_training: dict[str, int] = {}
     for c in d.conditions:
         by_training[c.training.method] = by_training.get(c.training.method, 0) + 1
+    out["n_values"] = dict(out["n_tested"])  # "all 20 post-train M1 values"
+    for method in ("full", "lora"):
+        k = sum(c.condition in {x.id for x in d.conditions if x.training.method == method}
+                for c in run.cells)
+        if k:
+            out["n_values"].setdefault(float(k), f"len(cells with training = {method})")
+    if run.samples:
+        out["n_samples"] = {float(len(run.samples)): "len(/samples)"}
     out["n_conditions"] = {float(len(d.conditions)): "len(/design/conditions)"}
     for method, k in by_training.items():  # "2 conditions" may count the treated ones only
         out["n_conditions"].setdefault(float(k), f"conditions with training = {method}")
