@@ -256,8 +256,6 @@ class _Builder:
         ops = {">=": float.__ge__, ">": float.__gt__, "<": float.__lt__, "<=": float.__le__}
         cmps = [c for c in run.comparisons if c.ratio is not None]
         for label, group, gf in self.grouped(cmps, self.cmp_facets, with_facets=True):
-            if not group:
-                continue  # no comparisons recorded: no count over them either
             for op, t in sorted(thresholds):
                 k = sum(ops[op](float(c.ratio), float(t)) for c in group)
                 where = f" where {label}" if label else ""
@@ -268,8 +266,6 @@ class _Builder:
         cells = run.cells
         for label, group, gf in self.grouped(cells, lambda c: dict(
                 self.cond_facets(c.condition), method=c.method, layer=c.layer), with_facets=True):
-            if not group:
-                continue
             where = f" where {label}" if label else ""
             k = sum(c.significant for c in group)
             self.add(k, "count", [], rule=f"cells.significant{where}", denominator=len(group),

@@ -47,6 +47,12 @@ _COUNT_PREDICATES = [
      ("<", "threshold")),
     (re.compile(r"(?:>|above|more than|exceeds?)\s*([+\-\u2212]?\d*\.?\d+)\s*×", re.I),
      (">", "threshold")),
+    (re.compile(r"\b(?:below|under)\s+([+\-\u2212]?\d*\.?\d+)\s+in\b", re.I), ("<", "threshold")),
+    (re.compile(r"\b(?:above|over)\s+([+\-\u2212]?\d*\.?\d+)\s+in\b", re.I), (">", "threshold")),
+    (re.compile(r"ratio\b[^.;,]{0,40}?\b(?:below|under|<)\s*([+\-\u2212]?\d*\.?\d+)\b", re.I),
+     ("<", "threshold")),
+    (re.compile(r"ratio\b[^.;,]{0,40}?\b(?:above|over|>)\s*([+\-\u2212]?\d*\.?\d+)\b", re.I),
+     (">", "threshold")),
     (re.compile(r"rank[\s\-]bottleneck|lora[\s\-]is[\s\-]the[\s\-]culprit", re.I), ("<", 0.5)),
     (re.compile(r"full[\s\-]param[\s\-](?:is[\s\-])?(?:markedly[\s\-])?worse", re.I), (">", 1.5)),
     (re.compile(r"≥|>=|at least as (?:much|far|strongly)|(?:meets?|match(?:es)?) or "
@@ -56,7 +62,10 @@ _COUNT_PREDICATES = [
                 r"below (?:lora|the baseline)|reversals?", re.I), ("<", 1.0)),
     (re.compile(r"\b(?:significant|fire|fires|firing|rejects?|survive)\b", re.I),
      ("significant", None)),
+    (re.compile(r"\b(?:less|weaker|smaller)\b(?!\s+than\s+\d)", re.I), ("<", 1.0)),
+    (re.compile(r"\b(?:more|stronger|larger)\b(?!\s+than\s+\d)", re.I), (">", 1.0)),
 ]
+"""The predicate of a k/n count, nearest first: "moves it less in 13/20 ... and more in 7/20"."""
 
 
 @dataclass
@@ -188,7 +197,7 @@ def _cue(clause: str, multiplier: bool = False) -> str | None:
             continue  # "(ratio 0.88× against LoRA's -0.0027)": the ratio is the 0.88×
         for m in _SLASH_RATIO.finditer(clause):
             if m.end() >= -neg_start - 2 and m.start() <= end:
-                return "ratio" if "lora" in m[0].lower() else "other_ratio"
+                return "ratio" if re.search(r"lora|baseline", m[0], re.I) else "other_ratio"
         return name
     return None
 

@@ -20,7 +20,7 @@ from personageo.lint.numbers._headers import (
     layer_list,
     quantity_of,
 )
-from personageo.lint.numbers._prose import ProseContext, context_of
+from personageo.lint.numbers._prose import BOUND, ProseContext, context_of
 
 _NOT_FACETS = ("role", "op", "threshold")
 
@@ -128,8 +128,27 @@ class ReadingFinder:
                raw.index_in_group, raw.role)
         return self._cached(key, lambda: self._table(raw))
 
+    def reference_point(self, raw) -> list[Reading]:
+        """0 and 1 stated as the reference a claim compares with: "Δ M1 > 0", "not
+        distinguishable from 0", "the ratio ... is above 1" (no record, true by definition)."""
+        text, value = raw.sentence, raw.parsed.value
+        if raw.parsed.spec.kind != "d" or value not in (0, 1):
+            return []
+        before = text[max(0, raw.at - 24):raw.at]
+        if not (BOUND.search(before) or re.search(r"\b(?:from|contains?|above|below|of)\s*$",
+                                                   before)):
+            return []
+        if value == 0 and re.search(r"Δ|delta|interval|distinguishable|zero", text, re.I):
+            return [Reading(0.0, "zero (no change), the reference of the claim", False)]
+        if value == 1 and re.search(r"\bratio|Δ\S*\s*/\s*Δ|parity", text, re.I):
+            return [Reading(1.0, "parity of the ratio (1), the reference of the claim", False)]
+        return []
+
     def _table(self, raw) -> list[Reading]:
         t = raw.table
+        point = self.reference_point(raw)
+        if point:
+            return point
         lines = caption_lines(t.caption)
         titled = [ln for ln in lines if quantity_of(ln, self.vocab)]
         title = titled[0] if titled else (lines[0] if lines else "")
@@ -184,7 +203,11 @@ class ReadingFinder:
                      and re.fullmatch(r"/verdicts/[^/]+/rule/(?:low|high)", f.paths[0])]
             named = bool(_BOUNDARY.search(raw.sentence))  # the rule's boundaries, by name
             return [Reading(f.value, self.label(f), named) for f in facts]
-        if ctx.derived == "bound" or raw.approx or ctx.quantity == "other_ratio" or \
+        point = self.reference_point(raw)
+        if point:
+            return point
+        if ctx.derived == "bound" or raw.approx or \
+                (ctx.quantity == "other_ratio" and raw.form != "fraction") or \
                 _OTHER_UNIT.match(after) or (kind not in "%x" and _COMPARATIVE.match(after)) or \
                 (kind == "e" and any(_same(raw.parsed.value, lr) for lr in self.vocab.lrs)):
             return []  # a bound, a count of something else, an amount of difference, an lr
