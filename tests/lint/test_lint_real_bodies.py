@@ -192,3 +192,60 @@ def test_scraped_issue_238_plain_text(reference_dir):
     assert first_bare.line == 6  # "... compared to LoRA from #205, full-parameter SFT ..."
     lines = path.read_text(encoding="utf-8").split("\n")
     _at(lines, first_bare, "#205")
+
+
+# --------------------------------------------------------------------------- numbers
+def _numbers(reference_dir, path, *results):
+    from personageo.lint.numbers import check_numbers
+    from personageo.schema import load_run_result
+
+    runs = [(str(p), load_run_result(p)) for p in (reference_dir / r for r in results)]
+    return check_numbers(path.read_text(encoding="utf-8"), path=str(path), results=runs)
+
+
+@pytest.mark.parametrize("name", ["issue_89_v1.md", "issue_164_v1.md", "issue_139_v2.md"])
+def test_real_bodies_against_unrelated_results_contradict_nothing(reference_dir, name):
+    # these bodies report other experiments: linted against the 238 results (and 205 as
+    # baseline) no number may be contradicted -- "p=0.97" is not a 238 p-value, "PAIR α=0.79"
+    # is not the BH α, "a 35-cell pilot" is not the 40-cell grid, "≥2 layers" is a bound
+    report = _numbers(reference_dir, reference_dir / "bodies" / name,
+                      "issue_238/run_result.json", "issue_205/run_result.json")
+    assert report.checked
+    assert [f for f in report.findings if f.kind == "contradicted"] == []
+    assert {c.bound_by for c in report.claims if c.outcome == "verified"} <= {"unit", "prose",
+                                                                            "table"}
+
+
+def test_published_238_contradictions_are_the_true_ones(reference_dir):
+    # 238's own write-up against its own results: the hand-written tables (a bold title, then
+    # "All cells have p_BH-FDR = 0 ...", then the grid) are read as deltas, never as p-values;
+    # what stays contradicted is wrong in the write-up itself: "the 80-cell family" (the one
+    # BH family has 40 members) and "all 40 post-train means land in [0.988, 0.999]" (the
+    # largest, M1_B_L27_full_benign_lr1e4, is 0.99952: 1.000 at three decimals)
+    path = reference_dir / "issue_238" / "published_writeup.txt"
+    report = _numbers(reference_dir, path, "issue_238/run_result.json",
+                      "issue_205/run_result.json")
+    bad = [(f.line, f.text) for f in report.findings if f.kind == "contradicted"]
+    assert bad == [(6, "0.999"), (10, "0.999"), (18, "80"), (29, "80"), (41, "0.999"),
+                   (150, "0.999")]
+    grid = [c for c in report.claims if 117 <= c.line <= 124 and c.context == "table"]
+    assert len(grid) == 40 and {c.outcome for c in grid} == {"verified"}
+    assert all(c.binding.endswith("/delta") for c in grid)
+
+
+def test_published_238_grid_as_markdown_paragraphs(reference_dir, tmp_path):
+    # The write-up as markdown (as it is edited on the tracker): the bold title, a blank line,
+    # the p-value sentence, a blank line, the grid. The sentence does not redefine the table:
+    # its 40 cells are deltas (before: 40 false contradictions as adjusted p-values).
+    lines = (reference_dir / "issue_238" / "published_writeup.txt").read_text(
+        encoding="utf-8").split("\n")
+    assert lines[112].startswith("Full M1 delta table") and lines[113].startswith("All cells")
+    body = lines[:112] + ["", f"**{lines[112]}**", "", lines[113], ""] + lines[114:]
+    path = tmp_path / "published_238.md"
+    path.write_text("\n".join(body), encoding="utf-8")
+    report = _numbers(reference_dir, path, "issue_238/run_result.json",
+                      "issue_205/run_result.json")
+    grid = [c for c in report.claims if 120 <= c.line <= 127 and c.context == "table"]
+    assert len(grid) == 40 and {c.outcome for c in grid} == {"verified"}
+    assert all(c.binding.endswith("/delta") for c in grid)
+    assert all(f.text in ("80", "0.999") for f in report.findings if f.kind == "contradicted")

@@ -9,7 +9,8 @@ Public API::
         the same, with the results' facts built once for many bodies
 
 See :mod:`personageo.lint.numbers._scan` for what counts as a number (and the exclusion rules),
-:mod:`._bind` for the binding order (sidecar, table context, search).
+:mod:`._bind` for the binding (sidecar, then the number's plausible readings: table headers
+and caption title, the quantity and facets its sentence names; no free search).
 """
 
 from personageo.lint.numbers._bind import NumberChecker, check_numbers

@@ -1,16 +1,18 @@
-"""Bind every extracted number, in order: claims sidecar, table context, prose unit, search.
+"""Bind every extracted number: claims sidecar first, then the number's plausible readings.
 
 * **Sidecar** (exact): the renderer recorded what each number is; the number is recomputed
   from the results and compared at its shown precision.
-* **Table**: row/column headers and the table's caption name facets (condition, method, layer,
-  data type, lr, training) and a quantity; the facts that match them best must share one value,
-  which is then the number's target — disagreeing is a contradiction.
-* **Prose unit**: an integer followed by a unit that can mean one thing only ("the 80-cell
-  family", "66 persona pairs", "5 layers") is checked against that design count.
-* **Search**: facts (values and declared derivations) that agree at the shown precision, filtered
-  by what the number's form can mean (``×`` -> ratios, ``%`` -> ratios and changes, ``k/n`` ->
-  counts, range ends -> min/max); the most specific wins. Not finding one leaves the number
-  unbound — search never contradicts, because prose gives no specific target.
+* **Readings** (:mod:`._readings`): for a table cell, the quantity its column header, row key or
+  caption title names (a sentence between a title and its table is another reading, never the
+  table's quantity) and the records its row and column identify; for prose, the quantity and
+  facets its own clause names (:mod:`._prose`) and the derivations that form applies (ranges ->
+  min/max over the named set, ``k/n`` -> counts with the stated predicate, ``×`` -> ratios,
+  ``%`` -> changes, "changes by" -> differences); an integer with a unit ("66 persona pairs",
+  "5 layers") -> that design count.
+* **Decision**: a number agreeing with any reading is verified; one agreeing with none is
+  contradicted only when a reading is certain (its context singles the records out); otherwise
+  it is unbound and the finding lists its closest candidate readings. There is no free search
+  over the whole results file: an equal value somewhere is no evidence.
 """
 
 from __future__ import annotations
@@ -22,13 +24,9 @@ from collections.abc import Sequence
 from personageo.files import sha256_file, sha256_text
 from personageo.lint.numbers._extract import RawClaim, extract
 from personageo.lint.numbers._facts import Fact, FactIndex, build_facts
-from personageo.lint.numbers._headers import (
-    Vocabulary,
-    caption_title,
-    facets_of,
-    layer_list,
-    quantity_of,
-)
+from personageo.lint.numbers._headers import Vocabulary, facets_of
+from personageo.lint.numbers._prose import BOUND as _BOUND
+from personageo.lint.numbers._readings import Reading, ReadingFinder
 from personageo.lint.numbers._sidecar import (
     Entry,
     NotEvaluable,
@@ -37,21 +35,13 @@ from personageo.lint.numbers._sidecar import (
     pair_claims,
 )
 from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
-from personageo.lint.numbers._units import unit_of, unit_targets
+from personageo.lint.numbers._units import UNCERTAIN_UNITS, unit_of, unit_targets
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
 from personageo.schema.claims import ClaimsSidecar
 from personageo.schema.markers import parse_render_marker
 from personageo.schema.markers import stale_results as marker_stale
 from personageo.schema.paths import resolve
-
-_SEARCH_KINDS = {
-    "x": ("ratio", "identity"),
-    "%": ("percent_change", "ratio", "identity"),
-    "e": ("identity", "design"),
-    "d": ("design", "count", "identity"),
-    "f": ("identity", "difference", "ratio", "design", "min", "max"),
-}
 
 
 def _fmt(v: float) -> str:
@@ -71,6 +61,7 @@ class _Binder:
         self._facets: dict[tuple[str, str], dict] = {}
         self._resolved: dict[tuple[int, str], object] = {}
         self._titles: dict[str, str] = {}
+        self.finder = ReadingFinder(self.index, self.vocab, self.label, self.facets)
         self.units: dict[str, dict[float, str]] = {}
         for rpath, run in self.results:
             for unit, values in unit_targets(run).items():
@@ -105,58 +96,24 @@ class _Binder:
         prefix = f"{self.results[fact.results][0]}#" if self.multi else ""
         return fact.describe(prefix)
 
-    # ------------------------------------------------------------------ table
-    def table(self, raw: RawClaim, partner: RawClaim | None) -> tuple[float, str] | None:
-        t = raw.table
-        if t.caption not in self._titles:
-            self._titles[t.caption] = caption_title(t.caption, self.vocab)
-        title = self._titles[t.caption]
-        facets = dict(self.facets(title))
-        for head, cell in t.row_keys:
-            facets.update(self.facets(cell, head))
-        facets.update(self.facets(t.column_header))
-        layers = layer_list(t.column_header, self.vocab)
-        if raw.form == "list" and len(layers) > 1 and raw.index_in_group < len(layers):
-            facets["layer"] = layers[raw.index_in_group]
-        quantity = quantity_of(t.column_header, self.vocab) or quantity_of(title, self.vocab)
-        if raw.form == "fraction" and raw.role == "total":
-            return None  # checked against the count's denominator
-        pool = self.index.by_quantity.get(quantity, []) if quantity else self.index.faceted
-        best, best_score = [], None
-        for fact in pool:
-            fm = fact.facet_map
-            if any(k in fm and fm[k] != v for k, v in facets.items()):
-                continue
-            matched = sum(k in fm for k in facets)
-            unmatched = sum(k not in facets for k in fm if k != "role")
-            score = (matched, -unmatched)
-            if best_score is None or score > best_score:
-                best, best_score = [fact], score
-            elif score == best_score:
-                best.append(fact)
-        if not best or best_score[0] == 0 and not (quantity and all(not f.facets for f in best)):
-            return None  # nothing in the headers points at these facts (global facts aside)
-        if any(not math.isclose(f.value, best[0].value, rel_tol=1e-12, abs_tol=1e-15)
-               for f in best):
-            return None  # the headers do not single out one value
-        fact = best[0]
-        return fact.value, self.label(fact)
-
     # ------------------------------------------------------------------ prose units
-    def unit(self, raw: RawClaim) -> tuple[float, str, bool] | None:
-        """(bound value, binding, agrees) for an integer whose prose names its unit."""
+    def unit(self, raw: RawClaim) -> tuple[float, str, bool, bool] | None:
+        """(bound value, binding, agrees, certain) for an integer whose prose names its unit;
+        "cells" and "conditions" may count a part of the design, so they are never certain."""
         p = raw.parsed
-        if p.spec.kind != "d" or p.spec.signed or raw.form not in ("single", "list"):
+        if p.spec.kind != "d" or p.spec.signed or raw.form not in ("single", "list") or \
+                raw.approx or _BOUND.search(raw.before[-14:]):
             return None
         unit = unit_of(raw.before, raw.after)
         values = self.units.get(unit or "")
         if not values:
             return None
+        certain = unit not in UNCERTAIN_UNITS
         if p.value in values:
-            return p.value, values[p.value], True
+            return p.value, values[p.value], True, certain
         value = min(values, key=lambda v: abs(v - p.value))
         label = values[value] + (f" (or {len(values) - 1} other)" if len(values) > 1 else "")
-        return value, label, False
+        return value, label, False, certain
 
     def nearest(self, raw: RawClaim) -> tuple[float, str] | None:
         """The recorded value closest to an unbound number (within 10 %), as a hint."""
@@ -169,41 +126,6 @@ class _Binder:
             return None
         best = min(near, key=lambda f: abs(f.value - v))
         return best.value, self.label(best)
-
-    # ------------------------------------------------------------------ search
-    def search(self, raw: RawClaim) -> tuple[float, str] | None:
-        p = raw.parsed
-        kinds = list(_SEARCH_KINDS.get(p.spec.kind, ("identity",)))
-        if raw.role in ("lo", "hi"):
-            kinds.insert(0, "min" if raw.role == "lo" else "max")
-        elif raw.role == "count":
-            kinds.insert(0, "count")
-        tol = p.half_ulp * (1 + 1e-9) + 1e-12
-        hits = [f for f in self.index.near(p.value, tol) if f.kind in kinds]
-        if p.spec.kind == "d":
-            hits = [f for f in hits if f.value == p.value]
-        if p.spec.kind == "x":  # a multiplier is a ratio, never a norm or a delta
-            hits = [f for f in hits if f.kind == "ratio" or f.quantity == "ratio"
-                    or any(q.endswith("ratio") for q in f.paths)]
-        if not hits:
-            return None
-        order: dict[str, int] = {}
-        for i, k in enumerate(kinds):
-            order.setdefault(k, i)  # the first mention of a kind sets its priority
-
-        def rank(f: Fact):
-            dist = abs(f.value - p.value)
-            return (dist > 1e-12 * max(1.0, abs(p.value)), order[f.kind], f.quantity is None,
-                    dist, len(f.paths))
-
-        hits.sort(key=rank)
-        best = hits[0]
-        same = [h for h in hits if (h.kind, h.paths, h.rule) != (best.kind, best.paths, best.rule)
-                and order[h.kind] == order[best.kind]]
-        label = self.label(best)
-        if same:
-            label += f" (or {len(same)} other)"
-        return best.value, label
 
 
 def _results_sha(path: str, run: RunResult) -> set[str]:
@@ -301,6 +223,7 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
     for i, raw in enumerate(raws):
         groups.setdefault(raw.group, []).append(i)
     claims: list[NumberClaim | None] = [None] * len(raws)
+    readings: dict[int, list[Reading]] = {}
     for i, raw in enumerate(raws):
         entry = paired.get(i)
         if raw.context == "setup" and entry is None:
@@ -310,64 +233,48 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
         if entry is not None:
             _bind_sidecar(claim, raw, entry, binder, stale_results, report)
             continue
-        target = None
-        if raw.table is not None:
-            target = binder.table(raw, None)
-            if target is not None:
-                claim.bound_by = "table"
         if raw.form == "fraction" and raw.role == "total":
             continue  # decided with its count below
-        if target is None and raw.table is None:
+        if raw.table is None:
             unit = binder.unit(raw)
             if unit is not None:
-                claim.bound_value, claim.binding, ok = unit
-                claim.bound_by = "unit"
-                claim.outcome = "verified" if ok else "contradicted"
-                if not ok:
-                    report.findings.append(_contradiction(claim))
+                value, label, ok, certain = unit
+                readings[i] = [Reading(value, label, certain)]
+                _decide(claim, raw, readings[i], "unit", report)
                 continue
-        if target is None:
-            target = binder.search(raw)
-            if target is not None:
-                claim.bound_by = "search"
-        if target is None:
-            continue
-        claim.bound_value, claim.binding = target
-        if _agrees(target[0], raw):
-            claim.outcome = "verified"
-        elif claim.bound_by == "table":
-            claim.outcome = "contradicted"
-            report.findings.append(_contradiction(claim))
-    # totals of k/n: verified when the count they belong to is over that many records
+            total = next((raws[j].parsed.value for j in groups[raw.group]
+                          if raws[j].role == "total"), None)
+            readings[i] = binder.finder.prose_readings(raw, total)
+            _decide(claim, raw, readings[i], "prose", report)
+        else:
+            readings[i] = binder.finder.table(raw)
+            _decide(claim, raw, readings[i], "table", report)
+    # totals of k/n: the denominator of the reading their count was decided by
     for ids in groups.values():
         counts = [i for i in ids if raws[i].role == "count" and claims[i] is not None]
-        totals = [i for i in ids if raws[i].role == "total" and claims[i] is not None]
-        for t in totals:
-            claim = claims[t]
-            if claim.bound_by == "sidecar":
+        for t in ids:
+            if raws[t].role != "total" or claims[t] is None or claims[t].bound_by == "sidecar":
                 continue
-            denominators = binder.index.near(raws[counts[0]].parsed.value, 0.5) if counts else []
-            dens = {f.denominator for f in denominators if f.denominator is not None
-                    and f.value == raws[counts[0]].parsed.value}
-            if raws[t].parsed.value in dens:
-                claim.outcome, claim.bound_value = "verified", raws[t].parsed.value
-                claim.binding, claim.bound_by = "denominator of the count", "search"
-            else:
-                hit = binder.search(raws[t])
-                if hit is not None:
-                    claim.bound_value, claim.binding = hit
-                    claim.outcome, claim.bound_by = "verified", "search"
+            used = [r for c in counts for r in readings.get(c, [])
+                    if r.denominator is not None and (claims[c].outcome != "verified"
+                                                      or _agrees(r.value, raws[c]))]
+            dens = [Reading(float(r.denominator), f"denominator of {r.label}", r.certain)
+                    for r in used]
+            _decide(claims[t], raws[t], dens, claims[counts[0]].bound_by if counts else "prose",
+                    report)
     for i, claim in enumerate(claims):
         if claim is None:
             continue
         report.claims.append(claim)
         if claim.outcome == "unbound":
-            near = binder.nearest(raws[i])
+            cands = _candidates(readings.get(i, []), raws[i].parsed.value)
+            near = binder.nearest(raws[i]) if not cands else None
             report.findings.append(NumberFinding(
                 "unbound", severity_unbound, claim.line, claim.col, claim.end_col, claim.text,
                 f"{claim.text} is not bound to any value of the results"
                 + (" (table cell: no unique record for its headers)" if claim.context == "table"
                    else "")
+                + (f"; candidate readings: {cands}" if cands else "")
                 + (f"; nearest value: {near[1]} = {_fmt(near[0])}" if near else "")))
     _stale_marker(source, checker, report)
     report.findings.sort(key=lambda f: (f.line, f.col, f.kind))
@@ -389,6 +296,34 @@ def _stale_marker(source: str, checker: NumberChecker, report: NumbersReport) ->
         "stale", "error", marker.line, 1, 1 + len(source.splitlines()[marker.line - 1]),
         "personageo:render", f"stale body: rendered from other results than {names}; "
         f"{len(changed)} number(s) no longer match them; run `personageo report update`"))
+
+
+def _decide(claim: NumberClaim, raw: RawClaim, readings: list[Reading], how: str,
+            report: NumbersReport) -> None:
+    """Verified when a reading agrees; contradicted when none does and one is certain (the
+    number's own context singles it out); otherwise left unbound."""
+    agreeing = [r for r in readings if _agrees(r.value, raw)]
+    if agreeing:
+        best = max(agreeing, key=lambda r: r.certain)
+        claim.outcome, claim.bound_value, claim.binding = "verified", best.value, best.label
+        claim.bound_by = how
+        return
+    certain = [r for r in readings if r.certain]
+    if certain and not raw.approx:
+        claim.outcome, claim.bound_value, claim.binding = "contradicted", certain[0].value, \
+            certain[0].label
+        claim.bound_by = how
+        report.findings.append(_contradiction(claim))
+
+
+def _candidates(readings: list[Reading], shown: float, limit: int = 3) -> str:
+    """The closest candidate readings of an unbound number, for its finding."""
+    seen: dict[str, float] = {}
+    for r in sorted(readings, key=lambda r: abs(r.value - shown)):
+        seen.setdefault(r.label, r.value)
+    items = [f"{label} = {_fmt(v)}" for label, v in list(seen.items())[:limit]]
+    more = len(seen) - limit
+    return ", ".join(items) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _agrees(value: float, raw: RawClaim) -> bool:

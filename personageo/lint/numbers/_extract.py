@@ -18,6 +18,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from personageo.lint.numbers._scan import Excluded, scan
+from personageo.lint.numbers._text import (
+    CAPTION_PARAGRAPHS,
+    TABLE_CAPTION,
+    caption_below,
+    plain_text,
+    sentence_at,
+    strip_markup,
+)
 from personageo.numfmt import Parsed, parse_number
 
 _MD = MarkdownIt("commonmark").enable("table")
@@ -60,11 +68,15 @@ class RawClaim:
     approx: bool = False
     table: TableContext | None = None
     hidden: str | None = None
+    """Why this number is not a claim by itself (an exclusion rule, ``table key``, ``table
+    header``): it becomes one only where the claims sidecar binds it."""
     before: str = ""
     after: str = ""
     """Up to 20 / 30 characters of the text around the number (for prose units: "66 pairs")."""
-    """Why this number is not a claim by itself (an exclusion rule, ``table key``, ``table
-    header``): it becomes one only where the claims sidecar binds it."""
+    sentence: str = ""
+    """The sentence around the number, as plain text (emphasis and code markup dropped)."""
+    at: int = 0
+    """Offset of the number in :attr:`sentence`."""
 
 
 @dataclass
@@ -115,14 +127,15 @@ class _Extractor:
         cursor = cursor_start
         skip_depth = 0  # inside an autolink or an inline <code>
         found: list[RawClaim] = []
-        for child in tok.children or []:
+        plain, offsets = plain_text(tok)
+        for n, child in enumerate(tok.children or []):
             t = child.type
             if t == "text":
                 if skip_depth:
                     cursor = _advance(src, child.content, cursor)
                     continue
                 found.extend(self.scan_text(child.content, src, starts, cursor, tok.map[0],
-                                            context, table))
+                                            context, table, (plain, offsets.get(n, -1))))
                 cursor = _advance(src, child.content, cursor)
             elif t == "code_inline":
                 cursor = _advance(src, child.markup + child.content, cursor)
@@ -149,8 +162,11 @@ class _Extractor:
         return found
 
     def scan_text(self, content: str, src: str, starts: list[int], cursor: int,
-                  first_line: int, context: str, table: TableContext | None) -> list[RawClaim]:
+                  first_line: int, context: str, table: TableContext | None,
+                  plain: tuple[str, int] = ("", -1)) -> list[RawClaim]:
         at = src.find(content, cursor)
+        if plain[1] < 0:
+            plain = (content, 0)
         numbers, excluded = scan(content)
         claims = []
         groups: dict[int, int] = {}
@@ -167,7 +183,8 @@ class _Extractor:
                 text=f.text, parsed=f.parsed, line=first_line + line + 1, col=col + 1,
                 end_col=col + 1 + len(f.text), context=context, form=f.form, role=f.role,
                 group=gid, approx=f.approx, table=table,
-                before=content[max(0, f.start - 20):f.start], after=content[f.end:f.end + 30]))
+                before=content[max(0, f.start - 20):f.start], after=content[f.end:f.end + 30],
+                **sentence_at(plain[0], plain[1] + f.start)))
         self.group += len(groups)
         for e in excluded:
             offset = at + e.start if at >= 0 else src.find(e.text, cursor)
@@ -193,7 +210,8 @@ class _Extractor:
     def run(self, tokens: list[Token]) -> Extraction:
         setup_until = -1  # last line (0-based, exclusive) of the setup card
         list_depth = 0
-        last_paragraph = ""
+        paragraphs: list[str] = []  # since the last heading or table: a table's caption
+        consumed = -1  # source line of the caption below the last table
         after_image = False
         table_no = 0
         i = 0
@@ -210,13 +228,15 @@ class _Extractor:
                 list_depth -= 1
             elif t == "heading_open":
                 self.out.claims.extend(self.inline(tokens[i + 1], "prose"))
-                last_paragraph, after_image = "", False
+                paragraphs, after_image = [], False
                 i += 3
                 continue
             elif t == "table_open":
-                i = self.table(tokens, i, table_no, last_paragraph)
+                below, consumed = caption_below(tokens, i)
+                caption = "\n".join(paragraphs[-CAPTION_PARAGRAPHS:] + ([below] if below else []))
+                i = self.table(tokens, i, table_no, caption)
                 table_no = self.tables
-                last_paragraph = ""
+                paragraphs = []
                 continue
             elif t == "inline" and tok.map is not None:
                 in_setup = tok.map[0] < setup_until
@@ -230,7 +250,12 @@ class _Extractor:
                 else:
                     context = "prose"
                 self.out.claims.extend(self.inline(tok, context))
-                last_paragraph = tok.content
+                if tok.map[0] == consumed:
+                    paragraphs = []  # the caption below the previous table is that table's
+                elif context == "caption" and not TABLE_CAPTION.match(tok.content):
+                    paragraphs = []  # a figure's caption titles the figure, not a table
+                elif not list_depth:
+                    paragraphs.append(strip_markup(tok.content))
                 after_image = has_image
             i += 1
         return self.out

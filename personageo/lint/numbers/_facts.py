@@ -20,10 +20,6 @@ from functools import cached_property
 from personageo.schema import RunResult
 from personageo.schema.paths import iter_numbers, record_path
 
-#: Kinds of fact, most specific first (used to rank search hits).
-KIND_RANK = {"identity": 0, "design": 1, "difference": 2, "ratio": 3, "percent_change": 3,
-             "count": 4, "min": 5, "max": 5}
-
 
 @dataclass(frozen=True)
 class Fact:
@@ -39,10 +35,18 @@ class Fact:
     rule: str | None = None
     denominator: int | None = None
     results: int = 0
+    of: str | None = None
+    """For derived facts (difference, ratio, percent change, count, min, max): the quantity
+    they are derived from (``delta``, ``norm``, ``ratio``, ``lr``, ``comparisons``, ...)."""
 
     @cached_property
     def facet_map(self) -> dict:
         return dict(self.facets)
+
+    @cached_property
+    def n_facets(self) -> int:
+        """Facets that identify records (not the role, op or threshold of a derivation)."""
+        return sum(k not in ("role", "op", "threshold") for k, _ in self.facets)
 
     def describe(self, prefix: str = "") -> str:
         paths = [prefix + p for p in self.paths]
@@ -57,7 +61,12 @@ class Fact:
 
 
 def _facets(**kw) -> tuple[tuple[str, object], ...]:
-    return tuple(sorted((k, v) for k, v in kw.items() if v is not None))
+    return tuple(sorted((k, v) for k, v in kw.items() if v is not None and v != "unknown"))
+
+
+def _common(a: dict, b: dict) -> dict:
+    """The facets two records share (same key, same value)."""
+    return {k: v for k, v in a.items() if v is not None and b.get(k) == v}
 
 
 class _Builder:
@@ -96,7 +105,8 @@ class _Builder:
     # -------------------------------------------------------------- records with facets
     def records(self) -> None:
         for cell in self.run.cells:
-            f = dict(self.cond_facets(cell.condition), method=cell.method, layer=cell.layer)
+            f = dict(self.cond_facets(cell.condition), method=cell.method, layer=cell.layer,
+                     metric=cell.metric)
             fx = _facets(**f)
             base = self.measurements.get(cell.base)
             post = self.measurements.get(cell.post)
@@ -158,50 +168,69 @@ class _Builder:
         groups = defaultdict(list)
         for cell in run.cells:
             groups[(cell.method, cell.layer, cell.metric)].append(cell)
+        cell_f = {c.id: dict(self.cond_facets(c.condition), method=c.method, layer=c.layer)
+                  for c in run.cells}
         for cells in groups.values():
             for a, b in itertools.permutations(cells, 2):
                 self.pair(a.delta, b.delta, record_path("cells", a.id, "delta"),
-                          record_path("cells", b.id, "delta"))
+                          record_path("cells", b.id, "delta"), quantity="delta",
+                          facets=_common(cell_f[a.id], cell_f[b.id]))
         for cmp in run.comparisons:
             pa = record_path("comparisons", cmp.id, "delta")
             pb = record_path("comparisons", cmp.id, "baseline_delta")
-            self.pair(cmp.delta, cmp.baseline_delta, pa, pb, ratio=False)
+            self.pair(cmp.delta, cmp.baseline_delta, pa, pb, ratio=False, quantity="delta",
+                      facets=self.cmp_facets(cmp))
         base_groups = defaultdict(dict)
         for cmp in run.comparisons:
             cell = self.cells.get(cmp.cell)
             if cell is not None:
                 base_groups[(cell.method, cell.layer)].setdefault(cmp.baseline_delta, cmp.id)
-        for vals in base_groups.values():
+        for (method, layer), vals in base_groups.items():
             for (va, ia), (vb, ib) in itertools.permutations(vals.items(), 2):
                 self.pair(va, vb, record_path("comparisons", ia, "baseline_delta"),
-                          record_path("comparisons", ib, "baseline_delta"))
+                          record_path("comparisons", ib, "baseline_delta"), quantity="delta",
+                          facets={"method": method, "layer": layer, "role": "baseline"})
         norms = run.weight_norms
+        norm_f = {}
+        for w in norms:
+            ck = self.checkpoints.get(w.checkpoint)
+            norm_f[w.checkpoint] = self.cond_facets(ck.condition if ck else None)
         for a, b in itertools.permutations(norms, 2):
+            common = _common(norm_f[a.checkpoint], norm_f[b.checkpoint])
             self.pair(a.global_l2, b.global_l2, record_path("weight_norms", a.checkpoint,
                                                             "global_l2"),
-                      record_path("weight_norms", b.checkpoint, "global_l2"))
+                      record_path("weight_norms", b.checkpoint, "global_l2"), quantity="norm",
+                      facets=dict(common, scope="global"))
             for block in set(a.per_block or {}) & set(b.per_block or {}):
                 self.pair(a.per_block[block], b.per_block[block],
                           record_path("weight_norms", a.checkpoint, "per_block", block),
-                          record_path("weight_norms", b.checkpoint, "per_block", block))
+                          record_path("weight_norms", b.checkpoint, "per_block", block),
+                          quantity="norm", facets=dict(common, layer=int(block)))
         self.counts()
         self.extremes()
 
     def pair(self, a: float | None, b: float | None, pa: str, pb: str,
-             ratio: bool = True) -> None:
+             ratio: bool = True, quantity: str | None = None, facets: dict | None = None) -> None:
+        """Difference, ratio and percent change of two values of one quantity; their facets
+        are those both records share."""
         if a is None or b is None:
             return  # a value the source did not record
-        self.add(a - b, "difference", [pa, pb])
+        fx = _facets(**(facets or {}))
+        kw = {"facets": fx, "of": quantity}
+        self.add(a - b, "difference", [pa, pb], **kw)
         if b:
             if ratio:
-                self.add(a / b, "ratio", [pa, pb])
-            self.add((a - b) / b, "percent_change", [pa, pb])
+                self.add(a / b, "ratio", [pa, pb], **kw)
+            self.add((a - b) / b, "percent_change", [pa, pb], **kw)
 
-    def grouped(self, records, key_of):
-        """Yield (label, records) for the whole set and for each grouping of facets."""
-        yield "", records
+    def grouped(self, records, key_of, with_facets: bool = False):
+        """Yield (label, records) for the whole set and for each grouping of facets (and the
+        grouping's facets as a dict with ``with_facets``)."""
+        yield ("", records, {}) if with_facets else ("", records)
         for names in (("method",), ("layer",), ("data_type",), ("method", "layer"),
-                      ("method", "data_type"), ("condition",), ("lr",), ("training",)):
+                      ("method", "data_type"), ("condition",), ("lr",), ("training",),
+                      ("method", "lr"), ("method", "data_type", "lr"), ("layer", "data_type"),
+                      ("method", "layer", "data_type")):
             by = defaultdict(list)
             for r in records:
                 f = key_of(r)
@@ -209,7 +238,9 @@ class _Builder:
                     by[tuple(f[n] for n in names)].append(r)
             if len(by) > 1:
                 for k, rs in by.items():
-                    yield " and ".join(f"{n} = {v}" for n, v in zip(names, k, strict=True)), rs
+                    label = " and ".join(f"{n} = {v}" for n, v in zip(names, k, strict=True))
+                    yield (label, rs, dict(zip(names, k, strict=True))) if with_facets \
+                        else (label, rs)
 
     def cmp_facets(self, cmp) -> dict:
         cell = self.cells.get(cmp.cell)
@@ -224,19 +255,21 @@ class _Builder:
             thresholds |= {("<", v.rule.low), (">", v.rule.high)}
         ops = {">=": float.__ge__, ">": float.__gt__, "<": float.__lt__, "<=": float.__le__}
         cmps = [c for c in run.comparisons if c.ratio is not None]
-        for label, group in self.grouped(cmps, self.cmp_facets):
+        for label, group, gf in self.grouped(cmps, self.cmp_facets, with_facets=True):
             for op, t in sorted(thresholds):
                 k = sum(ops[op](float(c.ratio), float(t)) for c in group)
                 where = f" where {label}" if label else ""
                 self.add(k, "count", [], rule=f"comparisons.ratio {op} {t:g}{where}",
-                         denominator=len(group))
+                         denominator=len(group), of="comparisons",
+                         facets=_facets(**gf, op=op, threshold=float(t)))
             self.add(len(group), "design", [], rule=f"len(comparisons{' where ' + label if label else ''})")
         cells = run.cells
-        for label, group in self.grouped(cells, lambda c: dict(
-                self.cond_facets(c.condition), method=c.method, layer=c.layer)):
+        for label, group, gf in self.grouped(cells, lambda c: dict(
+                self.cond_facets(c.condition), method=c.method, layer=c.layer), with_facets=True):
             where = f" where {label}" if label else ""
             k = sum(c.significant for c in group)
-            self.add(k, "count", [], rule=f"cells.significant{where}", denominator=len(group))
+            self.add(k, "count", [], rule=f"cells.significant{where}", denominator=len(group),
+                     of="cells", facets=_facets(**gf, op="significant"))
             self.add(len(group), "design", [], rule=f"len(cells{where})")
         results = defaultdict(int)
         for v in run.verdicts:
@@ -261,7 +294,8 @@ class _Builder:
             sets.append(("measurements", f"value ({side})", pairs,
                          lambda p: cell_f(p[0]), lambda p: p[1].value))
         for name, field, records, key_of, value_of in sets:
-            for label, group in self.grouped(records, key_of):
+            of = field.replace("value (", "").rstrip(")")
+            for label, group, gf in self.grouped(records, key_of, with_facets=True):
                 if len(group) < 2:
                     continue
                 vals = [float(v) for v in map(value_of, group) if v is not None]
@@ -269,7 +303,8 @@ class _Builder:
                     continue
                 where = f" where {label}" if label else ""
                 for kind, fn in (("min", min), ("max", max)):
-                    self.add(fn(vals), kind, [], rule=f"{kind}({name}.{field}{where})")
+                    self.add(fn(vals), kind, [], rule=f"{kind}({name}.{field}{where})", of=of,
+                             facets=_facets(**gf), denominator=len(vals))
 
     def design(self) -> None:
         d = self.run.design
@@ -297,7 +332,7 @@ class _Builder:
                      rule=f"len(/families/{fam.id}/members)")
         lrs = sorted({c.training.lr for c in d.conditions if c.training.lr})
         for a, b in itertools.permutations(lrs, 2):
-            self.add(a / b, "ratio", [], rule=f"lr {a:g} / {b:g}")
+            self.add(a / b, "ratio", [], rule=f"lr {a:g} / {b:g}", of="lr")
 
 
 def build_facts(run: RunResult, results: int = 0) -> list[Fact]:
@@ -314,10 +349,14 @@ class FactIndex:
         self.by_quantity = defaultdict(list)
         self.faceted: list[Fact] = []
         """Facts that name a quantity (the ones table headers can point at)."""
+        self.derived = defaultdict(list)
+        """(kind, of) -> derived facts (``("ratio", "norm")``, ``("max", "ratio")``, ...)."""
         for f in facts:
             if f.quantity is not None:
                 self.by_quantity[f.quantity].append(f)
                 self.faceted.append(f)
+            if f.of is not None:
+                self.derived[(f.kind, f.of)].append(f)
 
     def near(self, value: float, tol: float) -> list[Fact]:
         lo = bisect.bisect_left(self.values, value - tol)

@@ -30,8 +30,11 @@ class Vocabulary:
         self.lrs: set[float] = set()
         self.methods: dict[str, str] = {}
         self.layers: set[int] = set()
+        self.metrics: set[str] = set()
         self.labels: dict[str, str] = {}
         self.label_rx: dict[re.Pattern, str] = {}
+        self.data_rx: dict[re.Pattern, str] = {}
+        """Data names ("harmful_advice") -> data type, matched with any separator."""
         for run in runs:
             for c in run.design.conditions:
                 self.conditions[c.id] = c.id
@@ -39,6 +42,11 @@ class Vocabulary:
                     self.conditions[c.label] = c.id
                 if c.data.data_type:
                     self.data_types.add(c.data.data_type.lower())
+                    if c.data.name and len(c.data.name) > 2:
+                        parts = re.split(r"[\W_]+", c.data.name.lower())
+                        rx = re.compile(r"(?<![A-Za-z0-9_])" + r"[\W_]*".join(map(re.escape, parts))
+                                        + r"(?![A-Za-z0-9_])", re.I)
+                        self.data_rx[rx] = c.data.data_type.lower()
                 if c.training.lr:
                     self.lrs.add(c.training.lr)
             for m in run.design.methods:
@@ -46,6 +54,7 @@ class Vocabulary:
                 if m.name:
                     self.methods[m.name] = m.id
             self.layers.update(run.design.layers)
+            self.metrics.update(c.metric for c in run.cells)
             for v in run.verdicts:
                 for key, q in (("H1", "votes_low"), ("H3", "votes_high")):
                     label = v.rule.labels.get(key)
@@ -77,15 +86,41 @@ def quantity_of(text: str, vocab: Vocabulary) -> str | None:
     return best[2] if best else None
 
 
-def caption_title(caption: str, vocab: Vocabulary) -> str:
-    """The line of a table's caption that titles it: the nearest line that is not a sentence
-    and names a quantity, else the nearest sentence that does, else the nearest line."""
+def _is_title(line: str) -> bool:
+    """A caption line that titles a table: bold, ``Table N ...``, or not a full sentence."""
+    line = line.strip()
+    return (line.startswith("**") and line.endswith("**")) or \
+        bool(re.match(r"(?:Table|Figure|Fig\.)\s*\d+", line)) or not line.endswith(".")
+
+
+def caption_lines(caption: str) -> list[str]:
+    """The caption's lines, the one most likely to title the table first: title-like lines
+    (bold, ``Table N``, no final full stop) nearest the table, then sentences. A sentence
+    between a title and its table does not redefine the table's quantity."""
     lines = [ln for ln in caption.split("\n") if ln.strip()][::-1]
-    titles = [ln for ln in lines if not ln.rstrip().endswith(".")]
-    for ln in titles + [ln for ln in lines if ln not in titles]:
+    below = [ln for ln in lines if re.match(r"\W*Table\s*\d+", ln.strip())]
+    titles = [ln for ln in lines if _is_title(ln) and ln not in below]
+    return below + titles + [ln for ln in lines if ln not in titles and ln not in below]
+
+
+def caption_title(caption: str, vocab: Vocabulary) -> str:
+    """The line of a table's caption that titles it: the first of :func:`caption_lines` that
+    names a quantity, else the first line."""
+    lines = caption_lines(caption)
+    for ln in lines:
         if quantity_of(ln, vocab):
             return ln
     return lines[0] if lines else ""
+
+
+def caption_quantities(caption: str, vocab: Vocabulary) -> list[str]:
+    """Every quantity the caption names, the title's first (the others are other readings)."""
+    out: list[str] = []
+    for ln in caption_lines(caption):
+        q = quantity_of(ln, vocab)
+        if q and q not in out:
+            out.append(q)
+    return out
 
 
 def facets_of(text: str, vocab: Vocabulary, header: str = "") -> dict[str, object]:
@@ -103,6 +138,11 @@ def facets_of(text: str, vocab: Vocabulary, header: str = "") -> dict[str, objec
             put("condition", vocab.conditions[word])
         if word.lower() in vocab.data_types:
             put("data_type", word.lower())
+        if word in vocab.metrics and len(vocab.metrics) > 1:
+            put("metric", word)
+    for rx, data_type in vocab.data_rx.items():
+        if rx.search(text):
+            put("data_type", data_type)
     for m in re.finditer(r"(?<![A-Za-z0-9_])L(\d+)\b|\blayer\s+(\d+)", text, re.I):
         layer = int(m[1] or m[2])
         if layer in vocab.layers:

@@ -34,7 +34,8 @@ class NumberClaim:
     """Record path(s) or derivation the number was checked against."""
     bound_value: float | None = None
     bound_by: str | None = None
-    """``sidecar``, ``table``, ``unit`` (prose such as "the 80-cell family") or ``search``."""
+    """``sidecar``, ``table``, ``unit`` (prose such as "the 80-cell family") or ``prose`` (the
+    quantity and facets its sentence names)."""
 
 
 @dataclass

@@ -20,7 +20,18 @@ _UNITS = [
     ("n_layers", re.compile(r"^[\s\-]*(?:extraction\s+)?layers?\b", re.I)),
     ("n_methods", re.compile(r"^[\s\-]*(?:extraction\s+)?methods?\b", re.I)),
     ("n_questions", re.compile(r"^[\s\-]*(?:extraction\s+)?questions?\b", re.I)),
+    ("n_tested", re.compile(r"^[\s\-]*(?:tested|compared|M1)\s+cells?\b", re.I)),
+    ("n_cells", re.compile(r"^[\s\-]*cells?\b(?!\s+(?:bh|family))", re.I)),
+    ("n_full", re.compile(r"^[\s\-]*full[\s\-]param(?:eter)?(?:\s+SFT)?\s+conditions?\b", re.I)),
+    ("n_lora", re.compile(r"^[\s\-]*LoRA(?:\s+SFT)?\s+conditions?\b", re.I)),
+    ("n_values", re.compile(r"^[\s\-]*(?:post-train\s+|base\s+)?(?:M1\s+)?(?:values|means)\b",
+                            re.I)),
+    ("n_samples", re.compile(r"^[\s\-]*(?:recorded\s+)?(?:answers|samples|sample outputs)\b",
+                             re.I)),
+    ("n_conditions", re.compile(r"^[\s\-]*(?:training\s+)?conditions?\b", re.I)),
 ]
+UNCERTAIN_UNITS = {"n_cells", "n_conditions", "n_full", "n_lora", "n_values", "n_samples"}
+"""Units that may count a part of the design ("a 35-cell pilot", "2 conditions")."""
 _BEFORE = [("n_perm", re.compile(r"\bn_perm(?:utations)?\s*=\s*$", re.I))]
 
 
@@ -37,6 +48,31 @@ def unit_targets(run: RunResult) -> dict[str, dict[float, str]]:
                    for f in run.families},
         "n_perm": {},
     }
+    out["n_cells"] = {float(len(run.cells)): "len(/cells)"}
+    out["n_tested"] = {float(len(run.cells)): "len(/cells)"}
+    if run.comparisons:
+        out["n_tested"].setdefault(float(len(run.comparisons)), "len(/comparisons)")
+    if run.comparisons:  # comparisons are "ratio cells": both together are cells too
+        out["n_cells"].setdefault(float(len(run.comparisons)), "len(/comparisons)")
+        out["n_cells"].setdefault(float(len(run.cells) + len(run.comparisons)),
+                                  "len(/cells) + len(/comparisons)")
+    by_training: dict[str, int] = {}
+    for c in d.conditions:
+        by_training[c.training.method] = by_training.get(c.training.method, 0) + 1
+    out["n_values"] = dict(out["n_tested"])  # "all 20 post-train M1 values"
+    for method in ("full", "lora"):
+        k = sum(c.condition in {x.id for x in d.conditions if x.training.method == method}
+                for c in run.cells)
+        if k:
+            out["n_values"].setdefault(float(k), f"len(cells with training = {method})")
+    if run.samples:
+        out["n_samples"] = {float(len(run.samples)): "len(/samples)"}
+    out["n_conditions"] = {float(len(d.conditions)): "len(/design/conditions)"}
+    for method, k in by_training.items():  # "2 conditions" may count the treated ones only
+        out["n_conditions"].setdefault(float(k), f"conditions with training = {method}")
+    for method, unit in (("full", "n_full"), ("lora", "n_lora")):
+        if method in by_training:
+            out[unit] = {float(by_training[method]): f"conditions with training = {method}"}
     for c in run.cells:  # the first cell with each permutation count names it
         out["n_perm"].setdefault(float(c.test.n_perm), f"/cells/{c.id}/test/n_perm")
     if d.questions.count is not None:

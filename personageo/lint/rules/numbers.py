@@ -126,15 +126,16 @@ def _numbers_rule(rule_id, name, severity, check, summary, what, example, instea
 contradicted_number = _numbers_rule(
     "PG101", "contradicted-number", "error", "Numbers match results",
     "A number in the body disagrees with the value it is bound to in the results.",
-    "Binds each number (sidecar, table context, then a search over values and derivations) and "
-    "reports one whose bound value does not display as the shown text.",
+    "Binds each number (claims sidecar, else every plausible reading its table headers, caption "
+    "title or sentence name) and reports one that agrees with none of its readings when one of "
+    "them is certain.",
     "``Δ M1 = +0.112`` where the results hold 0.1110.",
     "Re-render the body from the results (``personageo report render``).")
 unbound_number = _numbers_rule(
     "PG102", "unbound-number", "warning", "Numbers bound",
     "A number in the body could not be bound to any value or derivation of the results.",
-    "Reports numbers of prose, tables and captions that no binding explains (an error with "
-    "``--strict``).",
+    "Reports numbers of prose, tables and captions that no binding explains, or whose readings "
+    "disagree but none is certain (listed in the finding); an error with ``--strict``.",
     "``a 3.4× jump`` that is no ratio of any two results values.",
     "State the number through the renderer (its binding then travels with the body).")
 stale_results = _numbers_rule(

@@ -56,7 +56,7 @@ def test_table_cell_off_by_one_digit_is_contradicted(run):
     ("LR 5× higher", "lr"),
     ("6 pairs", "P(P-1)/2"),
     ("M1 rose 6.7% more", "percent_change(/cells/M1_A_L7_full_em_lr1e4/delta"),
-    ("changes by 0.0020", "difference(/cells/M1_A_L20_full_em_lr1e4/delta"),
+    ("Δ M1 changes by 0.0020", "difference(/cells/M1_A_L20_full_em_lr1e4/delta"),
     ("ratios 1.10–1.60", "min(comparisons.ratio"),
     ("in 4/4 comparisons", "count(comparisons.ratio >"),
 ])
@@ -271,6 +271,10 @@ def test_prose_units_name_a_specific_target(run, text, outcome, binding):
 
 
 def test_unbound_finding_names_the_nearest_recorded_value(run):
+    # "Δ" names deltas but no cell: the closest candidate readings are listed
     [f] = check_numbers("Δ = 0.0170 here\n", results=[("r.json", run)]).findings
     assert f.kind == "unbound"
+    assert "candidate readings: /cells/M1_A_L7_full_em_lr1e4/delta = 0.016, " in f.message
+    # a number whose words name nothing gets the nearest recorded value as a hint
+    [f] = check_numbers("we saw 0.0170 here\n", results=[("r.json", run)]).findings
     assert f.message.endswith("nearest value: /cells/M1_A_L7_full_em_lr1e4/delta = 0.016")
