@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import jinja2
 import yaml
+from jinja2.sandbox import SecurityError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from personageo import __version__
@@ -30,6 +31,8 @@ from personageo.report._env import (
     prepare_narrative,
 )
 from personageo.report._headline import claim_globals
+from personageo.report._sandbox import render_bounded
+from personageo.report._untrusted import TemplateText
 from personageo.report._view import ExperimentView, MissingValue, Results
 from personageo.report.figures import planned_figures, render_figures
 from personageo.schema import load_run_result
@@ -193,6 +196,11 @@ def hub_dataset_link(name: str | None) -> str | None:
     return f"[{name}](https://huggingface.co/datasets/{name})"
 
 
+def _trusted(markdown: str | None) -> TemplateText | None:
+    """Markdown the renderer built from validated parts: printed without escaping."""
+    return None if markdown is None else TemplateText(markdown)
+
+
 def _yaml_scalar(text: str) -> str:
     text = str(text).strip()
     plain = (text and not re.search(r": |\s#|^[\s\-?:,\[\]{}#&*!|>'\"%@`]", text)
@@ -211,10 +219,22 @@ def _template_location(exc: BaseException, narrative: Path | None) -> tuple[str 
 
 def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path | None) -> str:
     try:
-        return env.get_template(name).render(ctx)
+        return render_bounded(env.get_template(name), ctx)
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(f"template syntax error: {exc.message}",
                          Location(exc.filename or name, exc.lineno)) from None
+    except jinja2.TemplateNotFound as exc:
+        path, line = _template_location(exc, narrative)
+        raise InputError(f"cannot include or extend {exc.name!r}: templates may only use the "
+                         "built-in templates and partials", Location(path, line)) from None
+    except RecursionError:
+        raise InputError("the template calls or includes itself without end",
+                         Location(str(narrative) if narrative else name)) from None
+    except SecurityError as exc:
+        path, line = _template_location(exc, narrative)
+        raise InputError(f"refused by the template sandbox: {exc}", Location(path, line),
+                         hint="narratives may use the results view, number filters and "
+                              "Jinja's safe built-ins, within size and time limits") from None
     except MissingValue as exc:
         path, line = _template_location(exc, narrative)
         which = "results" if exc.results == 0 else "baseline results"
@@ -222,7 +242,8 @@ def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path 
                          Location(path, line, pointer=exc.path),
                          hint="check the record path against `personageo schema` or the "
                               "results file") from None
-    except (jinja2.UndefinedError, DerivationError, ValueError, TypeError) as exc:
+    except (jinja2.TemplateError, DerivationError, ValueError, TypeError, ArithmeticError,
+            LookupError, AttributeError) as exc:
         path, line = _template_location(exc, narrative)
         raise InputError(f"cannot render: {exc}", Location(path, line)) from None
 
@@ -263,8 +284,8 @@ def render(opts: RenderOptions) -> RenderedReport:
 
     recorder = ClaimRecorder()
     env = make_environment(recorder, narrative, narrative_source)
-    env.filters["yaml_scalar"] = _yaml_scalar
-    env.filters["correction_of"] = view.correction_by_id
+    env.add_filter("yaml_scalar", _yaml_scalar)
+    env.add_filter("correction_of", view.correction_by_id)
     hashes = " ".join(f"{'results' if r.index == 0 else 'baseline'}=sha256:{r.sha256}"
                       for r in (main, baseline) if r)
     marker = f"{MARKER_PREFIX}{hashes} personageo={__version__} -->"
@@ -286,15 +307,17 @@ def render(opts: RenderOptions) -> RenderedReport:
     def link(n) -> str:
         if int(n) not in linked:
             linked.append(int(n))
-        return f"[#{n}]({_git.issue_url(owner, repo, int(n))})"
+        return TemplateText(f"[#{n}]({_git.issue_url(owner, repo, int(n))})")
 
     ctx = {
         **claim_globals(view, env.filters["frac"], narrative_source),
         "linked_issues": linked, "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
-        "samples": choose_samples(main.run, settings.n_samples), "marker": marker,
+        "samples": [{k: TemplateText(v) for k, v in s.items()}  # fenced: printed as is
+                    for s in choose_samples(main.run, settings.n_samples)],
+        "marker": marker,
         "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,
         "count_list": count_list,
-        "link": link, "hub_dataset_link": hub_dataset_link,
+        "link": link, "hub_dataset_link": lambda name: _trusted(hub_dataset_link(name)),
     }
     name = NARRATIVE_NAME if narrative_source is not None else BASE_TEMPLATE
     raw_body = _render_body(env, name, ctx, narrative)
