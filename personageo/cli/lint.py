@@ -65,8 +65,10 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
     """Lint BODIES (clean-result markdown files, folders or globs; - for stdin)."""
     from personageo.errors import InputError, PersonageoError
     from personageo.lint.config import load_config
+    from personageo.files import read_stream
     from personageo.lint.engine import (
         EXIT_UNCHECKED,
+        MAX_BYTES,
         LintOptions,
         decode_body,
         lint_text,
@@ -91,8 +93,8 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
     codes: dict[str, int] = {}
     for path in paths:
         try:
-            text = decode_body(sys.stdin.buffer.read(), "<stdin>") if path == "-" \
-                else read_body(path)
+            text = decode_body(read_stream(sys.stdin.buffer, "<stdin>", MAX_BYTES), "<stdin>") \
+                if path == "-" else read_body(path)
             options = _with_inputs(base, path, text, root)
             config = load_config(all_rules(), start=path if path != "-" else None,
                                  pyproject=pyproject)

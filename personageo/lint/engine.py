@@ -11,14 +11,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from personageo.errors import InputError, Location, PersonageoError
+from personageo.files import read_bytes
 from personageo.lint.config import OFF, LintConfig
 from personageo.lint.context import LintContext, detect_layout, metadata_from_frontmatter
 from personageo.lint.document import Document, parse_document
 from personageo.lint.registry import Registry, RuleInfo, all_rules
 from personageo.lint.violation import Detail, Skip, Violation
 
-#: Refuse files above this size outright (a tracker body is at most 65,536 characters).
-MAX_BYTES = 4 * 1024 * 1024
+#: Refuse files above this size outright (a tracker body is at most 65,536 characters, so
+#: 262,144 UTF-8 bytes; the rest is room for front matter and local drafts).
+MAX_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -106,16 +108,9 @@ class LintResult:
 def read_body(path: str | Path) -> str:
     """Read a body as UTF-8 text, or raise :class:`InputError` saying what is wrong with it."""
     p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", Location(str(p)))
     if p.is_dir():
         raise InputError("is a directory, expected a markdown file", Location(str(p)))
-    size = p.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(f"file is {size:,} bytes; refusing to lint more than {MAX_BYTES:,} "
-                         "(a tracker issue body is at most 65,536 characters)", Location(str(p)))
-    data = p.read_bytes()
-    return decode_body(data, str(p))
+    return decode_body(read_bytes(p, "file", MAX_BYTES), str(p))
 
 
 def decode_body(data: bytes, path: str = "<input>") -> str:

@@ -27,11 +27,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from markdown_it import MarkdownIt
 
 from personageo.errors import InputError, Location, PersonageoError
 from personageo.report.github_client import GitHubClient, IssueSnapshot
+from personageo.yaml_safe import load_yaml
 from personageo.report.post_comments import (
     MAX_CHARS,
     ensure_marked_comment,
@@ -95,13 +95,7 @@ def read_writeup(path: str | Path) -> WriteUp:
     front: dict = {}
     m = _FRONT_MATTER.match(text)
     if m:
-        try:
-            loaded = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError("invalid YAML front matter", Location(
-                str(path), mark.line + 2 if mark else 1, mark.column + 1 if mark else None)
-            ) from None
+        loaded = load_yaml(m.group(1), str(path), first_line=2, what="YAML front matter")
         front = loaded if isinstance(loaded, dict) else {}
         text = text[m.end():]
     if has_marker(text, CLEAN_RESULT_MARKER):

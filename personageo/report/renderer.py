@@ -15,13 +15,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
-import yaml
 from jinja2.sandbox import SecurityError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from personageo import __version__
 from personageo.errors import InputError, Location
-from personageo.files import atomic_write_bytes, sha256_file, sha256_text
+from personageo.files import atomic_write_bytes, read_text, sha256_file, sha256_text
 from personageo.report import _embed, _git, _regions
 from personageo.report._bound import Bound, ClaimRecorder, DerivationError
 from personageo.report._env import (
@@ -37,8 +36,10 @@ from personageo.report._view import ExperimentView, MissingValue, Results
 from personageo.report.figures import planned_figures, render_figures
 from personageo.schema import load_run_result
 from personageo.schema.claims import ClaimsSidecar, ResultsRef
+from personageo.yaml_safe import load_yaml
 
 MAX_BODY_CHARS = 65_536
+MAX_NARRATIVE_BYTES = 1024 * 1024
 MARKER_PREFIX = "<!-- personageo:render v1 "
 
 
@@ -127,13 +128,10 @@ def _load(path: Path, index: int, root: Path) -> Results:
 
 
 def _settings(front: str, narrative: Path | None) -> Settings:
+    data = load_yaml(front, str(narrative), first_line=2, what="front matter") \
+        if front.strip() else {}
     try:
-        data = yaml.safe_load(front) if front.strip() else {}
         return Settings.model_validate(data or {})
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"invalid front matter: {exc}",
-                         Location(str(narrative), mark.line + 2 if mark else 1)) from None
     except ValidationError as exc:
         details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise InputError("invalid front matter settings", Location(str(narrative), 1),
@@ -257,10 +255,7 @@ def render(opts: RenderOptions) -> RenderedReport:
     narrative_source = None
     front = ""
     if narrative is not None:
-        try:
-            raw = narrative.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read narrative: {exc}", Location(str(narrative))) from None
+        raw = read_text(narrative, "narrative", MAX_NARRATIVE_BYTES)
         front, narrative_source = prepare_narrative(raw, narrative)
     settings = _settings(front, narrative)
     view = ExperimentView(main, baseline, settings.labels, settings.baseline_label)
