@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,48 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with directory_lock(path.parent):
+        clean_orphans([path])
+        tmp = write_temp(path, data)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return path
+
+
+@contextmanager
+def directory_lock(directory: Path) -> Iterator[None]:
+    """Exclusive lock on ``directory`` for the block (released by the OS if the process dies),
+    so that the temporaries of a writer holding it are never taken for orphans."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def clean_orphans(paths: list[Path]) -> list[Path]:
+    """Remove the ``.<name>.*.tmp`` files that a killed writer of ``paths`` left behind (call
+    it holding :func:`directory_lock` on their directory)."""
+    removed = []
+    for p in paths:
+        for tmp in Path(p).parent.glob(f".{glob.escape(Path(p).name)}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a new fsynced ``.<name>.XXXX.tmp`` file beside ``path`` (with the mode
+    ``path`` has or would get), ready to be renamed onto it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, _file_mode(path))
@@ -28,11 +73,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return Path(tmp)
 
 
 def _file_mode(path: Path) -> int:
@@ -275,3 +319,46 @@ def _checked(raw: Any, path: str | None) -> Any:
         return node
 
     return build(raw, (), 0)
+
+
+# --- names that become paths or URLs -----------------------------------------------------
+
+#: GitHub's rules: an owner is 1-39 letters, digits or single hyphens; a repository name is
+#: letters, digits, ``.``, ``_`` and ``-`` (never ``.`` or ``..``).
+_REPO = re.compile(r"^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100})$")
+_ISSUE = re.compile(r"^[1-9][0-9]{0,8}$")
+
+
+def parse_repo(text: str) -> tuple[str, str] | None:
+    """``(owner, name)`` of an ``OWNER/NAME`` string, or None when it is not one."""
+    m = _REPO.match(text)
+    if not m or m.group(2) in (".", ".."):
+        return None
+    return m.group(1), m.group(2)
+
+
+def parse_issue_number(text: str) -> int | None:
+    """A positive issue number written in ASCII digits (no sign, ``_``, spaces or other
+    scripts' digits, which ``int()`` accepts), or None."""
+    return int(text) if isinstance(text, str) and _ISSUE.match(text) else None
+
+
+def inside_root(root: str | os.PathLike, path: str | os.PathLike, what: str,
+                allow_outside: bool = False) -> Path:
+    """``root / path``, refused unless it stays inside ``root`` once ``..`` and symlinks are
+    resolved (an absolute ``path`` is outside by definition) unless ``allow_outside``.
+
+    Used for every path the tool derives from a config or a convention before writing there.
+    """
+    target = Path(root) / path
+    if allow_outside:
+        return target
+    base = Path(root).resolve()
+    resolved = target.resolve()
+    if Path(path).is_absolute() or not resolved.is_relative_to(base):
+        raise InputError(f"{what} {str(path)!r} resolves to {resolved}, outside the repository "
+                         f"root {base}", Location(str(target)),
+                         hint="use a path inside the root (no '..', no absolute path, no "
+                              "symlink out of it), or pass the path explicitly on the command "
+                              "line")
+    return target

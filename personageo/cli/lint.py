@@ -16,6 +16,8 @@ import sys
 
 import click
 
+from personageo.cli._params import ISSUE
+
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
@@ -51,7 +53,7 @@ def _list_rules() -> str:
                                                 "(comma-separated or repeated), e.g. PG2,PG301.")
 @click.option("--ignore", multiple=True, help="Skip these rule ids, names or id prefixes.")
 @click.option("--title", default=None, help="The issue title (else the frontmatter's title:).")
-@click.option("--issue", type=int, default=None, help="This issue's number (else frontmatter).")
+@click.option("--issue", type=ISSUE, default=None, help="This issue's number (else frontmatter).")
 @click.option("--created", default=None,
               help="The issue's creation date (reported only: no check depends on dates).")
 @click.option("--labels", default=None, help="Comma-separated issue labels (reported only).")

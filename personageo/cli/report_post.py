@@ -21,6 +21,8 @@ from pathlib import Path
 
 import click
 
+from personageo.cli._params import ISSUE, REPO
+
 from personageo.errors import PersonageoError
 from personageo.report import post as post_mod
 from personageo.report.github_client import (
@@ -69,8 +71,9 @@ def _api_options(fn):
     """--repo, --issue, --api-url, --token-env, --max-wait, --verbose."""
     options = [
         click.option("--repo", required=True, envvar="GITHUB_REPOSITORY", metavar="OWNER/NAME",
+                     type=REPO,
                      help="Repository of the issue [env GITHUB_REPOSITORY]."),
-        click.option("--issue", "number", type=click.IntRange(min=1), required=True,
+        click.option("--issue", "number", type=ISSUE, required=True,
                      help="Issue number."),
         click.option("--api-url", envvar="GITHUB_API_URL", default=DEFAULT_API_URL,
                      show_default=True,

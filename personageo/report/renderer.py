@@ -20,7 +20,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from personageo import __version__
 from personageo.errors import InputError, Location
-from personageo.files import atomic_write_bytes, read_text, sha256_file, sha256_text
+from personageo.files import (
+    inside_root,
+    read_text,
+    sha256_file,
+    sha256_text,
+)
 from personageo.report import _embed, _git, _regions
 from personageo.report._bound import Bound, ClaimRecorder, DerivationError
 from personageo.report._env import (
@@ -29,6 +34,7 @@ from personageo.report._env import (
     make_environment,
     prepare_narrative,
 )
+from personageo.report._fileset import commit_set
 from personageo.report._headline import claim_globals
 from personageo.report._sandbox import render_bounded
 from personageo.report._untrusted import TemplateText
@@ -97,13 +103,15 @@ class RenderedReport:
 def default_paths(opts: RenderOptions) -> tuple[Path, Path, Path, Path | None]:
     """(results, body, figures dir, narrative or None) by the ``--root`` convention."""
     root = Path(opts.root)
+    check_issue(opts.issue)
     results = opts.results or root / "eval_results" / f"issue_{opts.issue}" / "run_result.json"
     if opts.results is None and not results.parent.is_dir():
         raise InputError(f"unknown issue {opts.issue}: no eval_results/issue_{opts.issue}/ "
                          "directory", Location(str(results.parent)),
                          hint="check --issue and --root, or pass --results")
-    body = opts.output or root / "reports" / f"issue_{opts.issue}.md"
-    figures = opts.figures_dir or root / "figures" / f"issue_{opts.issue}"
+    body = opts.output or inside_root(root, f"reports/issue_{opts.issue}.md", "report body")
+    figures = opts.figures_dir or inside_root(root, f"figures/issue_{opts.issue}",
+                                              "figures directory")
     narrative = opts.narrative
     if narrative is None:
         candidate = root / "reports" / f"issue_{opts.issue}.narrative.md"
@@ -111,6 +119,14 @@ def default_paths(opts: RenderOptions) -> tuple[Path, Path, Path, Path | None]:
     elif not Path(narrative).is_file():
         raise InputError("narrative file not found", Location(str(narrative)))
     return Path(results), Path(body), Path(figures), narrative and Path(narrative)
+
+
+def check_issue(issue) -> int:
+    """An issue number is a positive int (the CLI parses it from ASCII digits only)."""
+    if isinstance(issue, bool) or not isinstance(issue, int) or issue < 1:
+        raise InputError(f"issue number {issue!r} is not a positive integer",
+                         hint="e.g. --issue 238")
+    return issue
 
 
 def claims_path_for(body: Path) -> Path:
@@ -382,12 +398,9 @@ def write_outputs(rendered: RenderedReport, overwrite: bool) -> list[Path]:
         raise InputError(f"{len(clashes)} existing file(s) differ from this render and would be "
                          "overwritten", Location(str(clashes[0])),
                          details=[str(p) for p in clashes], hint="pass --overwrite")
-    # figures first, the body last: a reader never sees a body whose figures are missing
-    order = sorted(rendered.files, key=lambda p: (p == rendered.body_path,
-                                                  p == rendered.claims_path, str(p)))
-    for p in order:
-        atomic_write_bytes(p, rendered.files[p])
-    return order
+    # one set: figures and companions first, the body last, then the manifest naming them
+    commit_set(rendered.files, rendered.body_path)
+    return sorted(rendered.files, key=lambda p: (p == rendered.body_path, str(p)))
 
 
 def render_report(opts: RenderOptions) -> RenderedReport:

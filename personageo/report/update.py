@@ -42,7 +42,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from personageo.errors import InputError, Location
-from personageo.files import read_json, sha256_text
+from personageo.files import inside_root, read_json, sha256_text
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
 from personageo.schema.bindings import BindingError, claims_of, strip_keys
@@ -237,9 +237,12 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
     """Render against the current results and splice the old body's human regions in; nothing
     is written."""
     from personageo.report import RenderOptions, render
+    from personageo.report.renderer import check_issue
 
     root = Path(opts.root)
-    body_path = Path(opts.body or root / "reports" / f"issue_{opts.issue}.md")
+    check_issue(opts.issue)
+    body_path = Path(opts.body or inside_root(root, f"reports/issue_{opts.issue}.md",
+                                              "report body"))
     old_text = _read_body(body_path)
     output = Path(opts.output or body_path)
     damaged = None
