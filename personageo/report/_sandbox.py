@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import jinja2
@@ -27,6 +23,7 @@ from jinja2.compiler import CodeGenerator
 from jinja2.runtime import BlockReference, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from personageo.limits import time_limit
 from personageo.report._untrusted import TemplateText, join_parts, mark, marked
 
 #: Longest string, list or output a template may build (the tracker's body limit is 65,536).
@@ -179,34 +176,14 @@ def _check_format_widths(fmt: str) -> None:
             raise TemplateLimitError(f"the format width {width} is over the template limit")
 
 
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`TemplateLimitError` inside the block after ``seconds`` (main thread only:
-    elsewhere signals cannot interrupt, and the size limits still hold)."""
-    if threading.current_thread() is not threading.main_thread() or \
-            not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        raise TemplateLimitError(f"rendering took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def render_bounded(template: jinja2.Template, context: dict,
                    seconds: float = TIME_BUDGET_S) -> str:
     """Render ``template`` with ``context``; the output is streamed and capped at
     :data:`MAX_LENGTH` characters, and the render stops after ``seconds``."""
     parts: list[str] = []
     size = 0
-    with _time_limit(seconds):
+    with time_limit(seconds, lambda: TemplateLimitError(
+            f"rendering took longer than {seconds:g} s")):
         for chunk in template.generate(context):
             size += len(chunk)
             if size > MAX_LENGTH:

@@ -30,6 +30,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from personageo.errors import InputError, Location, PersonageoError
+from personageo.files import read_bytes
 from personageo.report.github_client import GitHubClient, IssueSnapshot
 from personageo.yaml_safe import load_yaml
 from personageo.report.post_comments import (
@@ -85,9 +86,10 @@ def read_writeup(path: str | Path) -> WriteUp:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("write-up not found", Location(str(path))) from None
+        text = read_bytes(path, "write-up", 4 * MAX_CHARS).decode("utf-8")
+    except InputError as exc:
+        raise InputError(exc.message.replace("file not found", "write-up not found"),
+                         exc.location) from None
     except (UnicodeDecodeError, IsADirectoryError) as exc:
         raise InputError(f"cannot read the write-up as UTF-8 text: {exc}",
                          Location(str(path))) from None

@@ -42,7 +42,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from personageo.errors import InputError, Location
-from personageo.files import inside_root, read_json, sha256_text
+from personageo.files import inside_root, read_bytes, read_json, sha256_text
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
 from personageo.schema.bindings import BindingError, claims_of, strip_keys
@@ -112,7 +112,9 @@ class UpdatePlan:
 
 def _read_body(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        if not path.exists():
+            raise FileNotFoundError(path)
+        return read_bytes(path, "body").decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("body to update not found", Location(str(path)),
                          hint="render it first with `personageo report render`, or pass "

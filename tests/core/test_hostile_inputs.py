@@ -157,3 +157,30 @@ def test_unexpected_exception_is_exit_2_without_traceback(monkeypatch, capsys):
     assert main(["lint", str(REPO / "README.md")]) == 2
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: simulated bug" in err and "Traceback" not in err
+
+
+def test_time_limits_nest_and_restore_the_outer_budget():
+    import signal
+    import time
+
+    from personageo.limits import time_limit
+
+    class Outer(Exception):
+        pass
+
+    class Inner(Exception):
+        pass
+
+    with pytest.raises(Outer):
+        with time_limit(0.5, Outer):
+            with time_limit(5.0, Inner):  # longer than the outer one: the outer stays in charge
+                time.sleep(2)
+    with pytest.raises(Inner):
+        with time_limit(5.0, Outer):
+            with time_limit(0.1, Inner):
+                time.sleep(2)
+    with time_limit(5.0, Outer):
+        with time_limit(1.0, Inner):
+            pass
+        assert 3.0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 5.0  # outer restored
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0

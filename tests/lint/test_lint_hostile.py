@@ -86,3 +86,16 @@ def test_many_unclosed_details_tags_are_each_a_wrapper():
     text = "<details>" * 2_000
     found = scan_details([HtmlBlock(text, 3, 3)])
     assert len(found) == 2_000 and found[-1].col == 9 * 1_999 + 1 and not found[0].closed
+
+
+def test_lint_stops_at_its_time_budget_with_an_input_error(monkeypatch):
+    import pytest
+
+    from personageo.errors import InputError
+    from personageo.lint import engine
+
+    monkeypatch.setattr(engine, "TIME_BUDGET_S", 0.2)
+    text = "## A\n\n" + "x [" * 60_000 + "\n"  # markdown-it's link-label scan is quadratic here
+    with pytest.raises(InputError, match="longer than 0.2 s") as err:
+        engine.lint_text(text, "slow.md")
+    assert err.value.location.path == "slow.md"
