@@ -96,14 +96,15 @@ def main() -> int:
         start = rng.randint(0, max(0, len(seed) - size))
         text = mutate_text(seed[start:start + size], rng)
         with_results = (demo,) if i % 50 == 0 else ()
-        _run("body", i, text, lambda: lint_outcome(text, with_results), args.hang_after, stats)
+        _run("body", i, text, lambda t=text, r=with_results: lint_outcome(t, r),
+             args.hang_after, stats)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for i in range(args.results):
             text = mutate_results(toy, rng)
             render_root = root if i < args.renders else None
             _run("results", i, text,
-                 lambda: results_outcome(text, root / "r.json", body, render_root),
+                 lambda t=text, r=render_root: results_outcome(t, root / "r.json", body, r),
                  args.hang_after, stats)
     wall = time.perf_counter() - t0
     print(json.dumps({**stats, "wall_s": round(wall, 1)}, indent=1))

@@ -66,8 +66,8 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
             created, labels, layout, pyproject, list_rules) -> None:
     """Lint BODIES (clean-result markdown files, folders or globs; - for stdin)."""
     from personageo.errors import InputError, PersonageoError
-    from personageo.lint.config import load_config
     from personageo.files import read_stream
+    from personageo.lint.config import load_config
     from personageo.lint.engine import (
         EXIT_UNCHECKED,
         MAX_BYTES,

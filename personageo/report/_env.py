@@ -18,7 +18,7 @@ from personageo.errors import InputError, Location
 from personageo.report import _bound as B
 from personageo.report._bound import Bound, ClaimRecorder
 from personageo.report._sandbox import BoundedSandbox
-from personageo.report._untrusted import TemplateText, printable
+from personageo.report._untrusted import printable
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 BASE_TEMPLATE = "clean_result_v2.md.j2"

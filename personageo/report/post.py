@@ -32,7 +32,6 @@ from markdown_it import MarkdownIt
 from personageo.errors import InputError, Location, PersonageoError
 from personageo.files import read_bytes
 from personageo.report.github_client import GitHubClient, IssueSnapshot
-from personageo.yaml_safe import load_yaml
 from personageo.report.post_comments import (
     MAX_CHARS,
     ensure_marked_comment,
@@ -40,6 +39,7 @@ from personageo.report.post_comments import (
     has_marker,
     same_text,
 )
+from personageo.yaml_safe import load_yaml
 
 CLEAN_RESULT_MARKER = "<!-- personageo:clean-result v1 -->"
 ORIGINAL_BODY_MARKER = "<!-- personageo:original-body v1 -->"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from personageo.errors import InputError
-from personageo.files import loads_strict, sha256_bytes
+from personageo.files import loads_strict, read_bytes, sha256_bytes
 
 MANIFEST_SUFFIX = ".files.json"
 MANIFEST_FORMAT = "personageo-render-files/1"
@@ -34,7 +34,7 @@ def read_manifest(body: Path) -> dict | None:
     if not path.is_file():
         return None
     try:
-        data = loads_strict(path.read_text(encoding="utf-8"), str(path))
+        data = loads_strict(read_bytes(path, "manifest", 1 << 24).decode("utf-8"), str(path))
     except (OSError, UnicodeDecodeError, ValueError, InputError):
         return None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or \
@@ -56,8 +56,8 @@ def check_set(body: Path) -> list[str] | None:
             continue  # the body may be edited by people after rendering
         path = base / rel
         try:
-            actual = sha256_bytes(path.read_bytes()) if path.is_file() else None
-        except OSError:
+            actual = sha256_bytes(read_bytes(path, "companion")) if path.is_file() else None
+        except (OSError, InputError):
             actual = None
         if actual is None:
             problems.append(f"{rel} is missing")

@@ -13,7 +13,7 @@ import pytest
 
 from personageo.cli.main import main
 from personageo.errors import InputError
-from personageo.files import loads_strict, read_bytes, read_json
+from personageo.files import loads_strict, read_bytes
 from personageo.schema import load_run_result
 from personageo.yaml_safe import MAX_CHARS, load_yaml
 
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 BOMB = "\n".join(
     [f'{n}: &{n} [{", ".join([f"*{p}"] * 9)}]' if p else f'{n}: &{n} ["x","x","x","x"]'
-     for p, n in zip([None, "a", "b", "c", "d", "e"], "abcdef")] + ["g: [*f,*f,*f,*f,*f,*f]"])
+     for p, n in zip([None, "a", "b", "c", "d", "e"], "abcdef", strict=True)] + ["g: [*f,*f,*f,*f,*f,*f]"])
 
 
 @pytest.mark.parametrize("text,line,col,message", [

@@ -4,7 +4,6 @@ root; issue numbers and repository names that end up in paths and URLs are valid
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest

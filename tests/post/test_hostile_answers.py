@@ -104,7 +104,7 @@ def test_four_concurrent_first_posts_leave_one_original_comment(fake, make_clien
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=post, args=cp) for cp in zip(clients, plans)]
+    threads = [threading.Thread(target=post, args=cp) for cp in zip(clients, plans, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from personageo.files import sha256_file
 from personageo.lint.engine import LintOptions, lint_file
 from personageo.report import RenderOptions, render_report
 from personageo.schema.fileset import check_set, manifest_path
-from personageo.files import sha256_file
 from tests.report.conftest import FAKE_SHA, toy_run_dict
 
 REPO = Path(__file__).resolve().parents[2]
