@@ -152,7 +152,7 @@ def test_unexpected_exception_is_exit_2_without_traceback(monkeypatch, capsys):
     def boom(*a, **k):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(engine, "lint_file", boom)
+    monkeypatch.setattr(engine, "lint_text", boom)
     monkeypatch.delenv("PERSONAGEO_DEBUG", raising=False)
     assert main(["lint", str(REPO / "README.md")]) == 2
     err = capsys.readouterr().err
