@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from personageo.files import (
+    atomic_write_bytes,
     clean_orphans,
     directory_lock,
     dump_json,
@@ -37,9 +38,15 @@ def _rel(path: Path, start: Path) -> str:
 
 
 def commit_set(files: dict[Path, bytes], body: Path) -> Path:
-    """Write ``files`` (``body`` among them, or not for a figures-only render) as one set and
-    return the manifest path (see the module docstring)."""
+    """Write ``files`` (``body`` among them) as one set and return the manifest path (see the
+    module docstring). Without the body (a figures-only render) the files are written one by
+    one and the manifest is left as it is: until the body is rendered again, PG226 reports
+    figures that differ from the ones the body was rendered with."""
     paths = [Path(p) for p in files]
+    if body not in files:
+        for p in paths:
+            atomic_write_bytes(p, files[p])
+        return manifest_path(body)
     for directory in {p.parent for p in paths} | {body.parent}:
         directory.mkdir(parents=True, exist_ok=True)
     manifest = manifest_path(body)

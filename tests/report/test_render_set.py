@@ -121,3 +121,16 @@ def test_sigkill_leaves_a_consistent_or_detected_set(tmp_path, command):
     proc = _start(tmp_path, command)
     assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()
     assert check_set(body) == [] and _tmp_files(tmp_path) == []
+
+
+def test_figures_only_render_leaves_the_manifest_and_is_reported_until_the_body_follows(
+        tmp_path):
+    _results(tmp_path, 0)
+    body = render_report(_opts(tmp_path)).body_path
+    manifest = manifest_path(body).read_bytes()
+    _results(tmp_path, 3)
+    render_report(_opts(tmp_path, figures_only=True))
+    assert manifest_path(body).read_bytes() == manifest
+    assert any("differs" in p for p in check_set(body))
+    render_report(_opts(tmp_path))
+    assert check_set(body) == []
