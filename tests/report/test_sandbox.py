@@ -81,5 +81,8 @@ def test_sizes_just_under_the_limits_still_render(toy_root):
     _narrative(toy_root, "{{ literal(('a' * 1000) | length) | integer }} "
                          "{{ literal(2 ** 40) | integer }} {{ 'x' | center(9) }}")
     body = render(opts(toy_root)).body
-    assert "1000 1099511627776     x\n" in body  # centred, then the line is tidied
+    import re
+
+    plain = re.sub(r"<!--pg:\d+-->", "", body)  # the inline binding keys
+    assert "1000 1099511627776     x\n" in plain  # centred, then the line is tidied
     assert MAX_LENGTH >= 65_536
