@@ -109,7 +109,9 @@ def mutate_results(doc: dict, rng: random.Random) -> str:
     for _ in range(rng.randint(1, 4)):
         path = rng.choice(paths)
         try:
-            _set(doc, path, _DELETE if rng.random() < 0.25 else rng.choice(HOSTILE_VALUES))
+            value = _DELETE if rng.random() < 0.25 else \
+                json.loads(json.dumps(rng.choice(HOSTILE_VALUES)))  # a fresh copy: no cycles
+            _set(doc, path, value)
         except (KeyError, IndexError, TypeError):
             pass
         paths = [p for p in _paths(doc) if p]
