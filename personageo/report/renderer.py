@@ -215,6 +215,15 @@ def _trusted(markdown: str | None) -> TemplateText | None:
     return None if markdown is None else TemplateText(markdown)
 
 
+def _trusted_markers(globals_: dict) -> dict:
+    """The claim markers are HTML comments the renderer builds: printed without escaping."""
+    out = dict(globals_)
+    for name in ("verdict_marker", "count_marker"):
+        if name in out:
+            out[name] = lambda *a, _f=out[name]: TemplateText(_f(*a))
+    return out
+
+
 def _yaml_scalar(text: str) -> str:
     text = str(text).strip()
     plain = (text and not re.search(r": |\s#|^[\s\-?:,\[\]{}#&*!|>'\"%@`]", text)
@@ -321,7 +330,7 @@ def render(opts: RenderOptions) -> RenderedReport:
         return TemplateText(f"[#{n}]({_git.issue_url(owner, repo, int(n))})")
 
     ctx = {
-        **claim_globals(view, env.filters["frac"], narrative_source),
+        **_trusted_markers(claim_globals(view, env.filters["frac"], narrative_source)),
         "linked_issues": linked, "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
         "samples": [{k: TemplateText(v) for k, v in s.items()}  # fenced: printed as is
                     for s in choose_samples(main.run, settings.n_samples)],
