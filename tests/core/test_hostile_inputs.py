@@ -123,8 +123,10 @@ def test_results_with_duplicate_keys_are_refused(tmp_path, capsys):
 
     text = json.dumps(tiny_run_dict(), indent=1)
     path = tmp_path / "r.json"
-    path.write_text(text.replace('"schema_version": "1.0",',
-                                 '"schema_version": "1.0", "schema_version": "1.0",'))
+    version = json.dumps(tiny_run_dict()["schema_version"])
+    first = f'"schema_version": {version},'
+    assert first in text
+    path.write_text(text.replace(first, first + " " + first, 1))
     assert main(["verify", str(path)]) == 2
     assert "r.json#/schema_version: duplicate key" in capsys.readouterr().err
 
