@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast regen bench lint-code clean
+.PHONY: setup demo test test-fast regen bench fuzz lint-code clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,10 @@ regen: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+## The long fuzz campaign (>= 10,000 inputs); crashers are kept in bench/fuzz_corpus/.
+fuzz: setup
+	$(PY) bench/fuzz_campaign.py --bodies 8000 --results 2500 --renders 20 --record
 
 lint-code: setup
 	$(VENV)/bin/ruff check personageo tests bench

@@ -20,10 +20,11 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "personageo"
 
-LEAF = {"errors", "files", "numfmt", "_version"}
+LEAF = {"errors", "files", "numfmt", "_version", "yaml_safe", "limits"}
 DATA = {"schema", "config", "activations", "inputs"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
+    "yaml_safe": {"errors"}, "limits": set(),
     "schema": LEAF,
     "config": LEAF,
     "activations": LEAF,

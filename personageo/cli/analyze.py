@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from personageo.files import read_json
+from personageo.files import inside_root, read_json
 from personageo.schema import save_run_result
 
 
@@ -29,7 +29,8 @@ def command(config: str, root: str, activations: str | None, runs: str | None,
     from personageo.errors import InputError, Location
 
     cfg = load_config(config)
-    out = Path(output) if output else Path(root) / default_results_path(cfg)
+    out = Path(output) if output else inside_root(root, default_results_path(cfg),
+                                                  "paths.results (or experiment id/issue)")
     run = analyze(cfg, root=root, activations=activations, runs=runs, config_path=config,
                   progress=lambda msg: click.echo(msg, err=True))
     if out.exists() and not overwrite:

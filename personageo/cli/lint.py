@@ -17,6 +17,8 @@ import sys
 
 import click
 
+from personageo.cli._params import ISSUE
+
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
@@ -52,7 +54,7 @@ def _list_rules() -> str:
                                                 "(comma-separated or repeated), e.g. PG2,PG301.")
 @click.option("--ignore", multiple=True, help="Skip these rule ids, names or id prefixes.")
 @click.option("--title", default=None, help="The issue title (else the frontmatter's title:).")
-@click.option("--issue", type=int, default=None, help="This issue's number (else frontmatter).")
+@click.option("--issue", type=ISSUE, default=None, help="This issue's number (else frontmatter).")
 @click.option("--created", default=None,
               help="The issue's creation date (reported only: no check depends on dates).")
 @click.option("--labels", default=None, help="Comma-separated issue labels (reported only).")
@@ -65,9 +67,11 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
             created, labels, layout, pyproject, list_rules) -> None:
     """Lint BODIES (clean-result markdown files, folders or globs; - for stdin)."""
     from personageo.errors import InputError, PersonageoError
+    from personageo.files import read_stream
     from personageo.lint.config import load_config
     from personageo.lint.engine import (
         EXIT_UNCHECKED,
+        MAX_BYTES,
         LintOptions,
         decode_body,
         lint_text,
@@ -93,8 +97,8 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
     reports: list[dict] = []
     for path in paths:
         try:
-            text = decode_body(sys.stdin.buffer.read(), "<stdin>") if path == "-" \
-                else read_body(path)
+            text = decode_body(read_stream(sys.stdin.buffer, "<stdin>", MAX_BYTES), "<stdin>") \
+                if path == "-" else read_body(path)
             options = _with_inputs(base, path, text, root)
             config = load_config(all_rules(), start=path if path != "-" else None,
                                  pyproject=pyproject)

@@ -10,6 +10,7 @@ Exit codes: 0 clean, 1 findings (lint/verify errors), 2 usage or input errors.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -72,6 +73,13 @@ def run_command(command: click.Command, argv: list[str] | None, prog_name: str) 
     except click.Abort:
         click.echo("aborted", err=True)
         return 1
+    except (Exception, RecursionError, MemoryError) as exc:  # a bug: still not "findings"
+        if os.environ.get("PERSONAGEO_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {str(exc)[:200]}\n"
+                   "  hint: this is a bug in personageo; rerun with PERSONAGEO_DEBUG=1 for the "
+                   "traceback and report it", err=True)
+        return 2
     # without standalone mode click *returns* the code of a ``click.exceptions.Exit`` raised
     # inside a command (e.g. exit 1 for findings) instead of raising it
     return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0

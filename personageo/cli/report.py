@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from personageo.cli._params import ISSUE, REPO
+
 
 @click.group(name="report")
 def command() -> None:
@@ -21,7 +23,7 @@ def _git_root() -> Path:
 
 
 @command.command("render")
-@click.option("--issue", "issue", type=int, required=True, help="Tracker issue number N.")
+@click.option("--issue", "issue", type=ISSUE, required=True, help="Tracker issue number N.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Research repo root (default: the current git repo's root).")
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -35,7 +37,7 @@ def _git_root() -> Path:
                    "every number (inline keys + a binding table, see docs/regions.md).")
 @click.option("--figures-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Figure folder (default: ROOT/figures/issue_N/).")
-@click.option("--repo", default=None, metavar="OWNER/NAME",
+@click.option("--repo", default=None, type=REPO, metavar="OWNER/NAME",
               help="GitHub repository for image URLs (default: from the origin remote).")
 @click.option("--commit", default=None, metavar="SHA",
               help="Commit the figure URLs are pinned to (default: the commit holding the "

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import click
 
+from personageo.cli._params import ISSUE, REPO
 from personageo.errors import PersonageoError
+from personageo.files import read_bytes
 from personageo.report import post as post_mod
 from personageo.report.github_client import (
     DEFAULT_API_URL,
@@ -69,8 +71,9 @@ def _api_options(fn):
     """--repo, --issue, --api-url, --token-env, --max-wait, --verbose."""
     options = [
         click.option("--repo", required=True, envvar="GITHUB_REPOSITORY", metavar="OWNER/NAME",
+                     type=REPO,
                      help="Repository of the issue [env GITHUB_REPOSITORY]."),
-        click.option("--issue", "number", type=click.IntRange(min=1), required=True,
+        click.option("--issue", "number", type=ISSUE, required=True,
                      help="Issue number."),
         click.option("--api-url", envvar="GITHUB_API_URL", default=DEFAULT_API_URL,
                      show_default=True,
@@ -249,8 +252,8 @@ def lint_comment_command(repo, number, api_url, token_env, max_wait, verbose, re
 
     _setup_logging(verbose)
     client = _client(repo, api_url, token_env, max_wait)
-    report = report_path.read_text(encoding="utf-8", errors="replace")
-    linted = body_path.read_text(encoding="utf-8", errors="replace") if body_path else None
+    report = read_bytes(report_path, "lint report").decode("utf-8", errors="replace")
+    linted = read_bytes(body_path, "body").decode("utf-8", errors="replace") if body_path else None
     outcome = post_lint_report(client, number, report, exit_code, linted_body=linted)
     up = outcome.upsert
     extra = f", {len(up.deleted_duplicates)} duplicate(s) deleted" if up.deleted_duplicates else ""

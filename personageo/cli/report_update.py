@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from personageo.cli._params import ISSUE, REPO
+
 
 def _git_root() -> Path:
     from personageo.report._git import repo_toplevel
@@ -26,7 +28,7 @@ _PATH = dict(dir_okay=False, path_type=Path)
 
 
 @click.command("update")
-@click.option("--issue", type=int, required=True, help="Tracker issue number N.")
+@click.option("--issue", type=ISSUE, required=True, help="Tracker issue number N.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Research repo root (default: the current git repo's root).")
 @click.option("--body", type=click.Path(**_PATH), default=None,
@@ -46,7 +48,7 @@ _PATH = dict(dir_okay=False, path_type=Path)
               help="Write the updated body here instead of over --body.")
 @click.option("--figures-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Figure folder (default: ROOT/figures/issue_N/).")
-@click.option("--repo", default=None, metavar="OWNER/NAME", help="GitHub repo for image URLs.")
+@click.option("--repo", default=None, type=REPO, metavar="OWNER/NAME", help="GitHub repo for image URLs.")
 @click.option("--commit", default=None, metavar="SHA", help="Commit the figure URLs pin.")
 @click.option("--allow-branch-url", is_flag=True, help="Accept a branch name for --commit.")
 @click.option("--force", is_flag=True,

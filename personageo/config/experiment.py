@@ -27,7 +27,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from personageo.config._base import Section
@@ -35,7 +34,8 @@ from personageo.config.analysis import AnalysisSettings
 from personageo.config.extract import ExtractSettings
 from personageo.config.train import LoraSpec, TrainSettings
 from personageo.errors import InputError, Location, json_pointer
-from personageo.files import sha256_json
+from personageo.files import read_text, sha256_json
+from personageo.yaml_safe import load_yaml
 
 
 class ExperimentSpec(Section):
@@ -203,14 +203,7 @@ class ExperimentConfig(Section):
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read a YAML experiment config; errors name the file and the key path."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("config file not found", Location(str(p))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(str(p), mark.line + 1, mark.column + 1) if mark else Location(str(p))
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", loc) from None
+    raw = load_yaml(read_text(p, "config file"), str(p))
     if not isinstance(raw, dict):
         raise InputError("expected a mapping at the top level", Location(str(p)))
     try:

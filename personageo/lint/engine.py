@@ -11,14 +11,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from personageo.errors import InputError, Location, PersonageoError
+from personageo.files import read_bytes
+from personageo.limits import time_limit
 from personageo.lint.config import OFF, LintConfig
 from personageo.lint.context import LintContext, detect_layout, metadata_from_frontmatter
 from personageo.lint.document import Document, parse_document
 from personageo.lint.registry import Registry, RuleInfo, all_rules
 from personageo.lint.violation import Detail, Skip, Violation
 
-#: Refuse files above this size outright (a tracker body is at most 65,536 characters).
-MAX_BYTES = 4 * 1024 * 1024
+#: Refuse files above this size outright (a tracker body is at most 65,536 characters, so
+#: 262,144 UTF-8 bytes; the rest is room for front matter and local drafts).
+MAX_BYTES = 1024 * 1024
+#: Wall-clock budget of one lint run in seconds (a rendered body takes well under one).
+TIME_BUDGET_S = 15.0
 
 
 @dataclass
@@ -106,16 +111,9 @@ class LintResult:
 def read_body(path: str | Path) -> str:
     """Read a body as UTF-8 text, or raise :class:`InputError` saying what is wrong with it."""
     p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", Location(str(p)))
     if p.is_dir():
         raise InputError("is a directory, expected a markdown file", Location(str(p)))
-    size = p.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(f"file is {size:,} bytes; refusing to lint more than {MAX_BYTES:,} "
-                         "(a tracker issue body is at most 65,536 characters)", Location(str(p)))
-    data = p.read_bytes()
-    return decode_body(data, str(p))
+    return decode_body(read_bytes(p, "file", MAX_BYTES), str(p))
 
 
 def decode_body(data: bytes, path: str = "<input>") -> str:
@@ -250,7 +248,11 @@ def lint_text(text: str, path: str = "<input>", options: LintOptions | None = No
     """Parse and lint a body given as text."""
     if not text.strip():
         raise InputError("empty body: nothing to lint", Location(path))
-    return lint_document(parse_document(text, path), options, config)
+    with time_limit(TIME_BUDGET_S, lambda: InputError(
+            f"linting took longer than {TIME_BUDGET_S:g} s; refusing to go on",
+            Location(path), hint="a body this costly to parse is not a write-up (thousands of "
+                                 "unmatched '[' in one paragraph do it)")):
+        return lint_document(parse_document(text, path), options, config)
 
 
 def lint_file(path: str | Path, options: LintOptions | None = None,

@@ -24,16 +24,12 @@ def split_frontmatter(text: str, path: str = "<input>") -> tuple[dict | None, tu
     if close is None:
         return None, None, text
     block = "\n".join(lines[1:close])
-    import yaml  # only bodies with frontmatter pay for it
+    from personageo.yaml_safe import load_yaml  # only bodies with frontmatter pay for it
 
     try:
-        meta = yaml.safe_load(block) if block.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        col = mark.column + 1 if mark is not None else 1
-        raise InputError(f"frontmatter is not valid YAML: {getattr(exc, 'problem', exc)}",
-                         Location(path, line, col),
+        meta = load_yaml(block, path, first_line=2, what="frontmatter") if block.strip() else {}
+    except InputError as exc:
+        raise InputError(exc.message, exc.location,
                          hint="fix the YAML between the two '---' lines") from None
     if not isinstance(meta, dict):
         raise InputError("frontmatter must be a YAML mapping (key: value lines)",

@@ -2,35 +2,73 @@
 
 The group wraps headings as ``<details open><summary>`` / blank line / ``### Heading`` / blank
 line / ``</summary>``: the tags live in separate HTML blocks around ordinary markdown, so the
-wrappers are matched across blocks with the standard library's tolerant HTML tokenizer.
+wrappers are matched across blocks.
+
+The scan is one linear pass per block (comments blanked, then one regular expression for the
+two tag names): the standard library's ``HTMLParser`` rescans its whole buffer for every
+unterminated ``<!--`` or ``<details`` and takes quadratic time on hostile bodies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from html.parser import HTMLParser
+import html
+import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from personageo.lint.document import Details, HtmlBlock
 
+_TAG = re.compile(r"<(/?)(details|summary)(?=[\s/>])([^<>]*)>", re.I)
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
+_OTHER_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
-class _TagScanner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.events: list[tuple[str, str, dict, int, int]] = []
 
-    def handle_starttag(self, tag, attrs):
-        line, off = self.getpos()
-        self.events.append(("start", tag, dict(attrs), line, off))
+def blank_comments(text: str, keep_positions: bool = True) -> str:
+    """``text`` with every HTML comment (an unterminated one runs to the end) replaced by
+    spaces, newlines kept, so positions stay valid (or dropped); linear time."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        if start < 0:
+            out.append(text[pos:])
+            break
+        end = text.find("-->", start + 4)
+        stop = len(text) if end < 0 else end + 3
+        out.append(text[pos:start])
+        if keep_positions:
+            out.append(re.sub(r"[^\n]", " ", text[start:stop]))
+        pos = stop
+        if end < 0:
+            break
+    return "".join(out)
 
-    def handle_endtag(self, tag):
-        line, off = self.getpos()
-        self.events.append(("end", tag, {}, line, off))
 
-    def handle_data(self, data):
-        line, off = self.getpos()
-        self.events.append(("data", data, {}, line, off))
+def _events(content: str) -> Iterator[tuple[str, str, set[str], int, int, str]]:
+    """``(kind, tag, attribute names, 1-based line, 0-based column, text before the tag)``;
+    a last ``tail`` event carries the text after the last tag."""
+    text = blank_comments(content)
+    pos = 0
+    for m in _TAG.finditer(text):
+        before = content[pos:m.start()]
+        line = text.count("\n", 0, m.start()) + 1
+        col = m.start() - (text.rfind("\n", 0, m.start()) + 1)
+        tag = m.group(2).lower()
+        attrs = m.group(3)
+        if m.group(1):
+            yield "end", tag, set(), line, col, before
+        else:
+            names = {a.lower() for a in _ATTR.findall(attrs)}
+            yield "start", tag, names, line, col, before
+            if attrs.rstrip().endswith("/"):
+                yield "end", tag, set(), line, col, ""
+        pos = m.end()
+    yield "tail", "", set(), 0, 0, content[pos:]
+
+
+def _data(text: str) -> str:
+    return html.unescape(_OTHER_TAG.sub("", blank_comments(text, keep_positions=False)))
 
 
 def scan_details(blocks: Iterable[HtmlBlock]) -> list[Details]:
@@ -44,10 +82,11 @@ def scan_details(blocks: Iterable[HtmlBlock]) -> list[Details]:
     stack: list[Details] = []
     in_summary: Details | None = None
     for block in blocks:
-        scanner = _TagScanner()
-        scanner.feed(block.content)
-        scanner.close()
-        for kind, tag, attrs, rel_line, off in scanner.events:
+        for kind, tag, attrs, rel_line, off, before in _events(block.content):
+            if in_summary is not None:
+                in_summary.summary_html += _data(before)
+            if kind == "tail":
+                break
             line = block.line + rel_line - 1
             if kind == "start" and tag == "details":
                 d = Details(line=line, col=off + 1, open="open" in attrs)
@@ -61,6 +100,5 @@ def scan_details(blocks: Iterable[HtmlBlock]) -> list[Details]:
                 in_summary = None
             elif kind == "end" and tag == "details" and stack:
                 stack.pop().end_line = line
-            elif kind == "data" and in_summary is not None:
-                in_summary.summary_html += tag
     return found
+

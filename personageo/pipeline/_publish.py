@@ -11,7 +11,7 @@ from pathlib import Path
 
 from personageo import __version__
 from personageo.errors import InputError
-from personageo.files import sha256_file, sha256_json
+from personageo.files import inside_root, sha256_file, sha256_json
 from personageo.pipeline import _stamps
 
 
@@ -27,8 +27,9 @@ def _render_options(pipe, preview: bool):
     baseline = root / cfg.baseline.results if cfg.baseline else None
     return RenderOptions(
         issue=issue, root=root, results=pipe.results, baseline=baseline,
-        output=root / cfg.paths.report if cfg.paths.report else None,
-        figures_dir=root / cfg.paths.figures if cfg.paths.figures else None,
+        output=inside_root(root, cfg.paths.report, "paths.report") if cfg.paths.report else None,
+        figures_dir=(inside_root(root, cfg.paths.figures, "paths.figures")
+                     if cfg.paths.figures else None),
         repo=cfg.experiment.repo, overwrite=True, preview=preview)
 
 

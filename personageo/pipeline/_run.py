@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from personageo.config import BASE_CHECKPOINT, ExperimentConfig
-from personageo.files import sha256_file, sha256_json
+from personageo.files import inside_root, sha256_file, sha256_json
 from personageo.pipeline import _stamps
 
 Progress = Callable[[str, int, int], None]
@@ -60,11 +60,11 @@ class Pipeline:
         self.force = force
         self.progress = progress or _noop
         self.log = log or (lambda msg: None)
-        self.runs = self.root / cfg.paths.runs
-        self.activations = self.root / cfg.paths.activations
+        self.runs = inside_root(self.root, cfg.paths.runs, "paths.runs")
+        self.activations = inside_root(self.root, cfg.paths.activations, "paths.activations")
         from personageo.analysis import default_results_path
 
-        self.results = self.root / default_results_path(cfg)
+        self.results = inside_root(self.root, default_results_path(cfg), "paths.results")
 
     # ------------------------------------------------------------------ plan
     def plan(self) -> list[StageOutcome]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-import yaml
 from markdown_it import MarkdownIt
 
+from personageo.errors import InputError
 from personageo.report import _regions as R
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar
+from personageo.yaml_safe import load_yaml
 
 _NUM = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?(?:e[+\-\u2212]?\d+)?")
 _CONF = re.compile(r"\((HIGH|MODERATE|LOW) confidence\)", re.I)
@@ -175,8 +176,8 @@ def _front(text: str) -> tuple[dict, int]:
     if not end:
         return {}, 0
     try:
-        data = yaml.safe_load("\n".join(lines[1:end - 1]))
-    except yaml.YAMLError:
+        data = load_yaml("\n".join(lines[1:end - 1]), first_line=2)
+    except InputError:
         return {}, end
     return (data if isinstance(data, dict) else {}), end
 

@@ -17,6 +17,8 @@ from personageo import numfmt
 from personageo.errors import InputError, Location
 from personageo.report import _bound as B
 from personageo.report._bound import Bound, ClaimRecorder
+from personageo.report._sandbox import BoundedSandbox
+from personageo.report._untrusted import printable
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 BASE_TEMPLATE = "clean_result_v2.md.j2"
@@ -96,14 +98,15 @@ class NumberFilters:
         )
 
 
-def _refuse_bare_numbers(value):
-    """``finalize`` hook: a number printed without a number filter would be unbound."""
+def _finalize(value):
+    """``finalize`` hook: a number printed without a number filter would be unbound; text
+    from the results is printed escaped (:func:`~personageo.report._untrusted.escape_inline`)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise B.DerivationError(
             f"the number {value!r} is printed without a number filter, so it would not be "
             "bound to the results; use v('/path') | num(...) (or literal(x) | num(...)), or "
             "| layer / | string for identifiers")
-    return value
+    return printable(value)
 
 
 def slugify(text: str) -> str:
@@ -135,30 +138,31 @@ def display_path(path: str) -> str:
 def make_environment(recorder: ClaimRecorder, narrative_path: Path | None,
                      narrative_source: str | None,
                      templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
-    """A strict environment: undefined names raise, the narrative is a child template."""
+    """A strict, sandboxed environment (see :mod:`personageo.report._sandbox`): undefined names
+    raise, the narrative is a child template."""
 
     def load_narrative(name: str):
         if name != NARRATIVE_NAME or narrative_source is None:
             return None
         return narrative_source, str(narrative_path), lambda: True
 
-    env = jinja2.Environment(
+    env = BoundedSandbox(
         loader=jinja2.ChoiceLoader([jinja2.FunctionLoader(load_narrative),
                                     jinja2.FileSystemLoader(str(templates_dir))]),
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
-        trim_blocks=True, lstrip_blocks=True, finalize=_refuse_bare_numbers)
+        trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
     NumberFilters(recorder).install(env)
 
     def slug(text: str) -> str:
         return slugify(re.sub("\ue000(\\d+)\ue001",
                               lambda m: recorder.pending[int(m.group(1))].text, str(text)))
 
-    env.filters["slug"] = slug
-    env.filters["noun"] = with_noun
-    env.filters["display_path"] = display_path
-    env.filters["layer"] = lambda L: f"L{int(L)}"
-    env.filters["plural"] = lambda word, n: word if float(n.value if isinstance(n, Bound)
-                                                         else n) == 1 else word + "s"
+    env.add_filter("slug", slug)
+    env.add_filter("noun", with_noun)
+    env.add_filter("display_path", display_path)
+    env.add_filter("layer", lambda L: f"L{int(L)}")
+    env.add_filter("plural", lambda word, n: word if float(n.value if isinstance(n, Bound)
+                                                             else n) == 1 else word + "s")
     return env
 
 

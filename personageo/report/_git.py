@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from personageo.errors import InputError, Location
+from personageo.files import parse_repo
 
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _REMOTE = re.compile(r"github\.com[:/](?P<owner>[^/]+)/(?P<repo>[^/]+?)(?:\.git)?/?$")
@@ -35,13 +36,15 @@ def repo_toplevel(root: Path) -> Path | None:
 def owner_repo(root: Path, given: str | None) -> tuple[str, str]:
     """``OWNER/NAME`` from ``--repo`` or from ``git remote get-url origin``."""
     if given:
-        parts = given.strip().split("/")
-        if len(parts) != 2 or not all(parts):
-            raise InputError(f"--repo {given!r} is not OWNER/NAME", hint="e.g. --repo acme/research")
-        return parts[0], parts[1]
+        parsed = parse_repo(given.strip())
+        if parsed is None:
+            raise InputError(f"--repo {given!r} is not OWNER/NAME (letters, digits, '-' in the "
+                             "owner; letters, digits, '.', '_', '-' in the name)",
+                             hint="e.g. --repo acme/research")
+        return parsed
     url = _git(root, "remote", "get-url", "origin")
     m = _REMOTE.search(url or "")
-    if not m:
+    if not m or parse_repo(f"{m['owner']}/{m['repo']}") is None:
         raise InputError("cannot tell the GitHub repository for the figure URLs "
                          f"(origin remote: {url or 'none'})", Location(str(root)),
                          hint="pass --repo OWNER/NAME")

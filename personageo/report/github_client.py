@@ -18,13 +18,18 @@ injectable ``sleep``; non-idempotent calls (creating a comment) are never retrie
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from personageo.errors import InputError, PersonageoError, require
+from personageo.files import parse_repo
+from personageo.report import github_guard
 from personageo.report.post_token import (  # noqa: F401  (re-exported)
     REDACTING_FILTER,
     TOKEN_ENV_VARS,
@@ -69,12 +74,19 @@ class RetryPolicy:
         Longest single rate-limit wait in seconds; a later reset is reported as an error.
     max_rate_limit_waits : int
         How many rate-limit waits one call may make before giving up.
+    max_total : float
+        Time budget of the whole client (one command) in seconds: no wait is started that
+        would end after it, and a call still running past it is stopped.
+    max_processing : int
+        How many 202 ("still processing") answers one call accepts before giving up.
     """
 
     max_attempts: int = 4
     backoff: float = 1.0
     max_wait: float = 120.0
     max_rate_limit_waits: int = 3
+    max_total: float = 600.0
+    max_processing: int = 5
 
 
 @dataclass(frozen=True)
@@ -138,10 +150,12 @@ class GitHubClient:
         self.repo_name = validate_repo(repo)
         self.api_url = api_url.rstrip("/")
         self.retry, self._sleep, self._clock = retry, sleep, clock
+        self._deadline = clock() + retry.max_total
         self._secrets = {token} if token else set()
         if token:
             register_secret(token)
         github = require("github", extra="github")
+        github_guard.install(github)
         kwargs: dict[str, Any] = dict(
             base_url=self.api_url, timeout=timeout, retry=None, lazy=True,
             user_agent="personageo-report-post",
@@ -248,11 +262,19 @@ class GitHubClient:
         github = require("github", extra="github")
         requests = require("requests", extra="github")
         attempt, waits = 0, 0
+        guard = github_guard.CallGuard(urllib.parse.urlsplit(self.api_url).hostname,
+                                       self._deadline, self._clock, self.retry.max_processing)
         while True:
             attempt += 1
             try:
                 log.debug("%s (try %d)", what, attempt)
-                return fn()
+                with github_guard.guarded(guard):
+                    return fn()
+            except github_guard.CallRefused as exc:
+                cls = GitHubError if idempotent else TransientGitHubError
+                raise cls(self._scrub(f"gave up trying to {what}: {exc}")) from None
+            except (github.BadAttributeException, TypeError, ValueError) as exc:
+                raise self._malformed(what, exc) from None  # JSON of the wrong shape
             except github.GithubException as exc:
                 status, headers = exc.status, _lower_keys(exc.headers)
                 wait = self._rate_limit_wait(exc, status, headers)
@@ -260,6 +282,7 @@ class GitHubClient:
                     waits += 1
                     if wait > self.retry.max_wait or waits > self.retry.max_rate_limit_waits:
                         raise self._rate_limit_error(what, wait, waits) from None
+                    self._check_budget(what, wait)
                     log.warning("rate limited while trying to %s; waiting %.0f s", what, wait)
                     self._sleep(wait)
                     attempt -= 1  # a rate-limit wait is not a failed attempt
@@ -280,6 +303,9 @@ class GitHubClient:
                 cls = GitHubError if idempotent else TransientGitHubError
                 raise cls(self._scrub(f"cannot reach the GitHub API at {self.api_url} to {what}: "
                                       f"{type(exc).__name__}: {exc}")) from None
+            except RuntimeError as exc:  # PyGithub's refusal of a redirect, among others
+                raise GitHubError(self._scrub(f"unexpected answer while trying to {what}: "
+                                              f"{exc}")) from None
             except Exception as exc:  # anything unforeseen: never let it carry the token out
                 text = f"{type(exc).__name__}: {exc}"
                 if self._scrub(text) != text:
@@ -287,8 +313,21 @@ class GitHubClient:
                                       f"{self._scrub(text)}") from None
                 raise
 
+    def _malformed(self, what: str, exc: Exception) -> GitHubError:
+        return GitHubError(self._scrub(
+            f"GitHub's answer is not the JSON this call expects while trying to {what} "
+            f"({type(exc).__name__}: {str(exc)[:200]})"),
+            hint="check --api-url: it must be the REST API root (e.g. https://api.github.com)")
+
+    def _check_budget(self, what: str, wait: float) -> None:
+        if self._clock() + wait > self._deadline:
+            raise GitHubError(f"waiting {wait:.0f} s more to {what} would exceed this "
+                              f"command's time budget of {self.retry.max_total:.0f} s",
+                              hint="run it again later")
+
     def _backoff(self, what: str, why: str, attempt: int) -> None:
         delay = self.retry.backoff * 2 ** (attempt - 1)
+        self._check_budget(what, delay)
         log.warning("%s while trying to %s; retrying in %.0f s", why, what, delay)
         self._sleep(delay)
 
@@ -302,10 +341,9 @@ class GitHubClient:
         if not limited:
             return None
         if "retry-after" in headers:
-            try:
-                return max(float(headers["retry-after"]), 0.0)
-            except ValueError:
-                pass
+            seconds = retry_after_seconds(headers["retry-after"], self._clock())
+            if seconds is not None:
+                return seconds
         if "x-ratelimit-reset" in headers:
             try:
                 return max(float(headers["x-ratelimit-reset"]) - self._clock(), 0.0) + 1.0
@@ -352,11 +390,28 @@ class GitHubClient:
 
 
 def validate_repo(repo: str) -> str:
-    """Check ``OWNER/NAME`` shape; raise :class:`InputError` otherwise."""
-    parts = repo.split("/")
-    if len(parts) != 2 or not all(parts) or any(c.isspace() for c in repo):
+    """Check ``OWNER/NAME`` (GitHub's characters, no ``..``); raise :class:`InputError`
+    otherwise."""
+    if parse_repo(repo) is None:
         raise InputError(f"--repo must be OWNER/NAME, got {repo!r}")
     return repo
+
+
+def retry_after_seconds(value: str, now: float) -> float | None:
+    """``Retry-After`` as delay-seconds or as an HTTP date (RFC 9110), in seconds from ``now``;
+    None when it is neither."""
+    text = str(value).strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - now
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def _lower_keys(headers: Any) -> dict[str, str]:

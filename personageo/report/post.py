@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from markdown_it import MarkdownIt
 
 from personageo.errors import InputError, Location, PersonageoError
+from personageo.files import read_bytes
 from personageo.report.github_client import GitHubClient, IssueSnapshot
 from personageo.report.post_comments import (
     MAX_CHARS,
@@ -39,6 +39,7 @@ from personageo.report.post_comments import (
     has_marker,
     same_text,
 )
+from personageo.yaml_safe import load_yaml
 
 CLEAN_RESULT_MARKER = "<!-- personageo:clean-result v1 -->"
 ORIGINAL_BODY_MARKER = "<!-- personageo:original-body v1 -->"
@@ -85,9 +86,10 @@ def read_writeup(path: str | Path) -> WriteUp:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("write-up not found", Location(str(path))) from None
+        text = read_bytes(path, "write-up", 4 * MAX_CHARS).decode("utf-8")
+    except InputError as exc:
+        raise InputError(exc.message.replace("file not found", "write-up not found"),
+                         exc.location) from None
     except (UnicodeDecodeError, IsADirectoryError) as exc:
         raise InputError(f"cannot read the write-up as UTF-8 text: {exc}",
                          Location(str(path))) from None
@@ -95,13 +97,7 @@ def read_writeup(path: str | Path) -> WriteUp:
     front: dict = {}
     m = _FRONT_MATTER.match(text)
     if m:
-        try:
-            loaded = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError("invalid YAML front matter", Location(
-                str(path), mark.line + 2 if mark else 1, mark.column + 1 if mark else None)
-            ) from None
+        loaded = load_yaml(m.group(1), str(path), first_line=2, what="YAML front matter")
         front = loaded if isinstance(loaded, dict) else {}
         text = text[m.end():]
     if has_marker(text, CLEAN_RESULT_MARKER):

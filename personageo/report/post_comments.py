@@ -108,8 +108,20 @@ def _ensure(client: GitHubClient, issue: int, marker: str, body: str, *, edit: b
             if attempt == max_create_tries:
                 raise
             continue  # the POST may have succeeded: list again before trying again
-        return UpsertResult("created", made.id, made.html_url)
+        return _keep_oldest(client, issue, marker, made)
     raise GitHubError("could not create the comment")  # pragma: no cover - loop always returns
+
+
+def _keep_oldest(client: GitHubClient, issue: int, marker: str,
+                 made: CommentSnapshot) -> UpsertResult:
+    """After creating a marked comment, list again: when concurrent runs each created one,
+    every run but the one whose comment is oldest deletes its own, so they converge to one."""
+    marked = find_marked(client.list_comments(issue), marker)
+    oldest = min(marked, key=lambda c: c.id, default=None)
+    if oldest is None or oldest.id == made.id:
+        return UpsertResult("created", made.id, made.html_url)
+    client.delete_comment(made.id)
+    return UpsertResult("unchanged", oldest.id, oldest.html_url, (made.id,))
 
 
 def status_from_exit_code(code: int) -> LintStatus:

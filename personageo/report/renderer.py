@@ -15,12 +15,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
-import yaml
+from jinja2.sandbox import SecurityError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from personageo import __version__
 from personageo.errors import InputError, Location
-from personageo.files import atomic_write_bytes, sha256_file, sha256_text
+from personageo.files import (
+    inside_root,
+    read_text,
+    sha256_file,
+    sha256_text,
+)
 from personageo.report import _embed, _git, _regions
 from personageo.report._bound import Bound, ClaimRecorder, DerivationError
 from personageo.report._env import (
@@ -29,13 +34,18 @@ from personageo.report._env import (
     make_environment,
     prepare_narrative,
 )
+from personageo.report._fileset import commit_set
 from personageo.report._headline import claim_globals
+from personageo.report._sandbox import render_bounded
+from personageo.report._untrusted import TemplateText
 from personageo.report._view import ExperimentView, MissingValue, Results
 from personageo.report.figures import planned_figures, render_figures
 from personageo.schema import load_run_result
 from personageo.schema.claims import ClaimsSidecar, ResultsRef
+from personageo.yaml_safe import load_yaml
 
 MAX_BODY_CHARS = 65_536
+MAX_NARRATIVE_BYTES = 1024 * 1024
 MARKER_PREFIX = "<!-- personageo:render v1 "
 
 
@@ -93,13 +103,15 @@ class RenderedReport:
 def default_paths(opts: RenderOptions) -> tuple[Path, Path, Path, Path | None]:
     """(results, body, figures dir, narrative or None) by the ``--root`` convention."""
     root = Path(opts.root)
+    check_issue(opts.issue)
     results = opts.results or root / "eval_results" / f"issue_{opts.issue}" / "run_result.json"
     if opts.results is None and not results.parent.is_dir():
         raise InputError(f"unknown issue {opts.issue}: no eval_results/issue_{opts.issue}/ "
                          "directory", Location(str(results.parent)),
                          hint="check --issue and --root, or pass --results")
-    body = opts.output or root / "reports" / f"issue_{opts.issue}.md"
-    figures = opts.figures_dir or root / "figures" / f"issue_{opts.issue}"
+    body = opts.output or inside_root(root, f"reports/issue_{opts.issue}.md", "report body")
+    figures = opts.figures_dir or inside_root(root, f"figures/issue_{opts.issue}",
+                                              "figures directory")
     narrative = opts.narrative
     if narrative is None:
         candidate = root / "reports" / f"issue_{opts.issue}.narrative.md"
@@ -107,6 +119,14 @@ def default_paths(opts: RenderOptions) -> tuple[Path, Path, Path, Path | None]:
     elif not Path(narrative).is_file():
         raise InputError("narrative file not found", Location(str(narrative)))
     return Path(results), Path(body), Path(figures), narrative and Path(narrative)
+
+
+def check_issue(issue) -> int:
+    """An issue number is a positive int (the CLI parses it from ASCII digits only)."""
+    if isinstance(issue, bool) or not isinstance(issue, int) or issue < 1:
+        raise InputError(f"issue number {issue!r} is not a positive integer",
+                         hint="e.g. --issue 238")
+    return issue
 
 
 def claims_path_for(body: Path) -> Path:
@@ -124,13 +144,10 @@ def _load(path: Path, index: int, root: Path) -> Results:
 
 
 def _settings(front: str, narrative: Path | None) -> Settings:
+    data = load_yaml(front, str(narrative), first_line=2, what="front matter") \
+        if front.strip() else {}
     try:
-        data = yaml.safe_load(front) if front.strip() else {}
         return Settings.model_validate(data or {})
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"invalid front matter: {exc}",
-                         Location(str(narrative), mark.line + 2 if mark else 1)) from None
     except ValidationError as exc:
         details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise InputError("invalid front matter settings", Location(str(narrative), 1),
@@ -193,6 +210,20 @@ def hub_dataset_link(name: str | None) -> str | None:
     return f"[{name}](https://huggingface.co/datasets/{name})"
 
 
+def _trusted(markdown: str | None) -> TemplateText | None:
+    """Markdown the renderer built from validated parts: printed without escaping."""
+    return None if markdown is None else TemplateText(markdown)
+
+
+def _trusted_markers(globals_: dict) -> dict:
+    """The claim markers are HTML comments the renderer builds: printed without escaping."""
+    out = dict(globals_)
+    for name in ("verdict_marker", "count_marker"):
+        if name in out:
+            out[name] = lambda *a, _f=out[name]: TemplateText(_f(*a))
+    return out
+
+
 def _yaml_scalar(text: str) -> str:
     text = str(text).strip()
     plain = (text and not re.search(r": |\s#|^[\s\-?:,\[\]{}#&*!|>'\"%@`]", text)
@@ -211,10 +242,22 @@ def _template_location(exc: BaseException, narrative: Path | None) -> tuple[str 
 
 def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path | None) -> str:
     try:
-        return env.get_template(name).render(ctx)
+        return render_bounded(env.get_template(name), ctx)
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(f"template syntax error: {exc.message}",
                          Location(exc.filename or name, exc.lineno)) from None
+    except jinja2.TemplateNotFound as exc:
+        path, line = _template_location(exc, narrative)
+        raise InputError(f"cannot include or extend {exc.name!r}: templates may only use the "
+                         "built-in templates and partials", Location(path, line)) from None
+    except RecursionError:
+        raise InputError("the template calls or includes itself without end",
+                         Location(str(narrative) if narrative else name)) from None
+    except SecurityError as exc:
+        path, line = _template_location(exc, narrative)
+        raise InputError(f"refused by the template sandbox: {exc}", Location(path, line),
+                         hint="narratives may use the results view, number filters and "
+                              "Jinja's safe built-ins, within size and time limits") from None
     except MissingValue as exc:
         path, line = _template_location(exc, narrative)
         which = "results" if exc.results == 0 else "baseline results"
@@ -222,7 +265,8 @@ def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path 
                          Location(path, line, pointer=exc.path),
                          hint="check the record path against `personageo schema` or the "
                               "results file") from None
-    except (jinja2.UndefinedError, DerivationError, ValueError, TypeError) as exc:
+    except (jinja2.TemplateError, DerivationError, ValueError, TypeError, ArithmeticError,
+            LookupError, AttributeError) as exc:
         path, line = _template_location(exc, narrative)
         raise InputError(f"cannot render: {exc}", Location(path, line)) from None
 
@@ -236,10 +280,7 @@ def render(opts: RenderOptions) -> RenderedReport:
     narrative_source = None
     front = ""
     if narrative is not None:
-        try:
-            raw = narrative.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read narrative: {exc}", Location(str(narrative))) from None
+        raw = read_text(narrative, "narrative", MAX_NARRATIVE_BYTES)
         front, narrative_source = prepare_narrative(raw, narrative)
     settings = _settings(front, narrative)
     view = ExperimentView(main, baseline, settings.labels, settings.baseline_label)
@@ -263,8 +304,8 @@ def render(opts: RenderOptions) -> RenderedReport:
 
     recorder = ClaimRecorder()
     env = make_environment(recorder, narrative, narrative_source)
-    env.filters["yaml_scalar"] = _yaml_scalar
-    env.filters["correction_of"] = view.correction_by_id
+    env.add_filter("yaml_scalar", _yaml_scalar)
+    env.add_filter("correction_of", view.correction_by_id)
     hashes = " ".join(f"{'results' if r.index == 0 else 'baseline'}=sha256:{r.sha256}"
                       for r in (main, baseline) if r)
     marker = f"{MARKER_PREFIX}{hashes} personageo={__version__} -->"
@@ -286,15 +327,17 @@ def render(opts: RenderOptions) -> RenderedReport:
     def link(n) -> str:
         if int(n) not in linked:
             linked.append(int(n))
-        return f"[#{n}]({_git.issue_url(owner, repo, int(n))})"
+        return TemplateText(f"[#{n}]({_git.issue_url(owner, repo, int(n))})")
 
     ctx = {
-        **claim_globals(view, env.filters["frac"], narrative_source),
+        **_trusted_markers(claim_globals(view, env.filters["frac"], narrative_source)),
         "linked_issues": linked, "exp": view, "run": main.run, "settings": settings, "flag": flag, "figures": figures,
-        "samples": choose_samples(main.run, settings.n_samples), "marker": marker,
+        "samples": [{k: TemplateText(v) for k, v in s.items()}  # fenced: printed as is
+                    for s in choose_samples(main.run, settings.n_samples)],
+        "marker": marker,
         "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,
         "count_list": count_list,
-        "link": link, "hub_dataset_link": hub_dataset_link,
+        "link": link, "hub_dataset_link": lambda name: _trusted(hub_dataset_link(name)),
     }
     name = NARRATIVE_NAME if narrative_source is not None else BASE_TEMPLATE
     raw_body = _render_body(env, name, ctx, narrative)
@@ -364,12 +407,9 @@ def write_outputs(rendered: RenderedReport, overwrite: bool) -> list[Path]:
         raise InputError(f"{len(clashes)} existing file(s) differ from this render and would be "
                          "overwritten", Location(str(clashes[0])),
                          details=[str(p) for p in clashes], hint="pass --overwrite")
-    # figures first, the body last: a reader never sees a body whose figures are missing
-    order = sorted(rendered.files, key=lambda p: (p == rendered.body_path,
-                                                  p == rendered.claims_path, str(p)))
-    for p in order:
-        atomic_write_bytes(p, rendered.files[p])
-    return order
+    # one set: figures and companions first, the body last, then the manifest naming them
+    commit_set(rendered.files, rendered.body_path)
+    return sorted(rendered.files, key=lambda p: (p == rendered.body_path, str(p)))
 
 
 def render_report(opts: RenderOptions) -> RenderedReport:

@@ -42,7 +42,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from personageo.errors import InputError, Location
-from personageo.files import read_json, sha256_text
+from personageo.files import inside_root, read_bytes, read_json, sha256_text
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
 from personageo.schema.bindings import BindingError, claims_of, strip_keys
@@ -112,7 +112,9 @@ class UpdatePlan:
 
 def _read_body(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        if not path.exists():
+            raise FileNotFoundError(path)
+        return read_bytes(path, "body").decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("body to update not found", Location(str(path)),
                          hint="render it first with `personageo report render`, or pass "
@@ -237,9 +239,12 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
     """Render against the current results and splice the old body's human regions in; nothing
     is written."""
     from personageo.report import RenderOptions, render
+    from personageo.report.renderer import check_issue
 
     root = Path(opts.root)
-    body_path = Path(opts.body or root / "reports" / f"issue_{opts.issue}.md")
+    check_issue(opts.issue)
+    body_path = Path(opts.body or inside_root(root, f"reports/issue_{opts.issue}.md",
+                                              "report body"))
     old_text = _read_body(body_path)
     output = Path(opts.output or body_path)
     damaged = None

@@ -73,7 +73,10 @@ def load_run_result(path: str | os.PathLike, legacy: bool = True,
     if isinstance(obj, dict) and "schema_version" not in obj and legacy:
         from personageo.schema.legacy import import_legacy
 
-        run = import_legacy(obj, path=str(path))
+        try:
+            run = import_legacy(obj, path=str(path))
+        except ValidationError as exc:
+            raise _legacy_value_error(exc, obj, str(path)) from None
         if semantic:
             issues = check_semantics(run)
             if issues:
@@ -81,6 +84,33 @@ def load_run_result(path: str | os.PathLike, legacy: bool = True,
                                  Location(str(path)), details=[str(i) for i in issues])
         return run
     return parse_run_result(obj, str(path), semantic=semantic)
+
+
+def _legacy_value_error(exc: ValidationError, obj: Any, path: str) -> InputError:
+    """A value the legacy importer copied is out of range for schema v1: name it by its JSON
+    pointer in the user's (legacy) file, found by value, not by its place in the converted
+    document."""
+    details = []
+    for err in exc.errors():
+        where = _pointers_of(obj, err.get("input"))
+        at = ", ".join("#" + p for p in where[:3]) if where else "(value not found verbatim)"
+        details.append(f"{at}: {err['msg']} (got {_short(err.get('input'))}; schema v1 field "
+                       f"{json_pointer(err['loc'])})")
+    first = _pointers_of(obj, exc.errors()[0].get("input")) if exc.errors() else []
+    return InputError(f"{len(details)} value(s) of the legacy file are out of range for "
+                      "schema v1", Location(path, pointer=first[0] if first else None),
+                      details=details)
+
+
+def _pointers_of(obj: Any, value: Any, parts: tuple = ()) -> list[str]:
+    """JSON pointers of every leaf of ``obj`` equal to ``value`` (same type)."""
+    if isinstance(obj, dict):
+        return [p for k, v in obj.items() for p in _pointers_of(v, value, (*parts, k))]
+    if isinstance(obj, list):
+        return [p for i, v in enumerate(obj) for p in _pointers_of(v, value, (*parts, i))]
+    if type(obj) is type(value) and obj == value:
+        return [json_pointer(parts)]
+    return []
 
 
 def run_result_json(run: RunResult) -> str:

@@ -3,12 +3,11 @@ agreement with the recorded question set (V6xx)."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
 from personageo.errors import InputError, Location
-from personageo.files import sha256_file
+from personageo.files import loads_strict, read_text, sha256_file
 from personageo.verify._context import Context
 
 
@@ -22,19 +21,17 @@ class Question:
 def read_questions(path: str | os.PathLike) -> list[Question]:
     """Parse a questions JSONL file; bad lines raise :class:`InputError` with line:col."""
     path = str(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read questions file: {exc}", Location(path)) from None
+    lines = read_text(path, "questions file").splitlines()
     out = []
     for n, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", Location(path, n, exc.colno),
+            obj = loads_strict(raw, path)
+        except InputError as exc:
+            where = exc.location
+            raise InputError(exc.message, Location(path, n, where.col if where else None,
+                                                   where.pointer if where else None),
                              hint='expected one {"question": str, "id": int} object per line'
                              ) from None
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):

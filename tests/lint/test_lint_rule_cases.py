@@ -9,6 +9,7 @@ Case files (``cases/PGxxx.yaml``; the number checker's live in ``numbers/cases/`
         edits: [[old, new], ...]    # applied once each, in order, to the base
         append: {text: "a", times: 70000}
         title / issue / layout / strict / results: [...]   # lint options
+        files: {name: text}         # files written beside case.md (cwd) before linting
         status: SKIP                # default: PASS when expect is empty, else the rule's level
         expect: [[line, col], {line: 20, at: "TBD"}]   # `at`: col of that text on the line
 
@@ -80,7 +81,12 @@ def _resolve(path: str) -> str:
 
 
 @pytest.mark.parametrize("rule_id,case", CASES, ids=[f"{r}-{c['name']}" for r, c in CASES])
-def test_rule_case(rule_id: str, case: dict) -> None:
+def test_rule_case(rule_id: str, case: dict, tmp_path, monkeypatch) -> None:
+    if case.get("files"):
+        monkeypatch.chdir(tmp_path)  # "case.md" and the case's `files:` live here
+    for name, content in case.get("files", {}).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content, encoding="utf-8")
     requires = case.get("requires", [])
     if "reference" in requires and not REFERENCE.is_dir():
         pytest.skip("../shared/reference is not available")

@@ -213,7 +213,8 @@ class FakeGitHub:
                 data = json.loads(raw) if raw else None
                 status, headers, body = fake.handle(self.command, parsed.path, query,
                                                     self.headers.get("Authorization"), data)
-                payload = b"" if body is None else json.dumps(body).encode()
+                payload = body if isinstance(body, bytes) else (  # bytes: sent as they are
+                    b"" if body is None else json.dumps(body).encode())
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))

@@ -63,14 +63,19 @@ def test_legacy_b_over_n_allows_zero_but_plus_one_does_not():
 def test_parse_reports_type_errors_with_pointers(tmp_path):
     doc = tiny_run_dict()
     doc["cells"][0]["delta"] = "big"
-    doc["measurements"][2]["value"] = float("nan")
+    doc["measurements"][2]["value"] = "nan"
     path = tmp_path / "r.json"
-    path.write_text(json.dumps(doc).replace("NaN", "NaN"))
+    path.write_text(json.dumps(doc))
     with pytest.raises(InputError) as err:
         load_run_result(path)
     text = str(err.value)
     assert str(path) in text
     assert "#/cells/0/delta" in text and "#/measurements/2/value" in text
+    # a JSON NaN never reaches the schema: the strict reader refuses it with its pointer
+    path.write_text(json.dumps(tiny_run_dict()).replace('"value": 0.8', '"value": NaN', 1))
+    with pytest.raises(InputError, match="NaN is not a JSON number") as err:
+        load_run_result(path)
+    assert err.value.location.pointer.startswith("/measurements/")
 
 
 def test_newer_schema_version_is_refused():

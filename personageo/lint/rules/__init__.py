@@ -15,6 +15,7 @@ from personageo.lint.rules import (  # noqa: F401  (imported for their registrat
     methodology,
     numbers,
     references,
+    render_set,
     rendering,
     results_block,
     samples,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
+from personageo.files import parse_repo
 from personageo.lint.registry import rule
 from personageo.lint.rules._common import at, result_sections, word_count
 from personageo.lint.violation import Detail, Violation
@@ -59,8 +60,9 @@ def hero_figure_url(doc, ctx):
     What it does
     ------------
     Checks the first image of the Result section(s): its host is ``raw.githubusercontent.com``,
-    its ref is not a branch (``main``, ``master``) and some path segment is a 7-40 digit hex
-    commit.
+    its path starts with a valid ``OWNER/NAME`` and holds no ``.``/``..`` segment, query or
+    fragment, its ref is not a branch (``main``, ``master``) and some path segment is a 7-40
+    digit hex commit.
 
     Why it matters
     --------------
@@ -83,6 +85,11 @@ def hero_figure_url(doc, ctx):
     parts = [p for p in url.path.split("/") if p]
     if url.netloc != "raw.githubusercontent.com":
         yield _img(hero, f"hero figure is not a raw.githubusercontent.com URL ({url.netloc or hero.src})")
+    elif len(parts) < 2 or parse_repo("/".join(parts[:2])) is None:
+        yield _img(hero, "hero figure URL does not start with a valid OWNER/NAME")
+    if url.query or url.fragment or any(unquote(p) in (".", "..") for p in
+                                        url.path.split("/")):
+        yield _img(hero, "hero figure URL has a '.'/'..' segment, a query or a fragment")
     if any(p in ("main", "master") for p in parts):
         yield _img(hero, "hero figure URL points at a branch (`main`/`master`), not a commit")
     elif not any(_HEX.match(p) for p in parts):
