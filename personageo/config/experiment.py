@@ -118,9 +118,8 @@ class RenderSpec(Section):
     """How ``personageo run`` renders the write-up."""
 
     preview: bool = False
-    """Link figures by relative path (a body read inside the repository, never posted) instead
-    of commit-pinned URLs. Without it, a first run whose figures no commit holds yet falls back
-    to preview links and says how to pin them."""
+    """No effect (kept so older configs load): the body always links its figures by relative
+    path, and ``personageo report post`` pins them to the commit that holds them."""
 
 
 class PathsSpec(Section):
