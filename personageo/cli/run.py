@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from personageo.cli._options import set_option
+
 
 @click.command("run")
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
@@ -16,7 +18,9 @@ import click
               help="Run only these stages (repeatable); default: all.")
 @click.option("--force", is_flag=True, help="Rerun stages even when their outputs are current.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and exit; nothing is loaded or written.")
-def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run: bool) -> None:
+@set_option
+def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run: bool,
+            overrides=()) -> None:
     """Run every stage of CONFIG, skipping those whose outputs are current."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,7 +29,7 @@ def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run:
     from personageo.pipeline import STAGES, Pipeline
 
     err = Console(stderr=True, no_color=None)
-    cfg = load_config(config)
+    cfg = load_config(config, overrides)
     stages = tuple(s for s in STAGES if not only or s in only)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                   "{task.total}"), TimeElapsedColumn(), console=err,

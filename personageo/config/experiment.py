@@ -24,17 +24,14 @@ Example (``configs/demo.yaml`` is a complete one)::
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from personageo.config._base import Section
 from personageo.config.analysis import AnalysisSettings
 from personageo.config.extract import ExtractSettings
 from personageo.config.train import LoraSpec, TrainSettings
-from personageo.errors import InputError, Location, json_pointer
 from personageo.files import sha256_json
 
 
@@ -122,6 +119,15 @@ class RenderSpec(Section):
     path, and ``personageo report post`` pins them to the commit that holds them."""
 
 
+class SubsetSpec(Section):
+    """Run on part of the input files, chosen by name (a quick pass, a pilot): only these
+    personas (names in the personas file) and questions (ids in the questions file), in the
+    files' order. Unknown names are errors."""
+
+    personas: list[str] | None = None
+    questions: list[int | str] | None = None
+
+
 class PathsSpec(Section):
     runs: str = "runs"
     """Checkpoints and train manifests: ``<runs>/<checkpoint id>/`` (see :func:`checkpoint_id`)."""
@@ -162,6 +168,7 @@ class ExperimentConfig(Section):
     extract: ExtractSettings = ExtractSettings()
     analysis: AnalysisSettings = AnalysisSettings()
     render: RenderSpec = RenderSpec()
+    subset: SubsetSpec = SubsetSpec()
     paths: PathsSpec = PathsSpec()
 
     @model_validator(mode="after")
@@ -197,24 +204,3 @@ class ExperimentConfig(Section):
             if c.id == cid:
                 return c
         raise KeyError(cid)
-
-
-def load_config(path: str | Path) -> ExperimentConfig:
-    """Read a YAML experiment config; errors name the file and the key path."""
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("config file not found", Location(str(p))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(str(p), mark.line + 1, mark.column + 1) if mark else Location(str(p))
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", loc) from None
-    if not isinstance(raw, dict):
-        raise InputError("expected a mapping at the top level", Location(str(p)))
-    try:
-        return ExperimentConfig.model_validate(raw)
-    except ValidationError as exc:
-        details = [f"#{json_pointer(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise InputError(f"{len(details)} error(s) in config", Location(str(p)),
-                         details=details) from None
