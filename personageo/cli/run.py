@@ -9,6 +9,19 @@ import click
 from personageo.cli._options import set_option
 
 
+def _preflight(cfg, config: str, root: str, stages: tuple[str, ...], overrides) -> None:
+    """Check every input before any stage: problems one per line on stderr; errors exit 2."""
+    from personageo.pipeline import preflight
+
+    problems = preflight(cfg, config, root, stages, overrides)
+    for p in problems:
+        click.echo(str(p), err=True)
+    errors = sum(p.error for p in problems)
+    if errors:
+        click.echo(f"{errors} problem(s) in the inputs: nothing was run", err=True)
+        raise click.exceptions.Exit(2)
+
+
 @click.command("run")
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option("--root", type=click.Path(file_okay=False), default=".", show_default=True,
@@ -31,6 +44,7 @@ def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run:
     err = Console(stderr=True, no_color=None)
     cfg = load_config(config, overrides)
     stages = tuple(s for s in STAGES if not only or s in only)
+    _preflight(cfg, config, root, stages, overrides)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                   "{task.total}"), TimeElapsedColumn(), console=err,
                   disable=dry_run or not sys.stderr.isatty()) as bar:
