@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from personageo.cli._options import set_option
@@ -35,30 +33,21 @@ def _preflight(cfg, config: str, root: str, stages: tuple[str, ...], overrides) 
 def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run: bool,
             overrides=()) -> None:
     """Run every stage of CONFIG, skipping those whose outputs are current."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from personageo.cli._progress import stage_progress
     from personageo.config import load_config
     from personageo.pipeline import STAGES, Pipeline
 
-    err = Console(stderr=True, no_color=None)
     cfg = load_config(config, overrides)
     stages = tuple(s for s in STAGES if not only or s in only)
     _preflight(cfg, config, root, stages, overrides)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=err,
-                  disable=dry_run or not sys.stderr.isatty()) as bar:
-        task = bar.add_task("starting", total=1)
-
-        def progress(label: str, done: int, total: int) -> None:
-            bar.update(task, description=label[:60], completed=done, total=max(total, 1))
-
+    if dry_run:
+        pipe = Pipeline(cfg, config_path=config, root=root, stages=stages, force=force)
+        for o in pipe.plan():
+            click.echo(f"{o.stage:8} {o.status:10} {o.detail}")
+        return
+    with stage_progress() as progress:
         pipe = Pipeline(cfg, config_path=config, root=root, stages=stages, force=force,
-                        progress=progress, log=lambda msg: err.print(msg, highlight=False))
-        if dry_run:
-            for o in pipe.plan():
-                click.echo(f"{o.stage:8} {o.status:10} {o.detail}")
-            return
+                        progress=progress, log=progress.log)
         summary = pipe.run()
     click.echo("\nsummary")
     for o in summary.outcomes:

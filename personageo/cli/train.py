@@ -45,13 +45,17 @@ def command(config_path, conditions, seeds, runs_dir, no_resume, overwrite, dry_
         click.echo(json.dumps(rows, indent=2) if fmt == "json"
                    else "\n".join(f"{r['checkpoint']}" for r in rows))
         return
+    from personageo.cli._progress import stage_progress
     from personageo.train import train_condition
 
     results = []
-    for c, s in plan:
-        click.echo(f"training {checkpoint_id(c, s)} ...", err=True)
-        res = train_condition(cfg, c, s, runs_dir=runs_dir, resume=not no_resume,
-                              overwrite=overwrite)
+    with stage_progress() as progress:
+        runs = []
+        for c, s in plan:
+            progress.log(f"training {checkpoint_id(c, s)} ...")
+            runs.append(train_condition(cfg, c, s, runs_dir=runs_dir, resume=not no_resume,
+                                        overwrite=overwrite, progress=progress))
+    for res in runs:
         m = res.manifest
         if not m:  # non-zero ranks write nothing
             continue

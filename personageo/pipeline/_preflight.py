@@ -144,6 +144,23 @@ def _sft_data(c: _Checker):
             c.add((*where, "path"), f"{dup} duplicate row(s) in {cond.data.path}", error=False)
 
 
+#: report_to name -> modules that provide it (any one)
+_INTEGRATIONS = {"wandb": ("wandb",), "tensorboard": ("tensorboard", "tensorboardX"),
+                 "mlflow": ("mlflow",), "comet_ml": ("comet_ml",), "clearml": ("clearml",),
+                 "neptune": ("neptune",), "dvclive": ("dvclive",), "trackio": ("trackio",)}
+
+
+def _report_to(c: _Checker):
+    for i, name in enumerate(c.cfg.train.report_to):
+        modules = _INTEGRATIONS.get(name)
+        if modules is None:
+            c.add(("train", "report_to", i), f"unknown report_to integration {name!r} (known: "
+                  f"{', '.join(sorted(_INTEGRATIONS))})")
+        elif not any(importlib.util.find_spec(m) for m in modules):
+            c.add(("train", "report_to", i), f"report_to {name!r} needs the {modules[0]!r} "
+                  f"package: pip install {modules[0]}")
+
+
 def _model(c: _Checker):
     from personageo.pipeline._model_facts import model_facts
 
@@ -236,6 +253,7 @@ def preflight(cfg, config_path: str | Path, root: str | Path,
         _files(c)
     facts = _model(c) if {"train", "extract"} & set(stages) else None
     if "train" in stages:
+        _report_to(c)
         _sft_data(c)
         _disk(c, facts)
     return sorted(c.problems, key=lambda p: _line_col(p.where) or (10 ** 9, 0))

@@ -130,3 +130,14 @@ def test_the_demo_gguf_model_is_checked_from_its_metadata():
     assert "--set layers=[3, 30]: error: layer 30 does not exist: the model has 30 blocks, so " \
         "block_output_0idx layers are 0..29" in out
     assert [p for p in out if ": error:" in p and "layer 30" not in p] == []
+
+
+def test_report_to_integrations_must_be_installed(tmp_path, monkeypatch):
+    path = _config(tmp_path)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "wandb" else real(name, *a))
+    out = _problems(path, tmp_path, ["train.report_to=[wandb, nope]"])
+    assert "--set train.report_to=[wandb, nope]: error: report_to 'wandb' needs the 'wandb' " \
+        "package: pip install wandb" in out
+    assert any("unknown report_to integration 'nope'" in p for p in out)
