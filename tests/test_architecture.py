@@ -20,10 +20,11 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "personageo"
 
-LEAF = {"errors", "files", "numfmt", "_version"}
+LEAF = {"errors", "files", "numfmt", "_version", "_resources"}
 DATA = {"schema", "config", "activations", "inputs"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
+    "_resources": set(),
     "schema": LEAF,
     "config": LEAF,
     "activations": LEAF,
@@ -36,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     "modeling": LEAF | {"config"},
     "train": LEAF | DATA | {"modeling"},
     "extract": LEAF | DATA | {"modeling"},
-    "pipeline": LEAF | DATA | {"analysis", "report", "lint", "train", "extract", "stats"},
+    "pipeline": LEAF | DATA | {"analysis", "report", "lint", "train", "extract", "stats",
+                               "modeling"},
     "cli": None,  # may import anything
     "__init__": {"_version"},
 }

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from personageo._resources import resource_dir
 from personageo.config._load import SCHEMA_NAME, config_schema_text
 from personageo.errors import InputError, Location
 from personageo.files import atomic_write_bytes
@@ -131,7 +131,7 @@ def plan_init(root: Path, name: str, issue: int, title: str | None = None,
     }
     optional = {root / "schemas" / SCHEMA_NAME: config_schema_text().encode("utf-8")}
     if example_data:
-        shipped = resources.files("personageo") / "data"
+        shipped = resource_dir("data")
         for rel in EXAMPLE_DATA:
             optional[root / "data" / rel] = (shipped / rel).read_bytes()
     kept = [p for p in optional if p.exists()]
