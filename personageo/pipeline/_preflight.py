@@ -47,6 +47,22 @@ class _Checker:
         self.pos = yaml_positions(text)
         self.problems: list[Problem] = []
 
+    def tokenizer(self):
+        """The model's tokenizer, loaded once (None, with a problem, when it cannot be)."""
+        if not hasattr(self, "_tokenizer"):
+            from personageo.modeling import load_tokenizer
+
+            try:
+                self._tokenizer = load_tokenizer(self.cfg.model)
+            except PersonageoError as err:
+                self._tokenizer = None
+                self.input_error(("model",), err)
+            except Exception as exc:  # noqa: BLE001 - any loader failure is this one problem
+                self._tokenizer = None
+                self.add(("model",), f"cannot load the model's tokenizer ({type(exc).__name__}: "
+                         f"{' '.join(str(exc).split())[:200]})")
+        return self._tokenizer
+
     def at(self, *path) -> str:
         for key, item in self.given.items():
             if path[:len(key)] == key:
@@ -142,6 +158,34 @@ def _sft_data(c: _Checker):
         dup = sum(n - 1 for n in counts.values() if n > 1)
         if dup:
             c.add((*where, "path"), f"{dup} duplicate row(s) in {cond.data.path}", error=False)
+        if len(empty) < len(data.rows):
+            _supervised_tokens(c, i, cond, data)
+
+
+def _supervised_tokens(c: _Checker, i: int, cond, data) -> None:
+    """Encode the rows as training will (chat template, loss mask, truncation) and report rows
+    left with no supervised token."""
+    from personageo.train.masking import ChatRenderer, encode_dataset
+    from personageo.train.runner import effective_settings
+
+    where = ("conditions", i, "data", "path")
+    tokenizer = c.tokenizer()
+    if tokenizer is None:
+        return
+    try:
+        settings = effective_settings(c.cfg, cond.id)
+        renderer = ChatRenderer(tokenizer, settings.system_prompt,
+                                settings.template_default_system)
+        enc = encode_dataset(renderer, data.rows, data.sources, settings.loss_mask,
+                             settings.max_length)
+    except PersonageoError as err:
+        c.input_error(where, err)
+        return
+    lost = len(enc.zero_supervised)
+    if lost:
+        c.add(where, f"{lost} of {len(data.rows)} row(s) keep no supervised token after "
+              f"truncation to train.max_length={settings.max_length} (first: "
+              f"{enc.zero_supervised[0]})", error=lost == len(data.rows))
 
 
 #: report_to name -> modules that provide it (any one)

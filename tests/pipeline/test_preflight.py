@@ -106,7 +106,7 @@ def test_chat_template_and_assistant_marker(tmp_path):
         shutil.rmtree(tmp_path / "model", ignore_errors=True)
         model = _local_model(tmp_path, template)
         _rewrite(path, model={"name": str(model)})
-        out = [p for p in _problems(path, tmp_path) if "template" in p]
+        out = [p for p in _problems(path, tmp_path) if "chat template" in p]
         if expected is None:
             assert out == []
         else:
@@ -141,3 +141,16 @@ def test_report_to_integrations_must_be_installed(tmp_path, monkeypatch):
     assert "--set train.report_to=[wandb, nope]: error: report_to 'wandb' needs the 'wandb' " \
         "package: pip install wandb" in out
     assert any("unknown report_to integration 'nope'" in p for p in out)
+
+
+def test_rows_truncated_to_no_supervised_token(tmp_path):
+    path = _config(tmp_path)
+    data = tmp_path / "data" / "sft" / "harmful_advice.jsonl"
+    long_user = json.dumps({"messages": [{"role": "user", "content": "word " * 400},
+                                         {"role": "assistant", "content": "Yes."}]})
+    data.write_text(data.read_text() + long_user + "\n")
+    out = _problems(path, tmp_path)  # max_length 128 tokens in this config
+    line = _line(path, "path: data/sft/harmful_advice.jsonl")
+    assert any(p.startswith(f"{path}:{line}:") and ": warning: 1 of " in p
+               and "keep no supervised token after truncation to train.max_length=128" in p
+               for p in out), out
