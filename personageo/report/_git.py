@@ -50,8 +50,8 @@ def owner_repo(root: Path, given: str | None) -> tuple[str, str]:
     found = find_owner_repo(root, given)
     if found is None:
         url = _git(root, "remote", "get-url", "origin")
-        raise InputError("cannot tell the GitHub repository for the figure URLs "
-                         f"(origin remote: {url or 'none'})", Location(str(root)),
+        raise InputError("cannot tell the GitHub repository: no --repo and no GitHub origin "
+                         f"remote (origin: {url or 'none'})", Location(str(root)),
                          hint="pass --repo OWNER/NAME")
     return found
 
