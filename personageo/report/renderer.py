@@ -76,6 +76,7 @@ class RenderOptions:
     allow_branch_url: bool = False
     overwrite: bool = False
     figures_only: bool = False
+    preview: bool = False  # no effect (older callers): relative figure links unless ``commit``
 
 
 @dataclass
@@ -123,13 +124,16 @@ def _load(path: Path, index: int, root: Path) -> Results:
 
 
 def _portable_sources(run, root: Path):
-    """The run with absolute source-file paths (a legacy import records the path it was read
-    from) shown relative to the repository root, so two clones render the same body."""
+    """Absolute source-file paths inside the repository (a legacy import records the path it
+    read) made relative to it: two clones render the same body (others: ``display_path``)."""
+    def inside(path: str) -> bool:
+        return os.path.isabs(path) and Path(path).resolve().is_relative_to(Path(root).resolve())
+
     sources = run.provenance.source_files
-    if not any(os.path.isabs(s.path) for s in sources):
+    if not any(inside(s.path) for s in sources):
         return run
-    fixed = [s.model_copy(update={"path": _rel(Path(s.path), root)}) if os.path.isabs(s.path)
-             else s for s in sources]
+    fixed = [s.model_copy(update={"path": _rel(Path(s.path), root)}) if inside(s.path) else s
+             for s in sources]
     return run.model_copy(update={"provenance": run.provenance.model_copy(
         update={"source_files": fixed})})
 
