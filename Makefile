@@ -30,6 +30,7 @@ test-fast: setup
 ## Regenerate every golden file (JSON Schema, rendered reports, help texts).
 regen: setup
 	$(VENV)/bin/personageo schema -o schemas/run_result.schema.json
+	$(VENV)/bin/personageo schema --config -o schemas/experiment_config.schema.json
 	$(PY) -m personageo.lint.docs
 	$(PY) -m personageo.verify.docs
 

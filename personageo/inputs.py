@@ -71,3 +71,38 @@ def load_questions(path: str | Path) -> QuestionFile:
     if not out:
         raise InputError("no questions in file", Location(str(p)))
     return QuestionFile(out, sha256_file(p), str(p))
+
+
+def _unknown(names: list, known: list, what: str, where: str) -> InputError:
+    import difflib
+
+    lines = []
+    for n in names:
+        close = difflib.get_close_matches(str(n), [str(k) for k in known], n=1, cutoff=0.6)
+        lines.append(f"{n!r}" + (f": did you mean {close[0]!r}?" if close else ""))
+    return InputError(f"{len(names)} {what} of subset.{what} not in {where}", Location(where),
+                      details=lines)
+
+
+def select_personas(personas: dict[str, str], names: list[str] | None,
+                    where: str = "personas file") -> dict[str, str]:
+    """The personas named in ``names`` (None = all), in the file's order."""
+    if names is None:
+        return personas
+    missing = [n for n in names if n not in personas]
+    if missing:
+        raise _unknown(missing, list(personas), "personas", where)
+    return {k: v for k, v in personas.items() if k in set(names)}
+
+
+def select_questions(questions: QuestionFile, ids: list[int | str] | None) -> QuestionFile:
+    """The questions whose id is in ``ids`` (None = all; ``3`` and ``"3"`` match), in order."""
+    if ids is None:
+        return questions
+    known = {str(q.id) for q in questions.questions}
+    missing = [i for i in ids if str(i) not in known]
+    if missing:
+        raise _unknown(missing, [q.id for q in questions.questions], "questions", questions.path)
+    wanted = {str(i) for i in ids}
+    return QuestionFile([q for q in questions.questions if str(q.id) in wanted],
+                        questions.sha256, questions.path)

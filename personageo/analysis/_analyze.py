@@ -24,7 +24,12 @@ from personageo.analysis._provenance import collect_provenance, now_iso
 from personageo.analysis._uncertainty import Bootstrap, stream_seed
 from personageo.config import BASE_CHECKPOINT, ExperimentConfig
 from personageo.errors import InputError, Location
-from personageo.inputs import load_personas, load_questions
+from personageo.inputs import (
+    load_personas,
+    load_questions,
+    select_personas,
+    select_questions,
+)
 from personageo.schema import (
     Experiment,
     Family,
@@ -117,8 +122,9 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     root = Path(root)
     act_root = Path(activations) if activations else root / cfg.paths.activations
     runs_root = Path(runs) if runs else root / cfg.paths.runs
-    personas = load_personas(root / cfg.personas)
-    questions = load_questions(root / cfg.questions)
+    personas = select_personas(load_personas(root / cfg.personas), cfg.subset.personas,
+                               str(root / cfg.personas))
+    questions = select_questions(load_questions(root / cfg.questions), cfg.subset.questions)
     names = list(personas)
     metric = get_metric(cfg.analysis.metric)
     checkpoints = cfg.checkpoints()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from personageo.cli._options import set_option
 from personageo.files import inside_root, read_json
 from personageo.schema import save_run_result
 
@@ -21,14 +22,15 @@ from personageo.schema import save_run_result
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Results file (default: eval_results/issue_N/run_result.json).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing, different results file.")
+@set_option
 def command(config: str, root: str, activations: str | None, runs: str | None,
-            output: str | None, overwrite: bool) -> None:
+            output: str | None, overwrite: bool, overrides=()) -> None:
     """Compute M1, tests, BH, comparisons and verdicts into a validated results file."""
     from personageo.analysis import analyze, default_results_path
     from personageo.config import load_config
     from personageo.errors import InputError, Location
 
-    cfg = load_config(config)
+    cfg = load_config(config, overrides)
     out = Path(output) if output else inside_root(root, default_results_path(cfg),
                                                   "paths.results (or experiment id/issue)")
     run = analyze(cfg, root=root, activations=activations, runs=runs, config_path=config,

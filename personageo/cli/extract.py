@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from personageo.cli._options import set_option
+
 
 def _progress_bar():
     from rich.console import Console
@@ -40,15 +42,16 @@ def _progress_bar():
               help="Recompute even current stores and discard unfinished parts.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@set_option
 def command(config: str, checkpoint: str | None, model: str | None, methods: str | None,
             device: str | None, batch_size: int | None, root: str, out_root: str | None,
-            no_resume: bool, fmt: str) -> None:
+            no_resume: bool, fmt: str, overrides=()) -> None:
     """Extract persona activations (Method A/B) into resumable, content-keyed stores."""
     from personageo.config import load_config
     from personageo.errors import InputError
     from personageo.extract import BASE_CHECKPOINT, dist_env, extract_checkpoint, shard
 
-    cfg = load_config(config)
+    cfg = load_config(config, overrides)
     overrides = {k: v for k, v in (("device", device), ("batch_size", batch_size)) if v}
     if overrides:
         cfg = cfg.model_copy(update={"extract": cfg.extract.model_copy(update=overrides)})

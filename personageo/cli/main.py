@@ -20,6 +20,7 @@ from personageo.errors import PersonageoError
 
 #: command name -> (module, one-line help shown by ``--help`` without importing the module)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("personageo.cli.init", "Start an experiment: a commented config and a narrative."),
     "train": ("personageo.cli.train", "Fine-tune checkpoints (full-parameter SFT or LoRA)."),
     "extract": ("personageo.cli.extract", "Extract per-question persona activations."),
     "analyze": ("personageo.cli.analyze", "Activations + config -> validated run_result.json."),

@@ -38,16 +38,14 @@ def _git_root() -> Path:
 @click.option("--figures-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Figure folder (default: ROOT/figures/issue_N/).")
 @click.option("--repo", default=None, type=REPO, metavar="OWNER/NAME",
-              help="GitHub repository for image URLs (default: from the origin remote).")
+              help="GitHub repository for issue links (default: from the origin remote).")
 @click.option("--commit", default=None, metavar="SHA",
-              help="Commit the figure URLs are pinned to (default: the commit holding the "
-                   "figures' current bytes).")
+              help="Pin figure URLs to this commit now (default: link figures by relative "
+                   "path; `report post` pins them to the commit that holds them).")
 @click.option("--allow-branch-url", is_flag=True, help="Accept a branch name for --commit.")
-@click.option("--figures-only", is_flag=True,
-              help="Write only the figures (step 1 of a fresh render: commit them, then render).")
-@click.option("--preview", is_flag=True,
-              help="Link figures by relative path (read the body in the repo before the figures "
-                   "are committed; `report post` refuses it).")
+@click.option("--figures-only", is_flag=True, help="Write only the figures.")
+@click.option("--preview", is_flag=True, hidden=True,
+              help="No effect (figures are always linked by relative path without --commit).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs that differ.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def render_cmd(issue, root, results, baseline, narrative, output, figures_dir, repo, commit,
@@ -59,7 +57,7 @@ def render_cmd(issue, root, results, baseline, narrative, output, figures_dir, r
                          baseline=baseline, narrative=narrative, output=output,
                          figures_dir=figures_dir, repo=repo, commit=commit,
                          allow_branch_url=allow_branch_url, overwrite=overwrite,
-                         figures_only=figures_only, preview=preview)
+                         figures_only=figures_only)
     rendered = render_report(opts)
     written = [str(p) for p in rendered.files]
     if fmt == "json":

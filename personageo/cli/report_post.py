@@ -67,12 +67,20 @@ def _setup_logging(verbose: bool) -> None:
         logger.addHandler(handler)
 
 
+def _repo_or_remote(ctx, param, value: str | None) -> str:
+    """``--repo``, else ``OWNER/NAME`` of the current repository's GitHub origin remote."""
+    from personageo.report._git import owner_repo
+
+    return "/".join(owner_repo(Path.cwd(), value))
+
+
 def _api_options(fn):
     """--repo, --issue, --api-url, --token-env, --max-wait, --verbose."""
     options = [
-        click.option("--repo", required=True, envvar="GITHUB_REPOSITORY", metavar="OWNER/NAME",
-                     type=REPO,
-                     help="Repository of the issue [env GITHUB_REPOSITORY]."),
+        click.option("--repo", envvar="GITHUB_REPOSITORY", metavar="OWNER/NAME",
+                     type=REPO, callback=_repo_or_remote,
+                     help="Repository of the issue [env GITHUB_REPOSITORY; default: the "
+                          "GitHub origin remote of the current git repository]."),
         click.option("--issue", "number", type=ISSUE, required=True,
                      help="Issue number."),
         click.option("--api-url", envvar="GITHUB_API_URL", default=DEFAULT_API_URL,
@@ -147,21 +155,28 @@ def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
                    "**Confidence:** line].")
 @click.option("--force", is_flag=True, help="Post even when the lint gate finds errors.")
 @click.option("--dry-run", is_flag=True,
-              help="Print the diff and the calls it would make; write nothing.")
+              help="Show what would be posted, from local files only; write nothing.")
+@click.option("--diff", is_flag=True,
+              help="With --dry-run: also read the issue (GET only) and show the diff and the "
+                   "exact calls.")
 @click.option("-y", "--yes", is_flag=True,
               help="Do not ask before writing (asked only on an interactive terminal).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def command(body, repo, number, api_url, token_env, max_wait, verbose, results, labels,
-            set_title, claim, confidence, force, dry_run, yes, fmt):
+            set_title, claim, confidence, force, dry_run, diff, yes, fmt):
     """Post the write-up BODY into issue --issue of --repo, in place.
 
-    BODY defaults to reports/issue_N.md. The first promotion keeps the issue's original body in a
-    marked comment; posting the same write-up again changes nothing.
+    BODY defaults to reports/issue_N.md. Its relative figure links are pinned to the pushed
+    commit that holds each figure (refused, with the git commands to run, when a figure is not
+    committed and pushed). The first promotion keeps the issue's original body in a marked
+    comment; posting the same write-up again changes nothing.
     """
     _setup_logging(verbose)
     body = body or Path(f"reports/issue_{number}.md")
     writeup = post_mod.read_writeup(body)  # length is checked here, before any request
+    owner, name = repo.split("/")
+    writeup, pinned = post_mod.pin_writeup(writeup, (owner, name), number)
     title = post_mod.derive_title(writeup, claim, confidence) if set_title else None
     try:
         lint_errors = post_mod.lint_gate(writeup, results, force=force,
@@ -174,6 +189,9 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
         for line in lint_errors:
             click.echo(f"  {line}", err=True)
 
+    if dry_run and not diff:
+        _print_offline(repo, number, writeup, pinned, labels, title, lint_errors, fmt)
+        return
     client = _client(repo, api_url, token_env, max_wait, anonymous_ok=dry_run)
     plan = post_mod.plan_post(client, number, writeup, labels=labels, title=title)
     if plan.calls and not (dry_run or yes) and _interactive():
@@ -199,6 +217,30 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
             click.echo(f"  {call}")
     else:
         click.echo(f"{repo}#{number} already holds this write-up; nothing written")
+
+
+def _print_offline(repo, number, writeup, pinned, labels, title, lint_errors, fmt) -> None:
+    """What posting would do, from local files only (``--dry-run`` without ``--diff``)."""
+    posted = writeup.posted_body()
+    if fmt == "json":
+        click.echo(json.dumps({
+            "repo": repo, "issue": number, "dry_run": True, "offline": True,
+            "body": str(writeup.path), "chars": len(posted), "title": title,
+            "labels": list(labels), "lint_errors": lint_errors,
+            "figures": [{"path": f.path, "commit": f.commit, "url": f.url} for f in pinned],
+        }, indent=2))
+        return
+    click.echo(f"would post {writeup.path} to {repo}#{number}: {len(posted):,} characters "
+               f"(hidden marker line first)")
+    for f in pinned:
+        click.echo(f"  figure {f.path} -> {f.url}")
+    if title is not None:
+        click.echo(f"  title: {title!r}")
+    click.echo(f"  labels: {', '.join(labels)} (other status labels removed)")
+    click.echo("  the issue's current body is kept once, in a marked comment, at the first "
+               "promotion")
+    click.echo("dry run, offline: nothing read from or written to GitHub (--diff reads the "
+               "issue and shows the diff and the exact calls)")
 
 
 def _interactive() -> bool:

@@ -1,7 +1,8 @@
 """``personageo report update``: re-render a write-up against new results, keeping human text.
 
-After a rerun, the figures change first: ``update --figures-only`` writes them; commit them, then
-``update`` re-renders the body with image URLs pinned to that commit (or pass ``--commit``).
+After a rerun, ``update`` re-renders the body and its figures in one call; figures are linked by
+relative path (``report post`` pins them to the commit that holds them), or pinned now with
+``--commit``.
 
 Exit status: 0 updated (or already up to date), 1 conflicts (hand edits to generated regions,
 damaged markers, human text with no place to go; nothing written), 2 usage or input errors.
@@ -48,15 +49,15 @@ _PATH = dict(dir_okay=False, path_type=Path)
               help="Write the updated body here instead of over --body.")
 @click.option("--figures-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Figure folder (default: ROOT/figures/issue_N/).")
-@click.option("--repo", default=None, type=REPO, metavar="OWNER/NAME", help="GitHub repo for image URLs.")
-@click.option("--commit", default=None, metavar="SHA", help="Commit the figure URLs pin.")
+@click.option("--repo", default=None, type=REPO, metavar="OWNER/NAME",
+              help="GitHub repository for issue links (default: from the origin remote).")
+@click.option("--commit", default=None, metavar="SHA",
+              help="Pin figure URLs to this commit now (default: relative links).")
 @click.option("--allow-branch-url", is_flag=True, help="Accept a branch name for --commit.")
 @click.option("--force", is_flag=True,
               help="Regenerate generated regions even where they were edited by hand.")
 @click.option("--dry-run", is_flag=True, help="Show conflicts and changes; write nothing.")
-@click.option("--figures-only", is_flag=True,
-              help="Step 1 after a rerun: write only the new figures (commit them, then run "
-                   "update for the body).")
+@click.option("--figures-only", is_flag=True, help="Write only the new figures.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def command(issue, root, body, claims, results, baseline, narrative, output, figures_dir, repo,
             commit, allow_branch_url, force, dry_run, figures_only, fmt) -> None:
@@ -79,7 +80,6 @@ def command(issue, root, body, claims, results, baseline, narrative, output, fig
         else:
             for p in written:
                 click.echo(f"wrote {p}")
-            click.echo("commit the figures, then run `personageo report update` again")
         return
     plan = plan_update(opts)
     written = [] if plan.blocked or dry_run or plan.unchanged else apply_update(plan)

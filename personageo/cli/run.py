@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
+
+from personageo.cli._options import set_option
+
+
+def _preflight(cfg, config: str, root: str, stages: tuple[str, ...], overrides) -> None:
+    """Check every input before any stage: problems one per line on stderr; errors exit 2."""
+    from personageo.pipeline import preflight
+
+    problems = preflight(cfg, config, root, stages, overrides)
+    for p in problems:
+        click.echo(str(p), err=True)
+    errors = sum(p.error for p in problems)
+    if errors:
+        click.echo(f"{errors} problem(s) in the inputs: nothing was run", err=True)
+        raise click.exceptions.Exit(2)
 
 
 @click.command("run")
@@ -16,31 +29,25 @@ import click
               help="Run only these stages (repeatable); default: all.")
 @click.option("--force", is_flag=True, help="Rerun stages even when their outputs are current.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and exit; nothing is loaded or written.")
-def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run: bool) -> None:
+@set_option
+def command(config: str, root: str, only: tuple[str, ...], force: bool, dry_run: bool,
+            overrides=()) -> None:
     """Run every stage of CONFIG, skipping those whose outputs are current."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from personageo.cli._progress import stage_progress
     from personageo.config import load_config
     from personageo.pipeline import STAGES, Pipeline
 
-    err = Console(stderr=True, no_color=None)
-    cfg = load_config(config)
+    cfg = load_config(config, overrides)
     stages = tuple(s for s in STAGES if not only or s in only)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=err,
-                  disable=dry_run or not sys.stderr.isatty()) as bar:
-        task = bar.add_task("starting", total=1)
-
-        def progress(label: str, done: int, total: int) -> None:
-            bar.update(task, description=label[:60], completed=done, total=max(total, 1))
-
+    _preflight(cfg, config, root, stages, overrides)
+    if dry_run:
+        pipe = Pipeline(cfg, config_path=config, root=root, stages=stages, force=force)
+        for o in pipe.plan():
+            click.echo(f"{o.stage:8} {o.status:10} {o.detail}")
+        return
+    with stage_progress() as progress:
         pipe = Pipeline(cfg, config_path=config, root=root, stages=stages, force=force,
-                        progress=progress, log=lambda msg: err.print(msg, highlight=False))
-        if dry_run:
-            for o in pipe.plan():
-                click.echo(f"{o.stage:8} {o.status:10} {o.detail}")
-            return
+                        progress=progress, log=progress.log)
         summary = pipe.run()
     click.echo("\nsummary")
     for o in summary.outcomes:

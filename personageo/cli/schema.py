@@ -1,4 +1,5 @@
-"""``personageo schema``: print (or write) the JSON Schema of ``run_result.json`` (v1.1)."""
+"""``personageo schema``: print (or write) the JSON Schema of ``run_result.json`` (v1.1), or
+of the experiment config (``--config``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from personageo.schema import json_schema_text
 @click.command("schema")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the schema to this file instead of stdout.")
-def command(output: str | None) -> None:
-    """Print the JSON Schema of run_result.json (schema v1.1)."""
-    text = json_schema_text()
+@click.option("--config", "config", is_flag=True,
+              help="The schema of the experiment config YAML instead (for editors: "
+                   "schemas/experiment_config.schema.json).")
+def command(output: str | None, config: bool) -> None:
+    """Print the JSON Schema of run_result.json (schema v1.1), or of the experiment config."""
+    if config:
+        from personageo.config._load import config_schema_text
+
+        text = config_schema_text()
+    else:
+        text = json_schema_text()
     if output:
         atomic_write_text(output, text)
         click.echo(f"wrote {output}", err=True)

@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from personageo.cli._options import set_option
+
 
 @click.command("train")
 @click.argument("config_path", type=click.Path(dir_okay=False))
@@ -24,13 +26,14 @@ import click
 @click.option("--dry-run", is_flag=True, help="List the runs and exit.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--local_rank", "--local-rank", type=int, default=None, hidden=True)
+@set_option
 def command(config_path, conditions, seeds, runs_dir, no_resume, overwrite, dry_run, fmt,
-            local_rank):
+            local_rank, overrides=()):
     """Train the checkpoints of CONFIG_PATH (finished runs with the same inputs are skipped)."""
     from personageo.config import load_config
     from personageo.train import checkpoint_id, plan_runs
 
-    cfg = load_config(config_path)
+    cfg = load_config(config_path, overrides)
     runs_dir = runs_dir or cfg.paths.runs
     plan = [(c, s) for c, s in plan_runs(cfg)
             if (not conditions or c in conditions) and (not seeds or s in seeds)]
@@ -42,13 +45,17 @@ def command(config_path, conditions, seeds, runs_dir, no_resume, overwrite, dry_
         click.echo(json.dumps(rows, indent=2) if fmt == "json"
                    else "\n".join(f"{r['checkpoint']}" for r in rows))
         return
+    from personageo.cli._progress import stage_progress
     from personageo.train import train_condition
 
     results = []
-    for c, s in plan:
-        click.echo(f"training {checkpoint_id(c, s)} ...", err=True)
-        res = train_condition(cfg, c, s, runs_dir=runs_dir, resume=not no_resume,
-                              overwrite=overwrite)
+    with stage_progress() as progress:
+        runs = []
+        for c, s in plan:
+            progress.log(f"training {checkpoint_id(c, s)} ...")
+            runs.append(train_condition(cfg, c, s, runs_dir=runs_dir, resume=not no_resume,
+                                        overwrite=overwrite, progress=progress))
+    for res in runs:
         m = res.manifest
         if not m:  # non-zero ranks write nothing
             continue

@@ -4,6 +4,7 @@ Sections are defined in their own modules (``train``, ``extract``, ``analysis``)
 :class:`ExperimentConfig` in ``experiment``; everything here is pure pydantic (no torch).
 """
 
+from personageo.config._load import load_config
 from personageo.config.experiment import (
     BASE_CHECKPOINT,
     BaselineSpec,
@@ -15,7 +16,6 @@ from personageo.config.experiment import (
     ModelSpec,
     PathsSpec,
     checkpoint_id,
-    load_config,
 )
 
 __all__ = [

@@ -24,18 +24,15 @@ Example (``configs/demo.yaml`` is a complete one)::
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from personageo.config._base import Section
 from personageo.config.analysis import AnalysisSettings
 from personageo.config.extract import ExtractSettings
 from personageo.config.train import LoraSpec, TrainSettings
-from personageo.errors import InputError, Location, json_pointer
-from personageo.files import read_text, sha256_json
-from personageo.yaml_safe import load_yaml
+from personageo.files import sha256_json
 
 
 class ExperimentSpec(Section):
@@ -118,9 +115,17 @@ class RenderSpec(Section):
     """How ``personageo run`` renders the write-up."""
 
     preview: bool = False
-    """Link figures by relative path (a body read inside the repository, never posted) instead
-    of commit-pinned URLs. Without it, a first run whose figures no commit holds yet falls back
-    to preview links and says how to pin them."""
+    """No effect (kept so older configs load): the body always links its figures by relative
+    path, and ``personageo report post`` pins them to the commit that holds them."""
+
+
+class SubsetSpec(Section):
+    """Run on part of the input files, chosen by name (a quick pass, a pilot): only these
+    personas (names in the personas file) and questions (ids in the questions file), in the
+    files' order. Unknown names are errors."""
+
+    personas: list[str] | None = None
+    questions: list[int | str] | None = None
 
 
 class PathsSpec(Section):
@@ -163,6 +168,7 @@ class ExperimentConfig(Section):
     extract: ExtractSettings = ExtractSettings()
     analysis: AnalysisSettings = AnalysisSettings()
     render: RenderSpec = RenderSpec()
+    subset: SubsetSpec = SubsetSpec()
     paths: PathsSpec = PathsSpec()
 
     @model_validator(mode="after")
@@ -198,17 +204,3 @@ class ExperimentConfig(Section):
             if c.id == cid:
                 return c
         raise KeyError(cid)
-
-
-def load_config(path: str | Path) -> ExperimentConfig:
-    """Read a YAML experiment config; errors name the file and the key path."""
-    p = Path(path)
-    raw = load_yaml(read_text(p, "config file"), str(p))
-    if not isinstance(raw, dict):
-        raise InputError("expected a mapping at the top level", Location(str(p)))
-    try:
-        return ExperimentConfig.model_validate(raw)
-    except ValidationError as exc:
-        details = [f"#{json_pointer(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise InputError(f"{len(details)} error(s) in config", Location(str(p)),
-                         details=details) from None

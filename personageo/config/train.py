@@ -70,4 +70,9 @@ class TrainSettings(Section):
     keep_work_dir: bool = False
     """Keep the Trainer's resumable checkpoints after a run finishes."""
     logging_steps: int = Field(1, ge=1)
+    """Log the loss every N optimizer steps (progress lines, and ``report_to`` integrations)."""
+    report_to: list[str] = Field(default_factory=list)
+    """Trainer integrations that receive the logs, e.g. ``[wandb]`` or ``[tensorboard]``
+    (installed separately: ``pip install wandb tensorboard``); empty = none. TensorBoard logs go
+    to ``<runs>/logs/<checkpoint id>/``; the W&B run is named after the checkpoint id."""
     dataloader_workers: int = Field(0, ge=0)

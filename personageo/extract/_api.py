@@ -35,7 +35,12 @@ from personageo.extract._prompts import PromptSet, build_prompts
 from personageo.extract._store import AnswerParts, PartStore, weights_fingerprint, write_centroids
 from personageo.extract._tokens import Answer, needs_answer, pool_item
 from personageo.files import sha256_json, sha256_text
-from personageo.inputs import load_personas, load_questions
+from personageo.inputs import (
+    load_personas,
+    load_questions,
+    select_personas,
+    select_questions,
+)
 
 EXTRACT_VERSION = "1"
 """Bumped when a change to this stage alters stored vectors (part of every cache key)."""
@@ -172,8 +177,10 @@ def extract_checkpoint(config: ExperimentConfig, checkpoint_id: str, model_dir_o
     root = Path(root)
     out_root = Path(out_root) if out_root is not None else root / config.paths.activations
     spec = model_spec_for(config, checkpoint_id, model_dir_or_spec)
-    personas = load_personas(root / config.personas)
-    questions = load_questions(root / config.questions)
+    personas = select_personas(load_personas(root / config.personas), config.subset.personas,
+                               str(root / config.personas))
+    questions = select_questions(load_questions(root / config.questions),
+                                 config.subset.questions)
     tokenizer = load_tokenizer(spec)
     prompts = build_prompts(tokenizer, personas, questions)
     warnings = [f"questions with identical text: {', '.join(map(str, g))}"

@@ -1,5 +1,6 @@
 """``personageo run``: the stage graph from one config, skipping what is current."""
 
+from personageo.pipeline._preflight import Problem, preflight
 from personageo.pipeline._run import STAGES, Pipeline, RunSummary, StageOutcome
 
-__all__ = ["STAGES", "Pipeline", "RunSummary", "StageOutcome"]
+__all__ = ["STAGES", "Pipeline", "Problem", "RunSummary", "StageOutcome", "preflight"]

@@ -1,8 +1,7 @@
 """The publishing end of ``personageo run``: render the write-up, then lint it.
 
-Rendering pins the hero image to the commit that holds the figure. On a first run nothing has
-committed the figures yet, so the body is rendered in preview mode (image links to the local
-files) and the outcome says how to pin it: commit the figures, then run again.
+The body links its figures by relative path (it reads correctly in the repository at once);
+``personageo report post`` pins them to the commit that holds them when the body is posted.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from personageo.files import inside_root, sha256_file, sha256_json
 from personageo.pipeline import _stamps
 
 
-def _render_options(pipe, preview: bool):
+def _render_options(pipe):
     from personageo.report import RenderOptions
 
     cfg = pipe.cfg
@@ -30,37 +29,31 @@ def _render_options(pipe, preview: bool):
         output=inside_root(root, cfg.paths.report, "paths.report") if cfg.paths.report else None,
         figures_dir=(inside_root(root, cfg.paths.figures, "paths.figures")
                      if cfg.paths.figures else None),
-        repo=cfg.experiment.repo, overwrite=True, preview=preview)
+        repo=cfg.experiment.repo, overwrite=True)
 
 
 def render_stage(pipe, summary):
     from personageo.pipeline._run import StageOutcome
     from personageo.report import render, write_outputs
+    from personageo.report._keep import keep_human_regions
 
-    opts = _render_options(pipe, preview=pipe.cfg.render.preview)
+    opts = _render_options(pipe)
     narrative = opts.narrative or pipe.root / "reports" / f"issue_{opts.issue}.narrative.md"
     key = sha256_json({"results": sha256_file(pipe.results),
                        "narrative": sha256_file(narrative) if narrative.exists() else None,
                        "version": __version__})
-    note = ""
-    try:
-        rendered = render(opts)
-    except InputError as err:
-        if opts.preview or "commit-pinned" not in str(err):
-            raise
-        rendered = render(_render_options(pipe, preview=True))
-        note = ("; preview links: commit the figures and run again to pin the hero URL "
-                "to that commit")
+    rendered = render(opts)
+    keep_human_regions(rendered)  # a filled-in Human TL;DR survives the rerun
     summary.report_path = rendered.body_path
     outputs = sorted(rendered.files)
     if not pipe.force and _stamps.is_current(pipe.root, "render", key) and all(
             p.exists() and p.read_bytes() == data for p, data in rendered.files.items()):
-        return StageOutcome("render", "current", f"{rendered.body_path}{note}",
+        return StageOutcome("render", "current", str(rendered.body_path),
                             [str(p) for p in outputs])
     write_outputs(rendered, overwrite=True)
     _stamps.write_stamp(pipe.root, "render", key, outputs)
     return StageOutcome("render", "ran", f"{rendered.body_path} + {len(outputs) - 1} figure "
-                        f"files{note}", [str(p) for p in outputs])
+                        "files", [str(p) for p in outputs])
 
 
 def lint_stage(pipe, summary):

@@ -97,6 +97,7 @@ class Pipeline:
             if stage not in self.stages:
                 continue
             t0 = time.perf_counter()
+            self.log(f"{stage}: started")
             outcome = steps[stage](summary)
             outcome.seconds = round(time.perf_counter() - t0, 1)
             summary.outcomes.append(outcome)
@@ -120,7 +121,7 @@ class Pipeline:
             self.progress(f"train {cond} seed {seed}", i, len(runs))
             res = train_condition(self.cfg, cond, seed, runs_dir=self.runs,
                                   resume=not self.force, overwrite=self.force,
-                                  data_root=self.root)
+                                  data_root=self.root, progress=self.progress)
             if not res.skipped:
                 ran.append(res.checkpoint_dir.name)
         self.progress("train", len(runs), len(runs))

@@ -14,13 +14,14 @@ import jinja2
 from jinja2 import nodes
 
 from personageo import numfmt
+from personageo._resources import resource_dir
 from personageo.errors import InputError, Location
 from personageo.report import _bound as B
 from personageo.report._bound import Bound, ClaimRecorder
 from personageo.report._sandbox import BoundedSandbox
 from personageo.report._untrusted import printable
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES_DIR = resource_dir("templates")
 BASE_TEMPLATE = "clean_result_v2.md.j2"
 NARRATIVE_NAME = "narrative.md"
 

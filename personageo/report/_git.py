@@ -1,8 +1,9 @@
 """Where the figures live on GitHub: owner/repo from the remote, a commit that holds the bytes.
 
 Image URLs are pinned to a commit (``raw.githubusercontent.com/<owner>/<repo>/<sha>/<path>``)
-so a write-up never shows a figure that changed after it was written. A fresh render has no
-such commit yet: see :func:`figure_commit` for the policy.
+so a write-up never shows a figure that changed after it was written. ``report render`` links
+figures by relative path (a body read in the repository shows them at once); ``report post``
+pins them to the commit that holds their bytes, once it is pushed (:mod:`personageo.report._pin`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def repo_toplevel(root: Path) -> Path | None:
     return Path(top) if top else None
 
 
-def owner_repo(root: Path, given: str | None) -> tuple[str, str]:
-    """``OWNER/NAME`` from ``--repo`` or from ``git remote get-url origin``."""
+def find_owner_repo(root: Path, given: str | None) -> tuple[str, str] | None:
+    """``(OWNER, NAME)`` from ``--repo``, else from the GitHub ``origin`` remote, else None."""
     if given:
         parsed = parse_repo(given.strip())
         if parsed is None:
@@ -42,13 +43,21 @@ def owner_repo(root: Path, given: str | None) -> tuple[str, str]:
                              "owner; letters, digits, '.', '_', '-' in the name)",
                              hint="e.g. --repo acme/research")
         return parsed
-    url = _git(root, "remote", "get-url", "origin")
-    m = _REMOTE.search(url or "")
-    if not m or parse_repo(f"{m['owner']}/{m['repo']}") is None:
-        raise InputError("cannot tell the GitHub repository for the figure URLs "
-                         f"(origin remote: {url or 'none'})", Location(str(root)),
+    m = _REMOTE.search(_git(root, "remote", "get-url", "origin") or "")
+    return parse_repo(f"{m['owner']}/{m['repo']}") if m else None
+
+
+def owner_repo(root: Path, given: str | None) -> tuple[str, str]:
+    """``OWNER/NAME`` from ``--repo`` or from ``git remote get-url origin``; an error naming
+    ``--repo`` when neither tells it."""
+    found = find_owner_repo(root, given)
+    if found is None:
+        url = _git(root, "remote", "get-url", "origin")
+        raise InputError("cannot tell the GitHub repository: no --repo and no GitHub origin "
+                         f"remote with a valid OWNER/NAME (origin: {url or 'none'})",
+                         Location(str(root)),
                          hint="pass --repo OWNER/NAME")
-    return m["owner"], m["repo"]
+    return found
 
 
 def git_blob_sha1(data: bytes) -> str:
@@ -56,40 +65,37 @@ def git_blob_sha1(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def figure_commit(root: Path, rel_path: str, data: bytes, given: str | None,
-                  allow_branch: bool) -> str:
-    """The commit the hero URL is pinned to.
+def figure_commit(given: str, allow_branch: bool) -> str:
+    """The commit the figure URLs of a body rendered with ``--commit`` are pinned to.
 
-    Policy
-    ------
-    * ``--commit SHA`` wins (7-40 hex digits). Anything else is a branch or tag name, refused
-      unless ``--allow-branch-url`` (a branch URL shows whatever is pushed later).
-    * Otherwise the last commit that touched the figure, and only if the blob committed there is
-      byte-identical to the figure this render produces.
-    * A fresh or changed figure has no such commit: the render fails and says to run
-      ``--figures-only``, commit the figures, and render again (two steps, never a placeholder
-      URL that would silently 404 or show stale bytes).
+    ``--commit SHA`` (7-40 hex digits) is taken as given. Anything else is a branch or tag name,
+    refused unless ``--allow-branch-url`` (a branch URL shows whatever is pushed later). Without
+    ``--commit`` a render links figures by relative path and ``report post`` pins them
+    (:func:`committed_blob`, :func:`is_pushed`).
     """
-    if given:
-        if _SHA.match(given.lower()):
-            return given.lower()
-        if allow_branch:
-            return given
-        raise InputError(f"--commit {given!r} is not a commit sha (7-40 hex digits); a branch "
-                         "URL would show whatever is pushed later",
-                         hint="pass a sha, or --allow-branch-url to accept a branch URL")
+    if _SHA.match(given.lower()):
+        return given.lower()
+    if allow_branch:
+        return given
+    raise InputError(f"--commit {given!r} is not a commit sha (7-40 hex digits); a branch "
+                     "URL would show whatever is pushed later",
+                     hint="pass a sha, or --allow-branch-url to accept a branch URL")
+
+
+def committed_blob(root: Path, rel_path: str, data: bytes) -> tuple[str | None, str]:
+    """(the last commit that touched ``rel_path``, "") when the blob it holds is byte-identical
+    to ``data``; else (None, why not)."""
     sha = _git(root, "log", "-1", "--format=%H", "--", rel_path)
-    if sha:
-        blob = _git(root, "rev-parse", f"{sha}:{rel_path}")
-        if blob == git_blob_sha1(data):
-            return sha
-        why = f"it differs from the version committed in {sha[:12]}"
-    else:
-        why = "no commit holds it yet"
-    raise InputError(f"figure {rel_path} cannot be linked by a commit-pinned URL: {why}",
-                     Location(rel_path),
-                     hint="run `personageo report render --issue N --figures-only`, commit the "
-                          "figures, then render again (or pass --commit SHA)")
+    if not sha:
+        return None, "no commit holds it yet"
+    if _git(root, "rev-parse", f"{sha}:{rel_path}") != git_blob_sha1(data):
+        return None, f"it differs from the version committed in {sha[:12]}"
+    return sha, ""
+
+
+def is_pushed(root: Path, sha: str) -> bool:
+    """Whether a remote-tracking branch contains commit ``sha`` (as of the last fetch/push)."""
+    return bool(_git(root, "branch", "-r", "--contains", sha))
 
 
 def raw_url(owner: str, repo: str, commit: str, rel_path: str) -> str:

@@ -31,6 +31,7 @@ from markdown_it import MarkdownIt
 
 from personageo.errors import InputError, Location, PersonageoError
 from personageo.files import read_bytes
+from personageo.report._pin import PinnedFigure, pin_figures
 from personageo.report.github_client import GitHubClient, IssueSnapshot
 from personageo.report.post_comments import (
     MAX_CHARS,
@@ -104,26 +105,18 @@ def read_writeup(path: str | Path) -> WriteUp:
         text = text.lstrip().split("\n", 1)[1] if "\n" in text.lstrip() else ""
     writeup = WriteUp(path, text, front)
     check_length(writeup.posted_body(), path)
-    check_image_urls(writeup.body, path)
     return writeup
 
 
-def check_image_urls(body: str, path: str | Path | None = None) -> None:
-    """Refuse images that the tracker cannot show: relative paths (a ``--preview`` render).
-
-    Images cannot be uploaded through the API; a posted body must link each figure by an
-    absolute URL (``report render`` pins it to the commit that holds the figure).
-    """
-    from markdown_it import MarkdownIt
-
-    for token in MarkdownIt("commonmark").parse(body):
-        for child in token.children or []:
-            src = child.attrGet("src") if child.type == "image" else None
-            if src is not None and not str(src).startswith(("https://", "http://")):
-                line = token.map[0] + 1 if token.map else None
-                raise InputError(f"image {src!r} is a relative link, which the tracker cannot "
-                                 "show", Location(str(path) if path else None, line),
-                                 hint="commit the figures and render again without --preview")
+def pin_writeup(writeup: WriteUp, owner_repo: tuple[str, str],
+                issue: int | None = None) -> tuple[WriteUp, list[PinnedFigure]]:
+    """The write-up with its relative figure links pinned to the pushed commit that holds each
+    figure (see :mod:`personageo.report._pin`); refused, with the git commands to run, when a
+    figure is not committed and pushed as it is now."""
+    body, pinned = pin_figures(writeup.body, writeup.path, owner_repo, issue)
+    out = WriteUp(writeup.path, body, writeup.front_matter)
+    check_length(out.posted_body(), writeup.path)
+    return out, pinned
 
 
 def check_length(body: str, path: str | Path | None = None, what: str = "body") -> None:

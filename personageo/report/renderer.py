@@ -36,6 +36,7 @@ from personageo.report._env import (
 )
 from personageo.report._fileset import commit_set
 from personageo.report._headline import claim_globals
+from personageo.report._keep import keep_human_regions
 from personageo.report._sandbox import render_bounded
 from personageo.report._untrusted import TemplateText
 from personageo.report._view import ExperimentView, MissingValue, Results
@@ -80,13 +81,12 @@ class RenderOptions:
     figures_dir: Path | None = None
     repo: str | None = None
     commit: str | None = None
+    """Pin figure URLs to this commit now; without it figures are linked by their path relative
+    to the body, and ``report post`` pins them to the commit that holds them."""
     allow_branch_url: bool = False
     overwrite: bool = False
     figures_only: bool = False
-    preview: bool = False
-    """Link figures by their path relative to the body instead of a commit-pinned URL (for
-    reading the body inside the repository before the figures are committed; ``report post``
-    refuses such a body)."""
+    preview: bool = False  # no effect (older callers): relative figure links unless ``commit``
 
 
 @dataclass
@@ -139,8 +139,23 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _load(path: Path, index: int, root: Path) -> Results:
-    run = load_run_result(path)
+    run = _portable_sources(load_run_result(path), root)
     return Results(run, index, _rel(path, root), sha256_file(path))
+
+
+def _portable_sources(run, root: Path):
+    """Absolute source-file paths inside the repository (a legacy import records the path it
+    read) made relative to it: two clones render the same body (others: ``display_path``)."""
+    def inside(path: str) -> bool:
+        return os.path.isabs(path) and Path(path).resolve().is_relative_to(Path(root).resolve())
+
+    sources = run.provenance.source_files
+    if not any(inside(s.path) for s in sources):
+        return run
+    fixed = [s.model_copy(update={"path": _rel(Path(s.path), root)}) if inside(s.path) else s
+             for s in sources]
+    return run.model_copy(update={"provenance": run.provenance.model_copy(
+        update={"source_files": fixed})})
 
 
 def _settings(front: str, narrative: Path | None) -> Settings:
@@ -294,7 +309,7 @@ def render(opts: RenderOptions) -> RenderedReport:
     if opts.figures_only:
         files = _figure_files(view, flag, main, refs, figures_dir)[0]
         return RenderedReport("", None, files, body_path, claims_path)
-    owner, repo = _git.owner_repo(root, opts.repo)
+    owner_repo = _git.find_owner_repo(root, opts.repo)
     # the template is rendered first with URL placeholders (template errors surface before the
     # slow figure drawing); URLs are filled in once the figures' bytes and commits are known
     planned = planned_figures(view)
@@ -327,7 +342,9 @@ def render(opts: RenderOptions) -> RenderedReport:
     def link(n) -> str:
         if int(n) not in linked:
             linked.append(int(n))
-        return TemplateText(f"[#{n}]({_git.issue_url(owner, repo, int(n))})")
+        if owner_repo is None:  # no --repo and no GitHub remote: the tracker autolinks #N
+            return TemplateText(f"#{n}")
+        return TemplateText(f"[#{n}]({_git.issue_url(*owner_repo, int(n))})")
 
     ctx = {
         **_trusted_markers(claim_globals(view, env.filters["frac"], narrative_source)),
@@ -347,11 +364,13 @@ def render(opts: RenderOptions) -> RenderedReport:
     top = _git.repo_toplevel(root) or root
     for f in figs:
         rel = _rel(figures_dir / f"{f.name}.png", top)
-        if opts.preview:
+        if opts.commit is None:  # read in the repo as is; `report post` pins it to a commit
             url = _rel(figures_dir / f"{f.name}.png", body_path.parent)
         else:
-            commit = _git.figure_commit(top, rel, f.png, opts.commit, opts.allow_branch_url)
-            url = _git.raw_url(owner, repo, commit, rel)
+            if owner_repo is None:
+                owner_repo = _git.owner_repo(root, None)  # raises: names --repo
+            commit = _git.figure_commit(opts.commit, opts.allow_branch_url)
+            url = _git.raw_url(*owner_repo, commit, rel)
         raw_body = raw_body.replace(f"\ue002{f.name}\ue003", url)
     body, claims = recorder.finalize(_tidy(raw_body))
     # the bindings go into the body: a key after each number, the table after the render marker
@@ -413,7 +432,10 @@ def write_outputs(rendered: RenderedReport, overwrite: bool) -> list[Path]:
 
 
 def render_report(opts: RenderOptions) -> RenderedReport:
-    """Render and write (see :func:`render` and :func:`write_outputs`)."""
+    """Render and write (see :func:`render` and :func:`write_outputs`); with ``overwrite``,
+    the human regions of the body it replaces are carried over (never discarded)."""
     rendered = render(opts)
+    if opts.overwrite:
+        keep_human_regions(rendered)
     write_outputs(rendered, opts.overwrite)
     return rendered

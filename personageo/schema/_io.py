@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from personageo._resources import resource_dir
 from personageo.errors import InputError, Location, json_pointer
 from personageo.files import atomic_write_text, dump_json, read_json
 from personageo.schema._models import SCHEMA_VERSION, RunResult
@@ -139,4 +140,4 @@ def json_schema_text() -> str:
     return dump_json(json_schema())
 
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "run_result.schema.json"
+SCHEMA_FILE = resource_dir("schemas") / "run_result.schema.json"

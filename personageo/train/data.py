@@ -92,7 +92,7 @@ def read_hf_dataset(name: str, split: str = "train", revision: str | None = None
     Pin ``revision`` (a commit sha) so that the same rows come back; the fingerprint is recorded
     either way, so a changed upstream shows up as a changed fingerprint.
     """
-    datasets = require("datasets")
+    datasets = require("datasets", "data")
     ds = datasets.load_dataset(name, split=split, revision=revision, streaming=True)
     rows, sources = [], []
     for i, item in enumerate(ds):

@@ -70,7 +70,8 @@ def run_key(config: ExperimentConfig, condition_id: str, seed: int, settings: Tr
     return sha256_json({
         "code": _CODE_VERSION, "model": config.model.model_dump(mode="json"),
         "training": cond.training.model_dump(mode="json", exclude={"seeds", "overrides"}),
-        "settings": settings.model_dump(mode="json", exclude={"keep_work_dir", "logging_steps"}),
+        "settings": settings.model_dump(mode="json", exclude={"keep_work_dir", "logging_steps",
+                                                              "report_to"}),
         "seed": seed, "data": data_fingerprint, "world_size": world})
 
 
@@ -84,7 +85,8 @@ def _finished(manifest_path: Path, key: str) -> dict | None:
 
 def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
                     runs_dir: str | Path, resume: bool = True, overwrite: bool = False,
-                    data_root: str | Path | None = None, callbacks: list | None = None
+                    data_root: str | Path | None = None, callbacks: list | None = None,
+                    progress=None
                     ) -> TrainResult:
     """Train ``condition_id`` with ``seed``; return the final checkpoint and its manifest.
 
@@ -104,6 +106,9 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
         Directory that relative data paths are resolved from (default: the working directory).
     callbacks : list, optional
         Extra ``transformers.TrainerCallback`` objects.
+    progress : callable, optional
+        ``progress(label, step, max_steps)`` after every optimizer step (rank 0); the label
+        holds the checkpoint id, the step, the last logged loss and tokens/s.
     """
     try:
         cond = config.condition(condition_id)
@@ -166,7 +171,9 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
         deepspeed=settings.deepspeed, use_cpu=use_cpu,
         save_strategy="steps" if settings.resume_every else "no",
         save_steps=settings.resume_every or 500, save_total_limit=1,
-        logging_steps=settings.logging_steps, report_to="none", disable_tqdm=True,
+        logging_steps=settings.logging_steps, report_to=list(settings.report_to) or "none",
+        run_name=ckid, logging_dir=str(runs / "logs" / ckid),
+        disable_tqdm=True,  # progress is reported through ``progress`` (bars or plain lines)
         dataloader_num_workers=settings.dataloader_workers, remove_unused_columns=False)
     lora_spec = cond.training.lora or LoraSpec()
     from transformers import set_seed
@@ -191,6 +198,8 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     trainer.add_callback(setup.step_saver(settings.save_steps, save_step))
     for cb in callbacks or []:
         trainer.add_callback(cb)
+    if progress is not None and setup.rank() == 0:
+        trainer.add_callback(setup.progress_callback(trainer, ckid, progress))
     last = get_last_checkpoint(str(work)) if resume else None
     if last is None and setup.rank() == 0:  # a fresh start: no stale shards may survive
         for stale in [final_dir] + [runs / checkpoint_id(condition_id, seed, s)

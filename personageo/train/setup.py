@@ -207,6 +207,40 @@ def step_saver(save_steps: list[int], save):
     return StepSaver()
 
 
+def progress_callback(trainer, ckid: str, progress):
+    """A ``TrainerCallback`` reporting ``progress(label, step, max_steps)`` after each optimizer
+    step; the label carries the last logged loss and the tokens/s of this session."""
+    import time
+
+    from transformers import TrainerCallback
+
+    class Progress(TrainerCallback):
+        loss: float | None = None
+        t0: float | None = None
+        tokens0 = 0
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.t0, self.tokens0 = time.perf_counter(), trainer.tokens_trained
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and "loss" in logs:
+                self.loss = float(logs["loss"])
+                self._report(state)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if not control.should_log:  # else on_log reports this step, with its loss
+                self._report(state)
+
+        def _report(self, state):
+            elapsed = time.perf_counter() - (self.t0 or time.perf_counter())
+            rate = (trainer.tokens_trained - self.tokens0) / elapsed if elapsed > 0 else 0.0
+            loss = f" loss {self.loss:.4f}" if self.loss is not None else ""
+            progress(f"train {ckid} step {state.global_step}/{state.max_steps}{loss} "
+                     f"{rate:,.0f} tokens/s", state.global_step, state.max_steps)
+
+    return Progress()
+
+
 def list_dataset(examples):
     """A torch Dataset over encoded examples (dicts of ``input_ids`` and ``labels``)."""
     from torch.utils.data import Dataset

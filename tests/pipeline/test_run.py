@@ -51,7 +51,6 @@ def _config(root: Path) -> Path:
                   "gradient_checkpointing": False},
         "extract": {"batch_size": 8, "dtype": "float32", "device": "cpu"},
         "analysis": {"n_perm": 99, "alpha": 0.05},
-        "render": {"preview": True},
     }
     path = root / "experiment.yaml"
     path.write_text(yaml.safe_dump(cfg))

@@ -30,8 +30,8 @@ def body_file(tmp_path, text=WRITEUP):
 
 
 def test_dry_run_prints_diff_and_calls_and_writes_nothing(cli_env, capsys, tmp_path):
-    code, out, _ = run(cli_env, capsys, "post", body_file(tmp_path), "--dry-run", "--set-title",
-                       "--claim", "Full SFT collapses geometry")
+    code, out, _ = run(cli_env, capsys, "post", body_file(tmp_path), "--dry-run", "--diff",
+                       "--set-title", "--claim", "Full SFT collapses geometry")
     assert code == 0
     assert "--- acme/research#7 (current body)" in out
     assert f"+{CLEAN_RESULT_MARKER}" in out and "-Plan: fine-tune Qwen" in out
@@ -46,9 +46,46 @@ def test_dry_run_prints_diff_and_calls_and_writes_nothing(cli_env, capsys, tmp_p
 def test_dry_run_reads_anonymously_without_a_token(cli_env, capsys, tmp_path, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN")
     cli_env.allow_anonymous_reads = True
-    code, out, err = run(cli_env, capsys, "post", body_file(tmp_path), "--dry-run")
+    code, out, err = run(cli_env, capsys, "post", body_file(tmp_path), "--dry-run", "--diff")
     assert code == 0 and "anonymously" in err and "would make" in out
     assert all(r.authorization is None and r.method == "GET" for r in cli_env.requests)
+
+
+def test_dry_run_is_offline_by_default(cli_env, capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN")  # no token and no request: local files only
+    code, out, err = run(cli_env, capsys, "post", body_file(tmp_path), "--dry-run",
+                         "--set-title", "--claim", "Full SFT collapses geometry")
+    assert code == 0, err
+    assert cli_env.requests == []
+    assert f"would post {tmp_path / 'issue_7.md'} to acme/research#7" in out
+    assert "'Full SFT collapses geometry (MODERATE confidence)'" in out
+    assert "labels: clean-results:draft" in out and "nothing read from or written" in out
+    code, out, _ = run(cli_env, capsys, "post", body_file(tmp_path), "--dry-run",
+                       "--format", "json")
+    data = json.loads(out)
+    assert data["offline"] is True and data["chars"] == len(CLEAN_RESULT_MARKER) + 1 + len(
+        (tmp_path / "issue_7.md").read_text())
+    assert cli_env.requests == []
+
+
+def test_repo_defaults_to_the_origin_remote(cli_env, capsys, tmp_path, monkeypatch):
+    import shutil
+
+    import pytest
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
+                    "git@github.com:acme/research.git"], check=True)
+    monkeypatch.chdir(tmp_path)
+    code = report_post.main(["post", body_file(tmp_path), "--issue", "7", "--dry-run"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "to acme/research#7" in out
+    monkeypatch.chdir(tmp_path.parent)
+    code = report_post.main(["post", body_file(tmp_path), "--issue", "7", "--dry-run"])
+    assert code == 2 and "--repo OWNER/NAME" in capsys.readouterr().err
 
 
 def test_post_then_repost(cli_env, capsys, tmp_path):
@@ -165,7 +202,7 @@ def test_reachable_as_personageo_report_post(cli_env, capsys, tmp_path):
     from personageo.cli.main import main
 
     argv = ["report", "post", body_file(tmp_path), "--repo", cli_env.full_name, "--issue", "7",
-            "--api-url", cli_env.api_url, "--dry-run"]
+            "--api-url", cli_env.api_url, "--dry-run", "--diff"]
     code = main(argv)
     out, _ = capsys.readouterr()
     assert code == 0 and "would make 3 write call(s)" in out

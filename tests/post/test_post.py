@@ -17,6 +17,7 @@ from personageo.report.post import (
     derive_title,
     execute_plan,
     lint_gate,
+    pin_writeup,
     plan_post,
     read_writeup,
 )
@@ -245,11 +246,13 @@ def test_original_too_long_to_keep_stops_before_any_write(fake, make_client, tmp
     assert fake.writes() == [] and fake.issues[7]["body"] == "o" * 65_500
 
 
-def test_preview_bodies_with_relative_images_are_refused(tmp_path):
+def test_relative_images_are_refused_until_the_figures_are_pushed(tmp_path):
     body = tmp_path / "b.md"
     body.write_text("## Result\n\nSome text.\n\n![hero](../figures/issue_1/hero.png)\n")
-    with pytest.raises(InputError, match="relative link") as err:
-        read_writeup(body)
+    writeup = read_writeup(body)  # reading does not judge the links
+    with pytest.raises(InputError, match="not in a git repository") as err:
+        pin_writeup(writeup, ("o", "r"), 1)
     assert f"{body}:5" in str(err.value)
     body.write_text("![hero](https://raw.githubusercontent.com/o/r/abc1234/f.png)\n")
-    assert read_writeup(body).body.startswith("![hero]")
+    writeup = read_writeup(body)
+    assert pin_writeup(writeup, ("o", "r"), 1) == (writeup, [])

@@ -1,10 +1,9 @@
-"""Sample blocks (chosen deterministically, never invented) and commit-pinned figure URLs."""
+"""Sample blocks (chosen deterministically, never invented) and figure links."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import pytest
 
@@ -13,6 +12,7 @@ from personageo.report import RenderOptions, render, render_report
 from personageo.report.renderer import choose_samples
 from personageo.schema import parse_run_result
 from tests.report.conftest import FAKE_SHA, toy_run_dict
+from tests.report.gitrepo import research_repo
 
 FENCED_SAMPLE = re.compile(r"^```text\n\[persona\]: (.+)\n\[prompt\]: (.+)\n"
                            r"\[model\]: checkpoint (.+), Method (.+)\n\[output\]: (.+)\n```$", re.M)
@@ -57,43 +57,23 @@ def test_without_samples_the_body_says_so(tmp_path):
     assert "none are shown here rather than invented" in body
 
 
-def _git(root, *args):
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@e", "PATH": "/usr/bin:/bin"})
+def test_fresh_render_is_one_call_with_relative_figure_links(toy_root):
+    research_repo(toy_root)
+    body = render_report(RenderOptions(issue=7, root=toy_root)).body
+    links = re.findall(r"!\[[^\]]*\]\(([^)\s]+)", body)
+    assert links and all(not u.startswith("http") for u in links)
+    for link in links:  # each resolves, from the body's folder, to the figure just written
+        assert (toy_root / "reports" / link).resolve().is_file()
+    assert "](../figures/issue_7/hero.png)" in body
+    assert "[#205](https://github.com/acme/research/issues/205)" in body  # from the remote
 
 
-def test_fresh_render_needs_committed_figures_then_pins_their_commit(toy_root):
-    _git(toy_root, "init", "-q")
-    _git(toy_root, "remote", "add", "origin", "git@github.com:acme/research.git")
-    base = RenderOptions(issue=7, root=toy_root)
-    with pytest.raises(InputError) as err:
-        render_report(base)
-    assert "--figures-only" in str(err.value) and "no commit holds it" in str(err.value)
-    assert not (toy_root / "reports").exists()
-
-    render_report(RenderOptions(issue=7, root=toy_root, figures_only=True))
-    assert not (toy_root / "reports").exists()  # step 1 writes figures only
-    _git(toy_root, "add", "figures")
-    _git(toy_root, "commit", "-q", "-m", "figures")
-    sha = subprocess.run(["git", "-C", str(toy_root), "rev-parse", "HEAD"], check=True,
-                         capture_output=True, text=True).stdout.strip()
-    body = render_report(base).body
-    assert (f"https://raw.githubusercontent.com/acme/research/{sha}/figures/issue_7/hero.png"
-            in body)
-    assert "[#205](https://github.com/acme/research/issues/205)" in body
-
-    # a rerun that changes a figure cannot reuse the old commit's URL
-    f = toy_root / "eval_results" / "issue_7" / "run_result.json"
-    doc = json.loads(f.read_text())
-    doc["weight_norms"][0]["global_l2"] = 50.0
-    f.write_text(json.dumps(doc))
-    with pytest.raises(InputError) as err:
-        render_report(RenderOptions(issue=7, root=toy_root, overwrite=True))
-    assert "differs from the version committed" in str(err.value)
+def test_without_a_remote_issue_references_are_plain(toy_root):
+    body = render(RenderOptions(issue=7, root=toy_root)).body
+    assert "#205" in body and "github.com/" not in body.split("<!-- personageo:render")[1]
 
 
-def test_no_remote_and_no_repo_flag_is_an_error(toy_root):
+def test_pinning_now_needs_a_repository(toy_root):
     with pytest.raises(InputError) as err:
         render(RenderOptions(issue=7, root=toy_root, commit=FAKE_SHA))
     assert "--repo OWNER/NAME" in str(err.value)

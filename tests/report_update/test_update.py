@@ -264,36 +264,28 @@ def test_a_generated_region_deleted_by_hand_comes_back_and_is_named(root):
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-def test_figures_first_then_body_pinned_to_the_new_commit(tmp_path, capsys):
-    """Without --commit, image URLs pin the commit holding the figures: after a rerun the new
-    figures are written first (--figures-only), committed, then the body is updated."""
+def test_update_after_a_rerun_is_one_call_without_repo_or_commit(tmp_path, capsys):
+    """In a repository with a GitHub remote, render and update need neither --repo nor a
+    commit: issue links come from the remote, figures are linked by relative path and
+    redrawn by the same call."""
     import subprocess
 
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                              cwd=tmp_path, check=True, capture_output=True,
-                              text=True).stdout.strip()
-
-    git("init", "-q")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "remote", "add", "origin", "https://github.com/acme/research.git"],
+                   cwd=tmp_path, check=True)
     write_results(tmp_path, toy_run())
-    base = ("--issue", "7", "--root", str(tmp_path), "--repo", "acme/research")
-    assert main(["report", "render", *base, "--figures-only"]) == 0
-    git("add", "-A")
-    git("commit", "-qm", "figures")
+    base = ("--issue", "7", "--root", str(tmp_path))
     assert main(["report", "render", *base]) == 0
+    hero = tmp_path / "figures" / "issue_7" / "hero.png"
+    before = hero.read_bytes()
     write_results(tmp_path, rerun())
     capsys.readouterr()
     rc, out = _cli(capsys, *base)
-    assert rc == 2 and "--figures-only" in out  # the new figures are not committed yet
-    rc, out = _cli(capsys, *base, "--figures-only")
-    assert rc == 0 and "hero.png" in out
-    git("add", "-A")
-    git("commit", "-qm", "rerun figures")
-    sha = git("rev-parse", "HEAD")
-    rc, out = _cli(capsys, *base)
     assert rc == 0, out
-    assert f"raw.githubusercontent.com/acme/research/{sha}/figures/issue_7/hero.png" in \
-        _body(tmp_path)
+    body = _body(tmp_path)
+    assert "](../figures/issue_7/hero.png)" in body and "raw.githubusercontent" not in body
+    assert "[#205](https://github.com/acme/research/issues/205)" in body
+    assert hero.read_bytes() != before  # the rerun's figure, drawn by the same call
 
 
 def test_keys_copied_into_human_text_are_dropped_by_an_update(root):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from personageo.files import parse_repo
@@ -62,7 +63,9 @@ def hero_figure_url(doc, ctx):
     Checks the first image of the Result section(s): its host is ``raw.githubusercontent.com``,
     its path starts with a valid ``OWNER/NAME`` and holds no ``.``/``..`` segment, query or
     fragment, its ref is not a branch (``main``, ``master``) and some path segment is a 7-40
-    digit hex commit.
+    digit hex commit. A relative link is accepted in a body read in the repository when it
+    resolves to a file next to the body (``report render`` writes such links; ``report post``
+    pins them to the commit that holds the figure); one that resolves to no file is reported.
 
     Why it matters
     --------------
@@ -82,6 +85,13 @@ def hero_figure_url(doc, ctx):
         return
     hero = images[0]
     url = urlparse(hero.src)
+    if not url.scheme and not url.netloc:
+        if (Path(ctx.path).parent / unquote(url.path)).is_file():
+            yield Detail("relative link to a file in the repository (pinned by `report post`)")
+        else:
+            yield _img(hero, f"hero figure is a relative link to no file ({hero.src}); the "
+                             "tracker shows only commit-pinned raw.githubusercontent.com URLs")
+        return
     parts = [p for p in url.path.split("/") if p]
     if url.netloc != "raw.githubusercontent.com":
         yield _img(hero, f"hero figure is not a raw.githubusercontent.com URL ({url.netloc or hero.src})")

@@ -1,0 +1,115 @@
+"""The experiment config: located errors, "did you mean", --set overrides, subsets, JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from personageo.cli.main import main
+from personageo.config import load_config
+from personageo.config._load import SCHEMA_NAME, config_schema_text
+from personageo.errors import InputError
+from personageo.inputs import Question, QuestionFile, select_personas, select_questions
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "configs" / "demo.yaml"
+SCHEMA = REPO / "schemas" / SCHEMA_NAME
+
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if needle in ln)
+
+
+def _err(path, overrides=()) -> InputError:
+    with pytest.raises(InputError) as err:
+        load_config(path, overrides)
+    return err.value
+
+
+def test_a_misspelt_key_points_at_its_line_and_suggests_the_name(tmp_path):
+    p = tmp_path / "exp.yaml"
+    text = DEMO.read_text().replace("  n_perm:", "  n_perms:")
+    assert text != DEMO.read_text()
+    p.write_text(text)
+    err = _err(p)
+    line = _line_of(p, "n_perms:")
+    assert f"{p}:{line}:3: analysis.n_perms: unknown key; did you mean 'n_perm'?" in str(err)
+    assert "#/analysis" not in str(err)
+
+
+def test_a_bad_value_points_at_the_value(tmp_path):
+    p = tmp_path / "exp.yaml"
+    p.write_text(re.sub(r"  n_perm: \d+", "  n_perm: many", DEMO.read_text()))
+    err = _err(p)
+    line = _line_of(p, "n_perm: many")
+    assert f"{p}:{line}:11: analysis.n_perm: Input should be a valid integer" in str(err)
+
+
+def test_a_missing_key_points_at_its_section_and_unknown_top_level_keys_list_known(tmp_path):
+    p = tmp_path / "exp.yaml"
+    p.write_text("experiment: {issue: 3}\nmodel: {name: m}\npersonas: p.json\nquestions: q.jsonl\n"
+                 "layers: [1]\nmethods: []\nconditions: []\nzzz: 1\n")
+    err = str(_err(p))
+    assert f"{p}:1:1: experiment.id: Field required" in err
+    assert f"{p}:8:1: zzz: unknown key (known: " in err and "subset" in err
+
+
+def test_set_overrides_values_and_names_itself_in_errors(tmp_path):
+    cfg = load_config(DEMO, ["analysis.n_perm=99", "layers=[1, 2]", "subset.personas=[a, b]",
+                             "conditions.0.training.lr=3e-4"])
+    assert cfg.analysis.n_perm == 99 and cfg.layers == [1, 2]
+    assert cfg.subset.personas == ["a", "b"] and cfg.conditions[0].training.lr == 3e-4
+    err = str(_err(DEMO, ["analysis.n_perms=5"]))
+    assert "--set analysis.n_perms=5: analysis.n_perms: unknown key; did you mean 'n_perm'?" \
+        in err
+    with pytest.raises(InputError, match="is not KEY.PATH=VALUE"):
+        load_config(DEMO, ["analysis.n_perm"])
+
+
+def test_every_stage_command_takes_set(tmp_path, capsys):
+    for stage in ("train", "extract", "analyze", "run"):
+        code = main([stage, str(DEMO), "--set", "analysis.n_perms=5", *(
+            ["--dry-run"] if stage in ("train", "run") else [])])
+        err = capsys.readouterr().err
+        assert code == 2 and "did you mean 'n_perm'" in err, (stage, err)
+
+
+def test_subsets_by_name():
+    personas = {"villain": "v", "teacher": "t", "librarian": "l"}
+    assert list(select_personas(personas, ["librarian", "villain"])) == ["villain", "librarian"]
+    assert select_personas(personas, None) is personas
+    with pytest.raises(InputError) as err:
+        select_personas(personas, ["villian"])
+    assert "'villian': did you mean 'villain'?" in str(err.value)
+    qs = QuestionFile([Question(1, "a"), Question("q2", "b"), Question(3, "c")], "h", "q.jsonl")
+    assert [q.id for q in select_questions(qs, ["3", "q2"]).questions] == ["q2", 3]
+    with pytest.raises(InputError, match="not in q.jsonl"):
+        select_questions(qs, [4])
+
+
+def test_schema_file_is_current():
+    assert SCHEMA.read_text(encoding="utf-8") == config_schema_text(), (
+        "schemas/experiment_config.schema.json is stale: run `make regen` (or `personageo "
+        "schema --config -o schemas/experiment_config.schema.json`)")
+
+
+def test_schema_validates_what_the_loader_accepts_and_rejects_a_typo(tmp_path):
+    schema = json.loads(SCHEMA.read_text())
+    demo = yaml.safe_load(DEMO.read_text())
+    jsonschema.validate(demo, schema)
+    load_config(DEMO)
+    demo["analysis"]["n_perms"] = demo["analysis"].pop("n_perm")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(demo, schema)
+
+
+def test_the_demo_config_names_the_schema_for_editors():
+    first = DEMO.read_text().splitlines()[0]
+    m = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+    assert m and (DEMO.parent / m.group(1)).resolve() == SCHEMA.resolve()
