@@ -477,6 +477,8 @@ class Sample(_Model):
 
 
 class RunResult(_Model):
+    schema_ref: str | None = Field(default=None, alias="$schema", exclude=True)
+    """Optional URI of this JSON Schema, for editor association; never written back."""
     schema_version: Literal["1.1"] = SCHEMA_VERSION
     """Version of this schema; an older one is migrated (:mod:`personageo.schema.migrations`),
     a newer one is refused."""
