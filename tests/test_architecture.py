@@ -20,10 +20,10 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "personageo"
 
-LEAF = {"errors", "files", "numfmt", "_version"}
+LEAF = {"errors", "files", "numfmt", "_version", "annotations"}
 DATA = {"schema", "config", "activations", "inputs"}
 ALLOWED: dict[str, set[str]] = {
-    "errors": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
+    "errors": set(), "annotations": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
     "schema": LEAF,
     "config": LEAF,
     "activations": LEAF,
