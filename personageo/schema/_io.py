@@ -44,10 +44,9 @@ def parse_run_result(obj: Any, path: str | None = None, semantic: bool = True) -
             f"({SCHEMA_VERSION})", Location(path, pointer="/schema_version"),
             hint="upgrade personageo")
     try:
-        # strict JSON validation: no string-to-number coercion ("layer": "3" is refused, as the
-        # JSON Schema does); object keys, always strings in JSON, still become int keys; an
-        # older version is migrated first (RunResult's before-validator)
-        run = RunResult.model_validate_json(json.dumps(obj, allow_nan=True), strict=True)
+        # strict: no string-to-number coercion ("layer": "3" is refused, as the JSON Schema
+        # does); an older version is migrated first (RunResult's before-validator)
+        run = RunResult.model_validate(obj, strict=True)
     except ValidationError as exc:
         details = []
         for err in exc.errors():

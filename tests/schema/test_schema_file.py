@@ -81,3 +81,21 @@ def test_schema_key_for_editors_is_accepted_and_not_written_back(tmp_path):
     assert "$schema" not in json.loads(run_result_json(run))
     doc["$schema"] = 3
     assert not _verdict_of_json_schema(doc)
+
+
+def test_block_index_keys_are_read_from_json_strings_even_in_strict_mode(tmp_path):
+    import pytest
+
+    from personageo.errors import InputError
+    from personageo.schema import load_run_result
+
+    doc = tiny_run_dict()
+    doc["weight_norms"] = [{"checkpoint": "full-s1", "global_l2": 2.5,
+                            "per_block": {"0": 1.5, "1": 2.0}}]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc))
+    assert load_run_result(path).weight_norms[0].per_block == {0: 1.5, 1: 2.0}
+    doc["weight_norms"][0]["per_block"] = {"first": 1.5}
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="per_block"):
+        load_run_result(path)
