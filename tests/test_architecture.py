@@ -20,11 +20,12 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "personageo"
 
-LEAF = {"errors", "files", "numfmt", "_version", "yaml_safe", "limits", "_resources"}
+LEAF = {"errors", "files", "numfmt", "_version", "yaml_safe", "limits", "_resources",
+        "annotations"}
 DATA = {"schema", "config", "activations", "inputs"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
-    "yaml_safe": {"errors"}, "limits": set(), "_resources": set(),
+    "yaml_safe": {"errors"}, "limits": set(), "_resources": set(), "annotations": set(),
     "schema": LEAF,
     "config": LEAF,
     "activations": LEAF,

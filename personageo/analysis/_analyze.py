@@ -218,6 +218,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     ext_packages = {}
     for st in stores.values():
         ext_packages.update(getattr(st.manifest, "packages", {}) or {})
+    devices = {(getattr(st.manifest, "model", None) or {}).get("device") for st in stores.values()}
     sources = [SourceFile(path=str(cfg.personas), role="personas"),
                SourceFile(path=str(cfg.questions), sha256=questions.sha256, role="questions")]
     if config_path:
@@ -239,6 +240,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
                                       started_at=started,
                                       wall_time_s=round(time.perf_counter() - t0, 3),
                                       source_files=sources, extraction_packages=ext_packages,
+                                      extraction_devices=devices,
                                       cwd=root),
         design=design, measurements=measurements, families=[fam] if cells else [],
         cells=cells, comparisons=comparisons, verdicts=verdicts, weight_norms=weight_norms,

@@ -50,13 +50,16 @@ def collect_provenance(
     wall_time_s: float | None,
     source_files: list[SourceFile],
     extraction_packages: dict[str, str | None] | None = None,
+    extraction_devices: set[str | None] | None = None,
     cwd: str | Path = ".",
 ) -> Provenance:
     """Provenance for a file written now by ``stage``.
 
     Package versions of the GPU stages are taken from the extraction manifests when given
     (the analysis may run on another machine than the extraction); the analysis machine's
-    own versions fill in the rest.
+    own versions fill in the rest. ``extraction_devices`` (the device type each store's
+    manifest records): when every one is ``cpu``, the run used no GPU (``hardware.gpus`` = [],
+    which ``verify`` reads as a CPU run); otherwise the GPUs are left unrecorded.
     """
     packages = package_versions()
     if extraction_packages:
@@ -69,7 +72,8 @@ def collect_provenance(
         python=platform.python_version(),
         packages=packages,
         cuda=cuda,
-        hardware=Hardware(cpu=platform.processor() or platform.machine(),
+        hardware=Hardware(gpus=[] if extraction_devices and extraction_devices == {"cpu"}
+                          else None, cpu=platform.processor() or platform.machine(),
                           hostname=platform.node() or None),
         started_at=started_at,
         finished_at=now_iso(),

@@ -86,3 +86,4 @@ def _add_optional(module: str, attr: str = "command") -> None:
 
 _add_optional("personageo.cli.report_post")
 _add_optional("personageo.cli.report_update")
+_add_optional("personageo.cli.report_preview")

@@ -344,13 +344,32 @@ class _Context:
                    "weights_sha256": self.weights, "dtype": cfg.extract.dtype,
                    "n_blocks": self.model.config.num_hidden_layers,
                    "attn_implementation": getattr(self.model.config, "_attn_implementation",
-                                                  None)},
+                                                  None),
+                   "device": _device_type(self.model)},
             chat_template_sha256=ps.chat_template_sha256, prompts_sha256=ps.sha256,
             generation=plan.generation, answer_stats=stats, cache_key=plan.key,
             duplicate_questions=ps.duplicate_questions, personageo_version=_version("personageo"),
-            packages={k: _version(k) for k in ("torch", "transformers", "vllm")},
+            packages={**{k: _version(k) for k in ("torch", "transformers", "vllm")},
+                      "cuda": _cuda_version(_device_type(self.model))},
             created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
+
+
+def _device_type(model) -> str | None:
+    """``cpu``, ``cuda``, ... where the model's weights are (the run's backend, for provenance)."""
+    try:
+        return next(model.parameters()).device.type
+    except (StopIteration, AttributeError):
+        return None
+
+
+def _cuda_version(device: str | None) -> str | None:
+    """The CUDA version torch was built with, when the model ran on CUDA."""
+    if device != "cuda":
+        return None
+    import torch
+
+    return torch.version.cuda
 
 
 def _version(package: str) -> str | None:

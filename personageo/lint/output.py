@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from personageo.annotations import workflow_command
 from personageo.lint.engine import LintResult
 
 FORMAT_VERSION = 1
@@ -98,31 +99,19 @@ def format_json(result: LintResult) -> str:
     return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_prop(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def format_github(result: LintResult) -> str:
     """GitHub Actions workflow commands (errors, warnings and notices), one per finding."""
-    level = {"error": "error", "warning": "warning", "info": "notice"}
     out = []
     for v in result.violations:
-        props = [f"file={_escape_prop(v.path)}", f"line={v.line}", f"col={v.col}"]
-        if v.end_line is not None:
-            props.append(f"endLine={v.end_line}")
-        if v.end_col is not None and (v.end_line in (None, v.line)):
-            props.append(f"endColumn={v.end_col}")
-        props.append(f"title={_escape_prop(f'{v.rule} {v.name}')}")
+        end_col = v.end_col if v.end_col is not None and v.end_line in (None, v.line) else None
         message = v.message + (f" [checked against {v.pointer or v.derivation}]"
                                if v.pointer or v.derivation else "")
-        out.append(f"::{level[v.severity]} {','.join(props)}::{_escape_data(message)}")
+        out.append(workflow_command(v.severity, message, file=v.path, line=v.line, col=v.col,
+                                    end_line=v.end_line, end_col=end_col,
+                                    title=f"{v.rule} {v.name}"))
     if result.unchecked:
-        props = f"file={_escape_prop(result.path)},line=1,title=numbers not checked"
-        out.append(f"::error {props}::{_escape_data(result.unchecked)}")
+        out.append(workflow_command("error", result.unchecked, file=result.path, line=1,
+                                    title="numbers not checked"))
     return "\n".join(out) + ("\n" if out else "")
 
 

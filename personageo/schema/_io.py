@@ -45,7 +45,9 @@ def parse_run_result(obj: Any, path: str | None = None, semantic: bool = True) -
             f"({SCHEMA_VERSION})", Location(path, pointer="/schema_version"),
             hint="upgrade personageo")
     try:
-        run = RunResult.model_validate(obj)  # an older version is migrated first
+        # strict: no string-to-number coercion ("layer": "3" is refused, as the JSON Schema
+        # does); an older version is migrated first (RunResult's before-validator)
+        run = RunResult.model_validate(obj, strict=True)
     except ValidationError as exc:
         details = []
         for err in exc.errors():

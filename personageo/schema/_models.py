@@ -20,11 +20,20 @@ across-seed estimate, interval, test and comparison of ``SeedAggregate``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = "1.1"
+
+
+def _int_key(key: Any) -> Any:
+    """A JSON object key (always a string) naming an integer, as an int (even in strict mode)."""
+    return int(key) if isinstance(key, str) and key.lstrip("-").isdigit() else key
+
+
+#: An integer used as a JSON object key (e.g. a decoder block index).
+IntKey = Annotated[int, BeforeValidator(_int_key)]
 
 
 class _Model(BaseModel):
@@ -413,7 +422,7 @@ class Verdict(_Model):
 class WeightNorm(_Model):
     checkpoint: str
     global_l2: float = Field(ge=0.0)
-    per_block: dict[int, float] = Field(default_factory=dict)
+    per_block: dict[IntKey, float] = Field(default_factory=dict)
     """Decoder block index -> L2 norm of that block's parameter delta."""
     dtype: str | None = None
     scope: str | None = None
@@ -477,6 +486,8 @@ class Sample(_Model):
 
 
 class RunResult(_Model):
+    schema_ref: str | None = Field(default=None, alias="$schema", exclude=True)
+    """Optional URI of this JSON Schema, for editor association; never written back."""
     schema_version: Literal["1.1"] = SCHEMA_VERSION
     """Version of this schema; an older one is migrated (:mod:`personageo.schema.migrations`),
     a newer one is refused."""

@@ -35,13 +35,15 @@ def vectors_for(pull: float, seed: int) -> np.ndarray:
     return (persona_dirs + noise + pull * shared).astype(np.float32)
 
 
-def write_store(root: Path, checkpoint: str, method: str, vectors: np.ndarray) -> None:
+def write_store(root: Path, checkpoint: str, method: str, vectors: np.ndarray,
+                device: str | None = None) -> None:
     manifest = ActivationManifest(
         checkpoint=checkpoint, method=method,
         token_rule="last_prompt_token" if method == "A" else "mean_answer_tokens",
         layers=LAYERS, layer_convention="block_output_0idx",
         personas=[PersonaEntry(name=n, prompt_sha256=sha256_text(p)) for n, p in PERSONAS.items()],
-        question_ids=list(range(N_Q)), questions_sha256="x", dim=DIM)
+        question_ids=list(range(N_Q)), questions_sha256="x", dim=DIM,
+        model={"device": device} if device else {})
     answers = None
     if method == "B":
         answers = [{"persona": n, "question_id": q, "question": f"Question {q}?",
@@ -72,12 +74,13 @@ CONFIG = {
 PULLS = {"base": 0.0, "lora_em-s1": 0.8, "full_em-s1": 1.6, "full_em-s2": 1.5}
 
 
-def build(root: Path, config: dict | None = None):
+def build(root: Path, config: dict | None = None, device: str | None = None):
     write_inputs(root)
     for ck, pull in PULLS.items():
         for method in ("A", "B"):
             # identical persona directions/noise across checkpoints (seed 0): only `pull` differs
-            write_store(root, ck, method, vectors_for(pull, seed=0 if method == "A" else 1))
+            write_store(root, ck, method, vectors_for(pull, seed=0 if method == "A" else 1),
+                        device)
     cfg_path = root / "experiment.yaml"
     cfg_path.write_text(yaml.safe_dump(config or CONFIG))
     return load_config(cfg_path), cfg_path

@@ -97,6 +97,18 @@ def test_provenance_records_versions_and_hash(run):
     assert "numpy" in p.packages and p.packages["numpy"]
 
 
+@pytest.mark.parametrize("device, gpus", [("cpu", []), ("cuda", None), (None, None)])
+def test_extraction_device_tells_a_cpu_run(tmp_path, device, gpus):
+    cfg, path = build(tmp_path, device=device)
+    run = analyze(cfg, root=tmp_path, config_path=str(path))
+    assert run.provenance.hardware.gpus == gpus
+    from personageo.verify import verify_run
+
+    asked = " ".join(f.message for f in verify_run(run).findings if f.code in ("V501", "V507"))
+    if device == "cpu":
+        assert "cuda" not in asked  # no CUDA asked of a CPU run
+
+
 def test_cli_writes_atomically_and_refuses_to_overwrite(tmp_path):
     cfg, path = build(tmp_path)
     runner = CliRunner()

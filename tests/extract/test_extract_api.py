@@ -66,6 +66,8 @@ def test_manifest_records_hashes_order_and_duplicates(extracted, tiny_model):
         assert m.vectors_sha256 == hashlib.sha256(
             (r.store_dir / "vectors.safetensors").read_bytes()).hexdigest()
         assert m.model["weights_sha256"].startswith("config:") and m.model["dtype"] == "float32"
+        assert m.model["device"] in ("cpu", "cuda")  # the CUDA version only for a CUDA run
+        assert (m.packages["cuda"] is None) == (m.model["device"] == "cpu")
         assert len(m.cache_key) == 64
         from safetensors.numpy import load_file
         cent = load_file(str(r.store_dir / "centroids.safetensors"))["centroids"]

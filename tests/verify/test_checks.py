@@ -273,7 +273,7 @@ def test_v405_voting_comparison_without_ratio():
 
 # ------------------------------------------------------------------ V5xx provenance, V001
 @pytest.mark.parametrize("edit, expected", [
-    (lambda d: d["provenance"]["packages"].pop("vllm"), ("V501", "/provenance/packages")),
+    (lambda d: d["provenance"]["packages"].pop("torch"), ("V501", "/provenance/packages")),
     (lambda d: d["provenance"].update(cuda=None), ("V507", "/provenance")),
     (lambda d: d["cells"][1]["test"].update(alternative=None),
      ("V502", "/cells/c2/test/alternative")),

@@ -39,13 +39,14 @@ def test_exit_1_on_error_and_text_lines(tmp_path, capsys):
     d = clean_dict()
     d["cells"][1]["p_adjusted"] = 0.02
     path = write(tmp_path, "r.json", d)
+    line = (f"{path}#/cells/c2/p_adjusted: error V201 adjusted p = 0.02 does not follow from "
+            "the raw p (expected bh over the 3 raw p-values of family 'F' = 0.015)")
     assert main(["verify", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [line, f"{path}: 1 error, 0 warnings, 0 info"]
+    assert main(["verify", str(path), "--no-collapse"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("V201 adjusted-p-mismatch:") and out[0].endswith("[1]")
-    assert out[1] == (f"  {path}#/cells/c2/p_adjusted: error V201 adjusted p = 0.02 does not "
-                      "follow from the raw p (expected bh over the 3 raw p-values of family "
-                      "'F' = 0.015)")
-    assert out[-1] == f"{path}: 1 error, 0 warnings, 0 info"
+    assert out[1:] == [f"  {line}", f"{path}: 1 error, 0 warnings, 0 info"]
 
 
 def test_exit_0_with_warnings_only(tmp_path):
@@ -164,7 +165,7 @@ def test_real_files_via_cli(capsys):
     assert main(["verify", str(F238), "--baseline", str(F205), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["counts"]["error"] == 60
-    assert main(["verify", str(F238)]) == 1
+    assert main(["verify", str(F238), "--no-collapse"]) == 1
     lines = capsys.readouterr().out.splitlines()
     body = [ln for ln in lines if ln.startswith("  ")]
     assert body and all(LINE.match(ln) for ln in body)
