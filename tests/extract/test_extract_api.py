@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-import personageo.extract._api as api
+import personageo.extract._context as ctx_mod
 import personageo.extract._store as store
 from personageo.activations import read_activations, read_answers
 from personageo.config import load_config
@@ -141,11 +141,12 @@ def test_changed_layers_change_the_key(extracted):
 def test_killed_extraction_resumes_where_it_stopped(tmp_path, monkeypatch):
     import personageo.extract._forward as fwd
 
-    cfg = load_config(write_experiment(tmp_path, methods=METHODS[2:3]))
+    cfg = load_config(write_experiment(tmp_path, methods=METHODS[2:3],
+                                       extract={"engine": "transformers"}))
     ref = extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "ref")
 
     seen = {"gen": [], "fwd": []}
-    real_gen, real_pooled = api.iter_generate_transformers, fwd.iter_pooled
+    real_gen, real_pooled = ctx_mod.iter_generate_transformers, fwd.iter_pooled
 
     def spy_gen(model, ids, *, indices, **kw):
         seen["gen"].append(list(indices))
@@ -155,7 +156,7 @@ def test_killed_extraction_resumes_where_it_stopped(tmp_path, monkeypatch):
         seen["fwd"].append(list(indices))
         return real_pooled(model, items, sites, indices=indices, **kw)
 
-    monkeypatch.setattr(api, "iter_generate_transformers", spy_gen)
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers", spy_gen)
     monkeypatch.setattr(fwd, "iter_pooled", spy_pooled)
 
     def dying(real, when):
@@ -173,14 +174,14 @@ def test_killed_extraction_resumes_where_it_stopped(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "act")
     monkeypatch.undo()
-    monkeypatch.setattr(api, "iter_generate_transformers", spy_gen)
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers", spy_gen)
     monkeypatch.setattr(fwd, "iter_pooled", spy_pooled)
     # Run 2 generates only the 7 missing answers, then dies after one forward batch.
     monkeypatch.setattr(store.PartStore, "save", dying(store.PartStore.save, 2))
     with pytest.raises(KeyboardInterrupt):
         extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "act")
     monkeypatch.undo()
-    monkeypatch.setattr(api, "iter_generate_transformers", spy_gen)
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers", spy_gen)
     monkeypatch.setattr(fwd, "iter_pooled", spy_pooled)
     assert not (tmp_path / "act/base/B/manifest.json").exists()
     assert len(list((tmp_path / "act/base/B/.partial").glob("part-*"))) == 1
@@ -207,7 +208,7 @@ def test_non_base_checkpoint_needs_a_model(extracted):
 
 
 def test_stale_store_loses_its_manifest_when_recomputation_starts(tmp_path, monkeypatch):
-    cfg = load_config(write_experiment(tmp_path))
+    cfg = load_config(write_experiment(tmp_path, extract={"part_every_s": 0}))
     extract_checkpoint(cfg, "base", root=tmp_path)
     assert (tmp_path / "activations/base/A/manifest.json").exists()
 
@@ -225,7 +226,7 @@ def test_bad_layer_fails_before_any_generation(tmp_path, monkeypatch):
     from personageo.errors import InputError
 
     cfg = load_config(write_experiment(tmp_path, methods=METHODS[2:3], layers=[0, 4]))
-    monkeypatch.setattr(api, "iter_generate_transformers",
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers",
                         lambda *a, **k: pytest.fail("generation must not start"))
     with pytest.raises(InputError, match=r"layer 4 is outside 0\.\.3"):
         extract_checkpoint(cfg, "base", root=tmp_path)
