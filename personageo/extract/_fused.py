@@ -171,7 +171,6 @@ class FusedDecoder:
 
         _check(model)
         cfg, dec = model.config, model.model
-        self.model = model
         self.device = next(model.parameters()).device
         self.dtype = dec.embed_tokens.weight.dtype
         self.n_blocks = cfg.num_hidden_layers
@@ -323,13 +322,13 @@ class FusedDecoder:
         return F.linear(normed[rows, last], self.lm_head)
 
 
-def probe_matches(fused: FusedDecoder, rtol: float | None = None) -> str | None:
+def probe_matches(fused: FusedDecoder, model, rtol: float | None = None) -> str | None:
     """Run a short probe through both engines; None when they agree, else what differed."""
     import torch
 
     ids = (torch.arange(3, 3 + 24, device=fused.device) % max(4, fused.vocab)).view(2, 12)
     with torch.inference_mode():
-        ref = fused.model(input_ids=ids, output_hidden_states=True, use_cache=False)
+        ref = model(input_ids=ids, output_hidden_states=True, use_cache=False)
         seen = {}
         fused.forward(ids, on_site=lambda kind, blk, h: seen.__setitem__((kind, blk), h))
     tol = rtol if rtol is not None else (2e-2 if fused.dtype != torch.float32 else 1e-4)
@@ -356,7 +355,7 @@ def fused_decoder(model, *, compile: bool = True) -> FusedDecoder:
     if cached is not None:
         return cached
     fused = FusedDecoder(model, compile=compile)
-    problem = probe_matches(fused)
+    problem = probe_matches(fused, model)
     if problem is not None:
         raise FusedUnsupported(problem)
     model._personageo_fused = fused
