@@ -70,6 +70,7 @@ def parse_args(argv=None):
     p.add_argument("--baseline-limit", type=int, default=200,
                    help="prompts timed by the original-style loop (0 = all)")
     p.add_argument("--no-plain", action="store_true", help="skip the previous-defaults run")
+    p.add_argument("--no-baseline", action="store_true", help="skip the original-style loop")
     p.add_argument("--no-b", action="store_true", help="skip Method B")
     p.add_argument("--check", type=int, default=128, help="prompts compared with transformers")
     p.add_argument("--check-tokens", type=int, default=16)
@@ -233,6 +234,9 @@ def equality(model, tok, prompts, closing, root: Path, args, sites) -> dict:
     plain = pooled_vectors(model, items, sites, batch_size=32, pad_id=pad)
     fused = fused_pooled(fused_decoder(model), items, sites, pad_id=pad).cpu().numpy()
     out["method_a_max_rel_err"] = _rel(fused, plain)
+    m1 = min(n, 32)
+    one = pooled_vectors(model, items[:m1], sites, batch_size=1, pad_id=pad)
+    out["reference_plain_batch1_vs_batch32_max_rel_err"] = _rel(one, plain[:m1])
     if not args.no_b:
         answers = read_answers(root / "activations/base/B")[:n]
         for method, rule in (("B", "mean_answer_tokens"),
@@ -255,8 +259,9 @@ def equality(model, tok, prompts, closing, root: Path, args, sites) -> dict:
             for i, a in zip(idx, gen, strict=True):
                 same += a.token_ids == answers[i]["answer_token_ids"][:len(a.token_ids)]
         out["answers_equal_first_tokens"] = {"prompts": m, "tokens": k, "equal": int(same)}
-    out["tolerance"] = 2e-2
-    out["ok"] = all(v <= 2e-2 for key, v in out.items() if key.endswith("rel_err"))
+    tol = 5e-2 if str(model.dtype) != "torch.float32" else 1e-4
+    out["tolerance"] = tol
+    out["ok"] = all(v <= tol for key, v in out.items() if key.endswith("rel_err"))
     return out
 
 
@@ -331,7 +336,7 @@ def main(argv=None) -> dict:
     out["prompts"] = {"n": len(lens), "min_tokens": min(lens), "max_tokens": max(lens),
                       "tokens": sum(lens)}
     flops = forward_flops(model.config, lens)
-    if args.baseline_limit or not args.tiny:
+    if not args.no_baseline and (args.baseline_limit or not args.tiny):
         out["baseline"] = original_baseline(model, ps.prompts, device, args.baseline_limit)
     del model
     _free()
