@@ -62,18 +62,27 @@ def _rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
-def rope_split(qkv, cos, sin, n_heads: int, n_kv: int):
-    """q ``[B, H, T, d]``, k and v ``[B, kv, T, d]`` from ``qkv [B, T, (H + 2 kv) d]``, rotated."""
+def rope_qk(qkv, cos, sin, n_heads: int, n_kv: int):
+    """Rotated q ``[B, T, H, d]`` and k ``[B, T, kv, d]`` from ``qkv [B, T, (H + 2 kv) d]``.
+
+    Token-major like the projection's output, so reading and writing are both contiguous (the
+    attention takes transposed views; v is a view of ``qkv``, see :func:`split_v`).
+    """
     b, t, width = qkv.shape
     d = width // (n_heads + 2 * n_kv)
-    q, k, v = qkv.split([n_heads * d, n_kv * d, n_kv * d], dim=-1)
-    q = q.view(b, t, n_heads, d).transpose(1, 2)
-    k = k.view(b, t, n_kv, d).transpose(1, 2)
-    v = v.view(b, t, n_kv, d).transpose(1, 2)
-    cos, sin = cos[:, None], sin[:, None]
+    q = qkv[..., :n_heads * d].view(b, t, n_heads, d)
+    k = qkv[..., n_heads * d:(n_heads + n_kv) * d].view(b, t, n_kv, d)
+    cos, sin = cos[:, :, None], sin[:, :, None]
     q = q * cos + _rotate_half(q) * sin
     k = k * cos + _rotate_half(k) * sin
-    return q.contiguous(), k.contiguous(), v.contiguous()
+    return q.contiguous(), k.contiguous()
+
+
+def split_v(qkv, n_heads: int, n_kv: int):
+    """v ``[B, T, kv, d]``: a view of ``qkv`` (no copy)."""
+    b, t, width = qkv.shape
+    d = width // (n_heads + 2 * n_kv)
+    return qkv[..., (n_heads + n_kv) * d:].view(b, t, n_kv, d)
 
 
 def sdpa_backends():
@@ -202,7 +211,7 @@ class FusedDecoder:
         self.add_rms_norm = _MaybeCompiled(add_rms_norm, self.compiled)
         self.rms_norm = _MaybeCompiled(rms_norm, self.compiled)
         self.silu_mul = _MaybeCompiled(silu_mul, self.compiled)
-        self.rope_split = _MaybeCompiled(rope_split, self.compiled)
+        self.rope_qk = _MaybeCompiled(rope_qk, self.compiled)
 
     # -- pieces ---------------------------------------------------------------------------------
     def rope(self, positions):
@@ -268,18 +277,20 @@ class FusedDecoder:
         import torch.nn.functional as F
 
         b, t = x.shape[:2]
-        layer, rep = self.layers[i], self.n_heads // self.n_kv
-        q, k, v = self.rope_split(F.linear(normed, layer.wqkv, layer.bqkv), cos, sin,
-                                  self.n_heads, self.n_kv)
+        h, kv, d = self.n_heads, self.n_kv, self.head_dim
+        layer = self.layers[i]
+        qkv = F.linear(normed, layer.wqkv, layer.bqkv)
+        q, k = self.rope_qk(qkv, cos, sin, h, kv)
+        v = split_v(qkv, h, kv)
         if kv_out is not None:
-            kv_out(i, k, v)
-        if rep > 1:
-            k = k[:, :, None].expand(b, self.n_kv, rep, t, self.head_dim).reshape(
-                b, self.n_heads, t, self.head_dim)
-            v = v[:, :, None].expand(b, self.n_kv, rep, t, self.head_dim).reshape(
-                b, self.n_heads, t, self.head_dim)
-        att = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scaling)
-        att = att.transpose(1, 2).reshape(b, t, self.n_heads * self.head_dim)
+            kv_out(i, k.transpose(1, 2), v.transpose(1, 2))
+        if h > kv:  # each KV head serves h // kv consecutive query heads
+            k = k[:, :, :, None].expand(b, t, kv, h // kv, d).reshape(b, t, h, d)
+            v = v[:, :, :, None].expand(b, t, kv, h // kv, d).reshape(b, t, h, d)
+        att = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2),
+                                             v.transpose(1, 2), is_causal=True,
+                                             scale=self.scaling)
+        att = att.transpose(1, 2).reshape(b, t, h * d)
         x, normed = self.add_rms_norm(x, F.linear(att, layer.wo), layer.ln2, self.eps)
         return self.add_rms_norm(x, self._mlp(layer, normed), self._next_norm(i), self.eps)
 
@@ -305,10 +316,10 @@ class FusedDecoder:
             on_site("embed", None, x[:, 0])
         normed = self.rms_norm(x, self.layers[0].ln1, self.eps)
         for i, layer in enumerate(self.layers):
-            q, k, v = self.rope_split(F.linear(normed, layer.wqkv, layer.bqkv), cos, sin,
-                                      self.n_heads, kv)
-            cache_k[i].scatter_(2, index, k)
-            cache_v[i].scatter_(2, index, v)
+            qkv = F.linear(normed, layer.wqkv, layer.bqkv)
+            q, k = self.rope_qk(qkv, cos, sin, self.n_heads, kv)
+            cache_k[i].scatter_(2, index, k.transpose(1, 2))
+            cache_v[i].scatter_(2, index, split_v(qkv, self.n_heads, kv).transpose(1, 2))
             att = F.scaled_dot_product_attention(
                 q.view(b, kv, rep, d), cache_k[i][:, :, :width], cache_v[i][:, :, :width],
                 attn_mask=mask, scale=self.scaling)
