@@ -39,11 +39,12 @@ class ExtractSettings(Section):
     max_new_tokens: int = Field(256, ge=1)
     """Greedy answer length limit (a method's own ``max_new_tokens`` overrides it)."""
     cache_implementation: Literal["dynamic", "static"] = "dynamic"
-    """KV cache of transformers generation: ``static`` preallocates it (no compilation)."""
+    """Transformers engine: KV cache of ``generate`` (``static`` preallocates it; the fused
+    engine always uses its own static cache)."""
     compile_generation: bool = False
-    """Let transformers compile the static-cache decoding step (CUDA graphs); off by default."""
+    """Transformers engine: let transformers compile the static-cache decoding step."""
     grouped_attention: Literal["generation", "always", "never"] = "generation"
-    """Where to replace ``sdpa`` by personageo's grouped-query SDPA, which does not copy K/V per
+    """Transformers engine: where to replace ``sdpa`` by personageo's grouped-query SDPA, which does not copy K/V per
     query head under a padding mask (same attention): ``generation`` (default; 2x faster batched
     decoding on an H100, while plain ``sdpa`` was faster for single forward passes),
     ``always`` or ``never``."""

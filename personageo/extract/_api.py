@@ -1,10 +1,11 @@
 """``extract_checkpoint``: every configured method's activation store for one checkpoint.
 
 Flow: tokenizer -> prompts -> cache keys (a store whose manifest has the same key is skipped,
-before any model is loaded) -> answers for answer-based methods (vLLM or transformers, resumable
-per batch) -> one forward pass per method over the pooled sequences (resumable per batch) ->
-``vectors.safetensors`` + ``centroids.safetensors`` + ``answers.jsonl`` + ``manifest.json``
-(last).
+before any model is loaded) -> model and engine (:mod:`personageo.extract._context`) -> answers
+for answer-based methods (fused engine: the answer vectors are pooled while generating; vLLM or
+transformers: resumable per batch, then a forward pass over prompt + answer) -> one forward pass
+per prompt-based method -> ``vectors.safetensors`` + ``centroids.safetensors`` +
+``answers.jsonl`` + ``manifest.json`` (last), written on a background thread.
 """
 
 from __future__ import annotations
