@@ -21,6 +21,7 @@ columns) in a CUDA graph and replayed; the plain step runs where capture is not 
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -238,7 +239,8 @@ def fused_generate(fused: FusedDecoder, prompts: Sequence[Sequence[int]], *,
     n_rows = rows or generation_rows(fused, len(todo), width, len(rules), len(sites))
     graphs = cuda_graphs and fused.device.type == "cuda"
     stop_set = set(int(s) for s in stop_ids)
-    with torch.inference_mode(), sdpa_backends():
+    on_device = torch.cuda.device(fused.device) if graphs else contextlib.nullcontext()
+    with torch.inference_mode(), sdpa_backends(), on_device:  # graphs use the current device
         for order in length_sorted_batches(lengths, n_rows):
             idx = [todo[o] for o in order]
             group = [list(prompts[i]) for i in idx]
