@@ -105,7 +105,11 @@ class _MaybeCompiled:
                 if self.compiled is None:
                     import torch
 
-                    self.compiled = torch.compile(self.fn, dynamic=True, fullgraph=True)
+                    # automatic dynamic shapes: only the sizes that change (batch, sequence)
+                    # become symbolic, the feature sizes stay constants in the kernels. With
+                    # dynamic=True the SiLU·up and rotary kernels ran 3-25x under the memory
+                    # bound on an H200 (bench/RESULTS.md); this change is not yet measured.
+                    self.compiled = torch.compile(self.fn, fullgraph=True)
                 return self.compiled(*args)
             except Exception as exc:  # pragma: no cover - depends on the compiler stack
                 warnings.warn(f"torch.compile of {self.fn.__name__} failed, running it "
