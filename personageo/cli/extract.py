@@ -89,7 +89,8 @@ def command(config: str, checkpoint: str | None, model: str | None, methods: str
                                         resume=not no_resume, root=root, progress=progress):
                 rows.append({"checkpoint": ck, "method": r.manifest.method,
                              "status": "current" if r.skipped else "extracted",
-                             "store": str(r.store_dir), "cache_key": r.manifest.cache_key})
+                             "store": str(r.store_dir), "cache_key": r.manifest.cache_key,
+                             "timings": r.timings})
                 for w in r.warnings:
                     if w not in warned:
                         warned.add(w)

@@ -10,10 +10,24 @@ from personageo.config._base import Section
 
 
 class ExtractSettings(Section):
-    batch_size: int = Field(32, ge=1)
-    """Sequences per forward pass (length-sorted, left-padded batches)."""
+    engine: Literal["auto", "fused", "transformers"] = "auto"
+    """``fused``: personageo's own forward pass and decode loop for Llama/Qwen2 decoders (right
+    padding, static KV cache, answer states pooled during generation); ``transformers``: hooks on
+    the transformers model and ``model.generate``; ``auto`` (default): fused when the model is
+    supported and passes its probe, else transformers."""
+    batch_size: int | None = Field(None, ge=1)
+    """Sequences per forward pass (length-sorted batches); None (default) = as many as the
+    device's free memory holds (fused engine; 32 on the transformers engine)."""
     generate_batch_size: int | None = Field(None, ge=1)
-    """Sequences per ``generate`` call (answer-based methods); None = ``batch_size``."""
+    """Sequences generated together (answer-based methods); None = the largest batch that fits
+    (fused engine) or ``batch_size`` (transformers engine)."""
+    part_every_s: float = Field(60.0, ge=0)
+    """Fused engine: write a resumable part once this many seconds of work are unsaved
+    (0 = after every batch)."""
+    compile: bool = True
+    """Fused engine on CUDA: ``torch.compile`` the element-wise work (plain PyTorch otherwise)."""
+    cuda_graphs: bool = True
+    """Fused engine on CUDA: replay each decode step from a CUDA graph."""
     dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"
     """Weights and forward-pass dtype; vectors are always stored as float32."""
     device: str = "auto"
@@ -25,11 +39,12 @@ class ExtractSettings(Section):
     max_new_tokens: int = Field(256, ge=1)
     """Greedy answer length limit (a method's own ``max_new_tokens`` overrides it)."""
     cache_implementation: Literal["dynamic", "static"] = "dynamic"
-    """KV cache of transformers generation: ``static`` preallocates it (no compilation)."""
+    """Transformers engine: KV cache of ``generate`` (``static`` preallocates it; the fused
+    engine always uses its own static cache)."""
     compile_generation: bool = False
-    """Let transformers compile the static-cache decoding step (CUDA graphs); off by default."""
+    """Transformers engine: let transformers compile the static-cache decoding step."""
     grouped_attention: Literal["generation", "always", "never"] = "generation"
-    """Where to replace ``sdpa`` by personageo's grouped-query SDPA, which does not copy K/V per
+    """Transformers engine: where to replace ``sdpa`` by personageo's grouped-query SDPA, which does not copy K/V per
     query head under a padding mask (same attention): ``generation`` (default; 2x faster batched
     decoding on an H100, while plain ``sdpa`` was faster for single forward passes),
     ``always`` or ``never``."""

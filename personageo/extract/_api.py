@@ -1,40 +1,34 @@
 """``extract_checkpoint``: every configured method's activation store for one checkpoint.
 
 Flow: tokenizer -> prompts -> cache keys (a store whose manifest has the same key is skipped,
-before any model is loaded) -> answers for answer-based methods (vLLM or transformers, resumable
-per batch) -> one forward pass per method over the pooled sequences (resumable per batch) ->
-``vectors.safetensors`` + ``centroids.safetensors`` + ``answers.jsonl`` + ``manifest.json``
-(last).
+before any model is loaded) -> model and engine (:mod:`personageo.extract._context`) -> answers
+for answer-based methods (fused engine: the answer vectors are pooled while generating; vLLM or
+transformers: resumable per batch, then a forward pass over prompt + answer) -> one forward pass
+per prompt-based method -> ``vectors.safetensors`` + ``centroids.safetensors`` +
+``answers.jsonl`` + ``manifest.json`` (last), written on a background thread.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as _dt
 import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from personageo.activations import (
     FORMAT_VERSION,
     MANIFEST,
     ActivationManifest,
-    PersonaEntry,
     read_manifest,
     store_dir,
-    write_activations,
 )
 from personageo.config import ExperimentConfig, MethodSpec
 from personageo.errors import InputError, PersonageoError
-from personageo.extract._generate import generate_vllm, iter_generate_transformers, vllm_available
-from personageo.extract._layers import resolve_sites
+from personageo.extract._generate import vllm_available
 from personageo.extract._prompts import PromptSet, build_prompts
-from personageo.extract._store import AnswerParts, PartStore, weights_fingerprint, write_centroids
-from personageo.extract._tokens import Answer, needs_answer, pool_item
-from personageo.files import sha256_json, sha256_text
+from personageo.extract._store import weights_fingerprint
+from personageo.extract._tokens import needs_answer
+from personageo.files import sha256_json
 from personageo.inputs import (
     load_personas,
     load_questions,
@@ -57,6 +51,9 @@ class ExtractResult:
     manifest: ActivationManifest
     skipped: bool
     warnings: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    """Seconds spent (``load_s``, ``warmup_s``, ``forward_s``, ``copy_s``, ``store_s``, and for
+    generation ``generate_s``, ``prefill_s``, ``decode_s``, ``tokens_per_s``) and ``engine``."""
 
 
 @dataclass
@@ -200,176 +197,20 @@ def extract_checkpoint(config: ExperimentConfig, checkpoint_id: str, model_dir_o
         else:
             plans.append(_Plan(m, gen, key, d))
     if plans:
-        ctx = _Context(config, checkpoint_id, spec, prompts, weights, out_root, resume, progress)
-        for plan, manifest in zip(plans, ctx.run(plans), strict=True):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from personageo.extract._context import Context
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="personageo-store") as writer:
+            ctx = Context(config, checkpoint_id, spec, prompts, weights, out_root, resume,
+                          progress, writer, _version)
+            manifests = ctx.run(plans)
+        for plan, manifest in zip(plans, manifests, strict=True):
+            timings = {**ctx.load_timings, **ctx.timings.get(plan.method.id, {}),
+                       "engine": ctx.engine}
             results[plan.method.id] = ExtractResult(plan.directory, manifest, False,
-                                                    list(warnings))
+                                                    list(warnings) + ctx.notes, timings)
     return [results[m.id] for m in select_methods(config, methods)]
-
-
-class _Context:
-    """The state of one checkpoint's extraction once a model is needed."""
-
-    def __init__(self, config, checkpoint_id, spec, prompts, weights, out_root, resume,
-                 progress) -> None:
-        self.config, self.checkpoint_id, self.spec = config, checkpoint_id, spec
-        self.prompts, self.weights, self.out_root = prompts, weights, out_root
-        self.resume, self.progress = resume, progress or (lambda *a: None)
-        self.model = self.tokenizer = None
-
-    def _load(self) -> None:
-        if self.model is None:
-            from personageo.modeling import load_model_and_tokenizer
-
-            s = self.config.extract
-            self.model, self.tokenizer = load_model_and_tokenizer(
-                self.spec, dtype=s.dtype, device=resolve_device(s.device))
-            if s.grouped_attention == "always":
-                from personageo.extract._attention import use_grouped_sdpa
-
-                use_grouped_sdpa(self.model)
-
-    def _sites(self):
-        """Hook sites of the configured layers (validated against the loaded model)."""
-        cfg = self.config
-        return resolve_sites(cfg.layers, cfg.layer_convention,
-                             self.model.config.num_hidden_layers)
-
-    def run(self, plans: list[_Plan]) -> list[ActivationManifest]:
-        answers: dict[str, list[Answer]] = {}
-        gen_dirs = []
-        if not any(p.generation and p.generation["backend"] == "vllm" for p in plans):
-            self._load()
-            self._sites()  # a bad layer fails now, not after generating every answer
-        for gen in {sha256_json(p.generation): p.generation for p in plans if p.generation}.values():
-            gkey = sha256_json({"weights": self.weights, "prompt_ids": self.prompts.ids_sha256,
-                                "generation": gen})
-            parts = AnswerParts(self.out_root / self.checkpoint_id / f".answers-{gkey[:16]}",
-                                resume=self.resume)
-            answers[sha256_json(gen)] = self._answers(gen, parts)
-            gen_dirs.append(parts)
-        self._load()
-        out = [self._method(p, answers.get(sha256_json(p.generation))) for p in plans]
-        for parts in gen_dirs:
-            parts.remove()
-        return out
-
-    def _answers(self, gen: dict, parts: AnswerParts) -> list[Answer]:
-        ids = [p.ids for p in self.prompts.prompts]
-        done = parts.load()
-        todo = [i for i in range(len(ids)) if i not in done]
-        stops = [self.prompts.closing_ids[0]] if self.prompts.closing_ids else []
-        label = "generate"
-        if todo and gen["backend"] == "vllm":
-            s = self.config.extract
-            new = generate_vllm(self.spec["name"], [ids[i] for i in todo],
-                                max_new_tokens=gen["max_new_tokens"], stop_ids=stops,
-                                dtype=s.dtype, tensor_parallel_size=s.tensor_parallel_size)
-            parts.save(todo, new)
-            done.update(zip(todo, new, strict=True))
-        elif todo:
-            self._load()
-            stops = sorted(set(stops) | {self.tokenizer.eos_token_id})
-            s = self.config.extract
-            cache = "static" if s.cache_implementation == "static" else None
-            with contextlib.ExitStack() as stack:
-                if s.grouped_attention == "generation":
-                    from personageo.extract._attention import grouped_sdpa_during
-
-                    stack.enter_context(grouped_sdpa_during(self.model))
-                for idx, new in iter_generate_transformers(
-                        self.model, ids, indices=todo, max_new_tokens=gen["max_new_tokens"],
-                        batch_size=s.generate_batch_size or s.batch_size, stop_ids=stops,
-                        pad_id=self.tokenizer.pad_token_id, cache_implementation=cache,
-                        compile=s.compile_generation):
-                    parts.save(idx, new)
-                    done.update(zip(idx, new, strict=True))
-                    self.progress(label, len(done), len(ids))
-        return [done[i] for i in range(len(ids))]
-
-    def _method(self, plan: _Plan, answers: list[Answer] | None) -> ActivationManifest:
-        from personageo.extract._forward import iter_pooled
-
-        cfg, ps = self.config, self.prompts
-        sites = self._sites()
-        items = [pool_item(plan.method.token_rule, p, answers[i] if answers else None,
-                           ps.closing_ids) for i, p in enumerate(ps.prompts)]
-        (plan.directory / MANIFEST).unlink(missing_ok=True)  # a stale store is never "complete"
-        parts = PartStore(plan.directory / ".partial", plan.key, resume=self.resume)
-        done = parts.load()
-        todo = [i for i in range(len(items)) if i not in done]
-        label = f"method {plan.method.id}"
-        for idx, vec in iter_pooled(self.model, items, sites, batch_size=cfg.extract.batch_size,
-                                    pad_id=self.tokenizer.pad_token_id, indices=todo,
-                                    early_exit=cfg.extract.early_exit):
-            parts.save(idx, vec)
-            done.update(zip(idx, vec, strict=True))
-            self.progress(label, len(done), len(items))
-        flat = np.stack([done[i] for i in range(len(items))])
-        vectors = flat.reshape(len(ps.personas), len(ps.question_ids), *flat.shape[1:])
-        manifest = self._manifest(plan, vectors.shape[-1], answers)
-        write_centroids(plan.directory, vectors)
-        written = write_activations(plan.directory, vectors, manifest,
-                                    self._answer_records(answers) if answers else None)
-        parts.remove()
-        return written
-
-    def _answer_records(self, answers: list[Answer]) -> list[dict]:
-        return [{"persona": p.persona, "question_id": p.question_id, "question": p.question,
-                 "answer": self.tokenizer.decode(a.token_ids, skip_special_tokens=True),
-                 "answer_token_ids": a.token_ids, "stop": a.stop}
-                for p, a in zip(self.prompts.prompts, answers, strict=True)]
-
-    def _manifest(self, plan: _Plan, dim: int, answers: list[Answer] | None):
-        cfg, ps, spec = self.config, self.prompts, self.spec
-        source = ("random_init" if spec.get("random_init") is not None
-                  else "gguf" if spec.get("gguf") else "local" if Path(spec["name"]).is_dir()
-                  else "hub")
-        stats = None
-        if answers:
-            lengths = [len(a.token_ids) for a in answers]
-            stats = {"n": len(answers), "eos": sum(a.stop == "eos" for a in answers),
-                     "length": sum(a.stop == "length" for a in answers),
-                     "empty": sum(n == 0 for n in lengths),
-                     "mean_tokens": float(np.mean(lengths))}
-        return ActivationManifest(
-            checkpoint=self.checkpoint_id, method=plan.method.id,
-            token_rule=plan.method.token_rule, layers=list(cfg.layers),
-            layer_convention=cfg.layer_convention,
-            personas=[PersonaEntry(name=n, prompt_sha256=sha256_text(ps.persona_prompts[n]))
-                      for n in ps.personas],
-            question_ids=list(ps.question_ids), questions_sha256=ps.questions_sha256 or "",
-            dim=dim,
-            model={"name": spec.get("name"), "source": source, "gguf": spec.get("gguf"),
-                   "weights_sha256": self.weights, "dtype": cfg.extract.dtype,
-                   "n_blocks": self.model.config.num_hidden_layers,
-                   "attn_implementation": getattr(self.model.config, "_attn_implementation",
-                                                  None),
-                   "device": _device_type(self.model)},
-            chat_template_sha256=ps.chat_template_sha256, prompts_sha256=ps.sha256,
-            generation=plan.generation, answer_stats=stats, cache_key=plan.key,
-            duplicate_questions=ps.duplicate_questions, personageo_version=_version("personageo"),
-            packages={**{k: _version(k) for k in ("torch", "transformers", "vllm")},
-                      "cuda": _cuda_version(_device_type(self.model))},
-            created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        )
-
-
-def _device_type(model) -> str | None:
-    """``cpu``, ``cuda``, ... where the model's weights are (the run's backend, for provenance)."""
-    try:
-        return next(model.parameters()).device.type
-    except (StopIteration, AttributeError):
-        return None
-
-
-def _cuda_version(device: str | None) -> str | None:
-    """The CUDA version torch was built with, when the model ran on CUDA."""
-    if device != "cuda":
-        return None
-    import torch
-
-    return torch.version.cuda
 
 
 def _version(package: str) -> str | None:

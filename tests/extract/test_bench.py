@@ -8,22 +8,26 @@ import json
 from tests.reference import REPO
 
 
-def test_tiny_bench_prints_one_json_line(capsys):
+def test_tiny_bench_runs_the_cli_and_checks_equality(capsys, tmp_path):
     spec = importlib.util.spec_from_file_location("extract_bench",
                                                   REPO / "bench" / "extract_bench.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    result = bench.main(["--tiny"])
+    result = bench.main(["--tiny", "--root", str(tmp_path / "exp")])
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1 and json.loads(lines[0]) == result
+    assert json.loads(lines[-1]) == result
     assert result["prompts"]["n"] == 12
     assert 45 <= result["prompts"]["min_tokens"] <= result["prompts"]["max_tokens"] <= 90
-    assert [r["attention"] for r in result["method_a"]] == ["grouped", "sdpa"]
-    assert all(r["vectors_shape"] == [12, 4, 64] for r in result["method_a"])
-    assert result["baseline"]["prompts_timed"] == 12
-    assert [r["variant"] for r in result["method_b"]] == \
-        ["dynamic:sdpa", "dynamic:grouped", "static:grouped"]
-    for row in result["method_b"]:
-        assert "error" not in row, row
-        assert 0 < row["generated_tokens"] <= 8 * 4
+    for key in ("method_a_first_call", "method_a_warm"):
+        row = result[key]
+        assert row["engine"] == "fused" and row["computed"] == 12, row
+        assert {"forward_s", "copy_s", "store_s", "warmup_s", "load_s"} <= set(row)
+    assert result["plain_method_a"]["engine"] == "transformers"
+    b = result["method_b"]
+    assert "error" not in b, b
+    assert b["engine"] == "fused" and b["batches"] == [12]
+    assert 0 < b["generated_tokens"] <= 12 * (4 + 1)
+    eq = result["equality"]
+    assert eq["ok"] and eq["answers_equal_first_tokens"]["equal"] == 12, eq
+    assert (tmp_path / "exp/activations/base/BC/manifest.json").exists()
     assert result["summary"]["method_a_target_met"] is None

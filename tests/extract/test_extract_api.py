@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-import personageo.extract._api as api
+import personageo.extract._context as ctx_mod
 import personageo.extract._store as store
 from personageo.activations import read_activations, read_answers
 from personageo.config import load_config
@@ -143,11 +143,12 @@ def test_changed_layers_change_the_key(extracted):
 def test_killed_extraction_resumes_where_it_stopped(tmp_path, monkeypatch):
     import personageo.extract._forward as fwd
 
-    cfg = load_config(write_experiment(tmp_path, methods=METHODS[2:3]))
+    cfg = load_config(write_experiment(tmp_path, methods=METHODS[2:3],
+                                       extract={"engine": "transformers"}))
     ref = extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "ref")
 
     seen = {"gen": [], "fwd": []}
-    real_gen, real_pooled = api.iter_generate_transformers, fwd.iter_pooled
+    real_gen, real_pooled = ctx_mod.iter_generate_transformers, fwd.iter_pooled
 
     def spy_gen(model, ids, *, indices, **kw):
         seen["gen"].append(list(indices))
@@ -157,7 +158,7 @@ def test_killed_extraction_resumes_where_it_stopped(tmp_path, monkeypatch):
         seen["fwd"].append(list(indices))
         return real_pooled(model, items, sites, indices=indices, **kw)
 
-    monkeypatch.setattr(api, "iter_generate_transformers", spy_gen)
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers", spy_gen)
     monkeypatch.setattr(fwd, "iter_pooled", spy_pooled)
 
     def dying(real, when):
@@ -175,14 +176,14 @@ def test_killed_extraction_resumes_where_it_stopped(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "act")
     monkeypatch.undo()
-    monkeypatch.setattr(api, "iter_generate_transformers", spy_gen)
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers", spy_gen)
     monkeypatch.setattr(fwd, "iter_pooled", spy_pooled)
     # Run 2 generates only the 7 missing answers, then dies after one forward batch.
     monkeypatch.setattr(store.PartStore, "save", dying(store.PartStore.save, 2))
     with pytest.raises(KeyboardInterrupt):
         extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "act")
     monkeypatch.undo()
-    monkeypatch.setattr(api, "iter_generate_transformers", spy_gen)
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers", spy_gen)
     monkeypatch.setattr(fwd, "iter_pooled", spy_pooled)
     assert not (tmp_path / "act/base/B/manifest.json").exists()
     assert len(list((tmp_path / "act/base/B/.partial").glob("part-*"))) == 1
@@ -209,7 +210,7 @@ def test_non_base_checkpoint_needs_a_model(extracted):
 
 
 def test_stale_store_loses_its_manifest_when_recomputation_starts(tmp_path, monkeypatch):
-    cfg = load_config(write_experiment(tmp_path))
+    cfg = load_config(write_experiment(tmp_path, extract={"part_every_s": 0}))
     extract_checkpoint(cfg, "base", root=tmp_path)
     assert (tmp_path / "activations/base/A/manifest.json").exists()
 
@@ -227,7 +228,71 @@ def test_bad_layer_fails_before_any_generation(tmp_path, monkeypatch):
     from personageo.errors import InputError
 
     cfg = load_config(write_experiment(tmp_path, methods=METHODS[2:3], layers=[0, 4]))
-    monkeypatch.setattr(api, "iter_generate_transformers",
+    monkeypatch.setattr(ctx_mod, "iter_generate_transformers",
                         lambda *a, **k: pytest.fail("generation must not start"))
     with pytest.raises(InputError, match=r"layer 4 is outside 0\.\.3"):
         extract_checkpoint(cfg, "base", root=tmp_path)
+
+
+def test_fused_and_transformers_engines_write_equal_stores(extracted, tmp_path):
+    cfg, root, fused = extracted
+    plain_cfg = cfg.model_copy(update={"extract": cfg.extract.model_copy(
+        update={"engine": "transformers"})})
+    plain = extract_checkpoint(plain_cfg, "base", root=root, out_root=tmp_path / "plain")
+    for f, p in zip(fused, plain, strict=True):
+        vf, mf = read_activations(f.store_dir)
+        vp, mp = read_activations(p.store_dir)
+        assert (mf.model["engine"], mp.model["engine"]) == ("fused", "transformers")
+        assert (f.timings["engine"], p.timings["engine"]) == ("fused", "transformers")
+        np.testing.assert_allclose(vf, vp, rtol=1e-5, atol=1e-5, err_msg=mf.method)
+        assert mf.cache_key == mp.cache_key and mf.token_rule == mp.token_rule
+        if mf.generation:
+            assert read_answers(f.store_dir) == read_answers(p.store_dir)
+
+
+def test_engine_auto_falls_back_when_the_probe_fails(tmp_path, monkeypatch):
+    from personageo.errors import InputError
+
+    monkeypatch.setattr("personageo.extract._fused.probe_matches", lambda *a: "probe mismatch X")
+    cfg = load_config(write_experiment(tmp_path))
+    out = extract_checkpoint(cfg, "base", root=tmp_path)
+    assert out[0].manifest.model["engine"] == "transformers"
+    assert any("fused engine not used (probe mismatch X)" in w for w in out[0].warnings)
+    forced = load_config(write_experiment(tmp_path / "f", extract={"engine": "fused"}))
+    with pytest.raises(InputError, match="the fused engine cannot run this model"):
+        extract_checkpoint(forced, "base", root=tmp_path / "f")
+
+
+def test_fused_engine_resumes_from_its_parts(tmp_path, monkeypatch):
+    import personageo.extract._fused_pool as fpool
+
+    cfg = load_config(write_experiment(tmp_path, layers=[1, 3],
+                                       extract={"part_every_s": 0, "batch_size": 4}))
+    ref = extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "ref")
+    real_save, saved = store.PartStore.save, []
+
+    def dying(self, idx, vec):
+        real_save(self, idx, vec)
+        saved.append(list(idx))
+        if len(saved) == 2:
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(store.PartStore, "save", dying)
+    with pytest.raises(KeyboardInterrupt):
+        extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "act")
+    monkeypatch.undo()
+    seen = []
+    real_pooled = fpool.fused_pooled
+
+    def spy(*a, indices, **k):
+        seen.append(sorted(indices))
+        return real_pooled(*a, indices=indices, **k)
+
+    monkeypatch.setattr(fpool, "fused_pooled", spy)
+    out = extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "act")
+    done = sorted(i for part in saved for i in part)
+    assert seen == [sorted(set(range(15)) - set(done))] and len(done) == 8
+    vec, _ = read_activations(out[0].store_dir)
+    np.testing.assert_allclose(vec, read_activations(ref[0].store_dir)[0], rtol=1e-6,
+                               atol=1e-6)
+    assert not (tmp_path / "act/base/A/.partial").exists()

@@ -98,3 +98,38 @@ def test_generated_ids_are_kept_and_match_unbatched_generate(smol, smol_prompts)
             ref_ids = ref_ids[:ref_ids.index(tok.eos_token_id)]
         assert got[i].token_ids == ref_ids
         assert len(got[i].token_ids) > 0
+
+
+def test_fused_engine_equals_the_plain_path_on_smollm2(smol, smol_prompts):
+    """Real weights (Llama architecture, 9 query heads over 3 KV heads), float32 on the CPU."""
+    from personageo.extract._fused import fused_decoder
+    from personageo.extract._fused_generate import fused_generate
+    from personageo.extract._fused_pool import fused_pooled
+
+    model, tok = smol
+    fused = fused_decoder(model)
+    sites = resolve_sites([0, 15, 29], "block_output_0idx", model.config.num_hidden_layers)
+    for rule in ("last_prompt_token", "last_question_token"):
+        items = [pool_item(rule, p) for p in smol_prompts.prompts]
+        ref = pooled_vectors(model, items, sites, batch_size=3, pad_id=tok.pad_token_id)
+        got = fused_pooled(fused, items, sites, pad_id=tok.pad_token_id).numpy()
+        torch.testing.assert_close(torch.from_numpy(got), torch.from_numpy(ref),
+                                   rtol=1e-4, atol=1e-4)
+    ids = [p.ids for p in smol_prompts.prompts[:4]]
+    ref_answers = {}
+    for idx, ans in iter_generate_transformers(model, ids, max_new_tokens=8, batch_size=4,
+                                               stop_ids=[tok.eos_token_id],
+                                               pad_id=tok.pad_token_id):
+        ref_answers.update(zip(idx, ans, strict=True))
+    rules = ("mean_answer_tokens", "mean_answer_tokens_with_closing")
+    for idx, answers, pooled in fused_generate(
+            fused, ids, max_new_tokens=8, stop_ids=[tok.eos_token_id],
+            closing=smol_prompts.closing_ids, rules=rules, sites=sites,
+            pad_id=tok.pad_token_id):
+        assert answers == [ref_answers[i] for i in idx]
+        for rule in rules:
+            items = [pool_item(rule, smol_prompts.prompts[i], a, smol_prompts.closing_ids)
+                     for i, a in zip(idx, answers, strict=True)]
+            ref = pooled_vectors(model, items, sites, batch_size=4, pad_id=tok.pad_token_id)
+            torch.testing.assert_close(pooled[rule], torch.from_numpy(ref), rtol=1e-4,
+                                       atol=1e-4)

@@ -1,0 +1,162 @@
+"""Stores written off the critical path: a background writer thread and a one-pass vectors file.
+
+:class:`StoreWriter` runs write jobs (resumable parts, finished stores) on one thread, in the
+order they were submitted, while the device computes the next method. A finished store is one
+job, so its ``manifest.json`` is still written last, atomically, and only once the vectors,
+centroids and answers are on disk.
+
+:func:`write_store` writes the same files as :func:`personageo.activations.write_activations`
+(byte-identical ``vectors.safetensors``), without building the file in memory first: the
+safetensors header and the array's own buffer go straight to a temp file while a second thread
+hashes them, and the centroids are computed meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import struct
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from personageo.activations import ANSWERS, MANIFEST, VECTORS, ActivationManifest
+from personageo.files import atomic_write_text, dump_json
+
+_CHUNK = 64 << 20
+
+
+def safetensors_header(name: str, shape: tuple[int, ...], nbytes: int) -> bytes:
+    """The header (length prefix included) safetensors writes for one float32 tensor."""
+    meta = json.dumps({name: {"dtype": "F32", "shape": list(shape),
+                              "data_offsets": [0, nbytes]}}, separators=(",", ":")).encode()
+    meta += b" " * (-len(meta) % 8)
+    return struct.pack("<Q", len(meta)) + meta
+
+
+def write_vectors(path: str | Path, vectors: np.ndarray) -> str:
+    """Write ``vectors`` (float32) as a one-tensor safetensors file atomically; its sha256."""
+    arr = np.ascontiguousarray(vectors, dtype=np.float32)
+    head = safetensors_header("vectors", arr.shape, arr.nbytes)
+    body = memoryview(arr).cast("B")
+    digest = hashlib.sha256(head)
+    hasher = threading.Thread(target=digest.update, args=(body,), daemon=True)
+    hasher.start()  # hashlib releases the GIL on large buffers: hashing overlaps the write
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(head)
+            for off in range(0, len(body), _CHUNK):
+                fh.write(body[off:off + _CHUNK])
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        hasher.join()
+        os.replace(tmp, path)
+    except BaseException:
+        hasher.join()
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_store(directory: str | Path, vectors: np.ndarray, manifest: ActivationManifest,
+                answers: list[dict] | None = None,
+                centroids: Callable[[str | Path, np.ndarray], object] | None = None,
+                ) -> ActivationManifest:
+    """Vectors, centroids, answers, then the manifest (with ``vectors_sha256``) last."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    want = (len(manifest.personas), len(manifest.question_ids), len(manifest.layers),
+            manifest.dim)
+    if tuple(vectors.shape) != want:
+        raise ValueError(f"vectors shape {vectors.shape} does not match the manifest {want}")
+    side = None
+    if centroids is not None:
+        errors: list[BaseException] = []
+
+        def run_centroids():
+            try:
+                centroids(d, vectors)
+            except BaseException as exc:  # re-raised below
+                errors.append(exc)
+
+        side = threading.Thread(target=run_centroids, daemon=True)
+        side.start()
+    try:
+        sha = write_vectors(d / VECTORS, vectors)
+    finally:
+        if side is not None:
+            side.join()
+    if side is not None and errors:
+        raise errors[0]
+    if answers is not None:
+        atomic_write_text(d / ANSWERS,
+                          "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers))
+    manifest = manifest.model_copy(update={"vectors_sha256": sha})
+    atomic_write_text(d / MANIFEST, dump_json(manifest.model_dump(mode="json")))
+    return manifest
+
+
+class StoreWriter:
+    """Runs submitted jobs on one background thread, in order; :meth:`join` re-raises."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def submit(self, fn: Callable, *args, **kwargs) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="personageo-writer",
+                                            daemon=True)
+            self._thread.start()
+        self._jobs.put((fn, args, kwargs))
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, args, kwargs = job
+            if self._error is None:
+                try:
+                    fn(*args, **kwargs)
+                except BaseException as exc:  # surfaced by join()
+                    self._error = exc
+
+    def join(self) -> None:
+        """Wait for every submitted job; raise the first job error."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.join()
+        else:  # finish what was queued (parts of a resumable run), keep the first error
+            try:
+                self.join()
+            except BaseException:
+                pass
