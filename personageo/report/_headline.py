@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import jinja2
 
 from personageo.report._bound import Bound, count_where
+from personageo.report._untrusted import TemplateText
 from personageo.report._view import ExperimentView
 from personageo.schema.predicates import (
     MOST,
@@ -122,7 +123,21 @@ class Headline:
 
     def marker(self, what: str = "claim", on: tuple[str, ...] = ()) -> str:
         preds = self.claim_predicates() if what == "claim" else self.heading_predicates()
-        return format_marker(preds, on)
+        return safe_marker(preds, on)
+
+
+def safe_marker(predicates, on: tuple[str, ...] = ()) -> TemplateText:
+    """The claim marker of ``predicates`` as markdown the template prints as it is (an HTML
+    comment), or nothing when there is no predicate or a value from the results (an id, a
+    verdict label) could end or nest the comment: such a claim goes unmarked (PG404 says so)
+    rather than let results text break out into the body."""
+    if not predicates:
+        return TemplateText("")
+    marker = format_marker(predicates, on)
+    inner = marker[len("<!--"):-len("-->")]
+    if "--" in inner or any(c in inner for c in "<>\n\r"):
+        return TemplateText("")
+    return TemplateText(marker)
 
 
 _COUNT_RULE = re.compile(r"^(?P<field>[a-z_]+) (?P<op>>=|<=|==|!=|>|<) (?P<thr>-?[\d.e+-]+)$")
@@ -244,13 +259,13 @@ def claim_globals(view: ExperimentView, frac: Callable[[Bound], str],
     def count_marker(*counts: Bound) -> str:
         """The claim marker of counts shown in a sentence (those over a whole subject)."""
         preds = [p for b in counts if (p := count_predicate(b, subject_size)) is not None]
-        return format_marker(preds) if preds else ""
+        return safe_marker(preds)
 
     def verdict_marker() -> str:
         preds = [Predicate("all", "verdicts", "result", "==", v.result,
                            (("method", v.method), ("group", v.group)), n=1)
                  for v in view.verdicts()]
-        return format_marker(preds) if preds else ""
+        return safe_marker(preds)
 
     return {"headline": headline, "overridden": _overridden_blocks(narrative_source),
             "significant_count": significant_count, "verdict_groups": verdict_groups,

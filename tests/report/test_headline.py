@@ -158,3 +158,21 @@ def test_without_comparisons_the_headline_is_about_the_change_itself(demo):
                                            for c in run.cells]})
     h = _headline(ups)
     assert h.kind == "raises" and str(h.claim_predicates()[0]).startswith("all cells.delta > 0")
+
+
+def test_claim_markers_are_html_comments_in_the_shipped_body():
+    """The renderer prints its markers as comments (invisible on GitHub), never escaped into
+    visible text by the results-text escaping."""
+    body = (REPO / "reports" / "issue_1.md").read_text(encoding="utf-8")
+    assert "&lt;!-- personageo:claim" not in body
+    assert len(find_markers(body)) >= 3
+
+
+def test_a_results_value_that_would_end_the_comment_drops_the_marker():
+    from personageo.report._headline import safe_marker
+    from personageo.schema.predicates import Predicate
+
+    ok = Predicate("all", "verdicts", "result", "==", "H1", (("method", "A"),), n=1)
+    hostile = Predicate("all", "verdicts", "result", "==", "H1", (("method", "A-->x"),), n=1)
+    assert safe_marker([ok]).startswith("<!-- personageo:claim ")
+    assert safe_marker([ok, hostile]) == "" and safe_marker([]) == ""
