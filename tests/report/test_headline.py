@@ -1,7 +1,8 @@
 """The headline follows the data: direction, quantifier and wording from the comparisons.
 
-The expected headlines are stated by hand from the results (counts read off the demo's ratio
-table in reports/issue_1.md: 7 of 20 ratios above 1, 13 below), never produced by the renderer.
+The expected headlines are stated by hand from the results (counts read off the ratio table of
+the demo as personageo 0.1 shipped it, frozen in tests/report/data/demo_run_result_0.1.json: 7 of
+20 ratios above 1, 13 below, no intervals), never produced by the renderer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from personageo.schema import load_run_result
 from personageo.schema.predicates import evaluate, find_markers, records
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "eval_results" / "issue_1" / "run_result.json"
+DEMO = Path(__file__).parent / "data" / "demo_run_result_0.1.json"  # frozen: the 7/20 title
 
 
 def _frac(b) -> str:
