@@ -95,7 +95,7 @@ def test_select_and_ignore(capsys, args, code, codes):
 @pytest.mark.parametrize("option, bad, suggestion", [
     ("--select", "V1O1", "did you mean V101 (p-below-floor)"),
     ("--ignore", "p-below-flor", "did you mean V101 (p-below-floor)"),
-    ("--select", "V109", "did you mean V105 (significance-with-valid-p)"),
+    ("--select", "V109", "did you mean V106 (pair-test-level) or V105"),  # nearest codes first
 ])
 def test_unknown_code_is_a_usage_error_with_a_suggestion(tmp_path, capsys, option, bad,
                                                          suggestion):
