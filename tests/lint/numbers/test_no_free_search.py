@@ -13,8 +13,9 @@ from personageo.lint.numbers import check_numbers
 from personageo.schema import load_run_result
 
 REPO = Path(__file__).resolve().parents[3]
-DEMO = REPO / "eval_results" / "issue_1" / "run_result.json"
-BODY = REPO / "reports" / "issue_1.md"
+# frozen copies of the demo as rendered before its intervals were added (the 7/20 case)
+DEMO = REPO / "tests" / "report" / "data" / "demo_run_result_0.1.json"
+BODY = Path(__file__).parent / "data" / "demo_body_0.1.md"
 
 
 def _check(text: str):
