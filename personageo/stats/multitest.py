@@ -71,6 +71,8 @@ def adjust_pvalues(pvals, method: str) -> np.ndarray:
         order = np.argsort(p, kind="stable")
         ranks = np.arange(1, p.size + 1)
         stepped = np.maximum.accumulate(p[order] * p.size / ranks)
+        # m p / m can round one ulp below p: an adjusted p is never below its raw p
+        stepped = np.maximum(stepped, p[order])
         out = np.empty_like(p)
         out[order] = np.minimum(stepped, 1.0)
         return out

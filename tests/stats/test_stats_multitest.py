@@ -168,3 +168,9 @@ def test_adjusted_p_properties(p, method, seed):
     assert np.all(np.diff(adj[order]) >= 0), "adjusted p must be monotone in the raw p order"
     perm = np.random.default_rng(seed).permutation(len(raw))
     np.testing.assert_array_equal(adjust_pvalues(raw[perm], method), adj[perm])
+
+
+def test_running_max_bh_never_rounds_below_the_raw_p():
+    # found by test_adjusted_p_properties: 0.9613813519807273 * 18 / 18 rounds one ulp down
+    raw = np.array([0.0] * 17 + [0.9613813519807273])
+    assert np.all(adjust_pvalues(raw, "bh_running_max") >= raw)
