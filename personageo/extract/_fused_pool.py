@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from personageo.extract._batching import bucket, plan_batches
 from personageo.extract._fused import FusedDecoder, sdpa_backends
-from personageo.extract._layers import Site
+from personageo.extract._layers import Site, span_pooler
 from personageo.extract._tokens import PoolItem
 
 _CUDA_TOKENS = (1024, 32768)
@@ -103,7 +103,7 @@ def fused_pooled(fused: FusedDecoder, items: Sequence[PoolItem], sites: list[Sit
             start = torch.as_tensor([items[i].start for i in idx]).to(dev, non_blocking=True)
             end = torch.as_tensor([items[i].end for i in idx]).to(dev, non_blocking=True)
             target = torch.as_tensor(idx).to(dev, non_blocking=True)
-            pool = _pooler(start, end, all(items[i].end - items[i].start == 1 for i in idx))
+            pool = span_pooler(start, end, all(items[i].end - items[i].start == 1 for i in idx))
 
             def on_site(kind, block, hidden, pool=pool, target=target):
                 slots = where.get((kind, block))
@@ -116,22 +116,6 @@ def fused_pooled(fused: FusedDecoder, items: Sequence[PoolItem], sites: list[Sit
             if on_batch is not None:
                 on_batch(idx)
     return out
-
-
-def _pooler(start, end, single: bool):
-    import torch
-
-    rows = torch.arange(start.shape[0], device=start.device)
-
-    def pool(hidden):
-        if single:
-            return hidden[rows, start].float()
-        t = torch.arange(hidden.shape[1], device=hidden.device)
-        mask = ((t[None, :] >= start[:, None]) & (t[None, :] < end[:, None])).float()
-        summed = torch.einsum("bt,btd->bd", mask, hidden.float())
-        return summed / (end - start).clamp(min=1)[:, None].float()
-
-    return pool
 
 
 def to_host(vectors):

@@ -150,18 +150,7 @@ class LayerCapture:
         """
         import torch
 
-        single = bool(torch.all(end - start == 1))
-        rows = torch.arange(input_ids.shape[0], device=input_ids.device)
-
-        def pool(hidden):
-            if single:
-                return hidden[rows, start].float()
-            t = torch.arange(hidden.shape[1], device=hidden.device)
-            mask = ((t[None, :] >= start[:, None]) & (t[None, :] < end[:, None])).float()
-            summed = torch.einsum("bt,btd->bd", mask, hidden.float())
-            return summed / (end - start).clamp(min=1)[:, None].float()
-
-        self._pool = pool
+        self._pool = span_pooler(start, end, bool(torch.all(end - start == 1)))
         self._out = [None] * len(self.sites)
         try:
             self.decoder(input_ids=input_ids, attention_mask=attention_mask,
@@ -173,3 +162,21 @@ class LayerCapture:
         if any(o is None for o in self._out):
             raise RuntimeError("a layer hook did not fire during the forward pass")
         return torch.stack(self._out, dim=1)
+
+
+def span_pooler(start, end, single: bool):
+    """``hidden (batch, seq, d) -> (batch, d)`` float32: the vector at ``start`` of each row when
+    every span is one token (``single``), else the mean over ``[start, end)``."""
+    import torch
+
+    rows = torch.arange(start.shape[0], device=start.device)
+
+    def pool(hidden):
+        if single:
+            return hidden[rows, start].float()
+        t = torch.arange(hidden.shape[1], device=hidden.device)
+        mask = ((t[None, :] >= start[:, None]) & (t[None, :] < end[:, None])).float()
+        summed = torch.einsum("bt,btd->bd", mask, hidden.float())
+        return summed / (end - start).clamp(min=1)[:, None].float()
+
+    return pool

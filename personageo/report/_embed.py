@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from markdown_it import MarkdownIt
-
+from personageo.report._regions import _code_lines, _front_end
 from personageo.schema import bindings as B
 from personageo.schema import markers as M
 from personageo.schema.claims import Claim, ClaimsSidecar, ResultsRef
@@ -17,23 +16,6 @@ from personageo.schema.claims import Claim, ClaimsSidecar, ResultsRef
 #: What may stand between two numbers of one compound (range, interval, arrow, k/n, x ± y):
 #: their keys share one comment after the last, so the comment never splits the compound.
 _CONNECTOR = re.compile(r"^\s?(?:[–—\-→/±,]|->|\.\.)\s?$")
-
-
-def _code_lines(text: str) -> set[int]:
-    """0-based indices of lines inside fenced or indented code."""
-    out: set[int] = set()
-    for tok in MarkdownIt("commonmark").parse(text):
-        if tok.type in ("fence", "code_block") and tok.map:
-            out.update(range(tok.map[0], tok.map[1]))
-    return out
-
-
-def _front_end(lines: list[str]) -> int:
-    if lines and lines[0].strip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].strip() == "---":
-                return i + 1
-    return 0
 
 
 def _inline_safe(line: str, col0: int) -> bool:
