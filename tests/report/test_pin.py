@@ -50,12 +50,18 @@ def test_unpushed_figures_are_refused_with_the_commands_then_pinned(toy_root):
     assert len(pinned_body.split("\n")) == len(body.split("\n"))
 
 
-def test_pinned_body_keeps_region_digests_valid_and_hand_edits_detectable(toy_root):
+def _pushed_render(toy_root) -> str:
+    """The toy body rendered in a research repo whose figures are committed and pushed."""
     research_repo(toy_root)
     body = _render(toy_root).body
     git(toy_root, "add", "-A")
     git(toy_root, "commit", "-qm", "write-up")
     git(toy_root, "push", "-q")
+    return body
+
+
+def test_pinned_body_keeps_region_digests_valid_and_hand_edits_detectable(toy_root):
+    body = _pushed_render(toy_root)
     pinned = R.parse(_pin(toy_root, body)[0])
     assert pinned.gens and all(r.digest == pinned.digest_of(r) for r in pinned.gens)
 
@@ -69,11 +75,7 @@ def test_pinned_body_keeps_region_digests_valid_and_hand_edits_detectable(toy_ro
 
 
 def test_a_changed_figure_cannot_reuse_its_old_commit(toy_root):
-    research_repo(toy_root)
-    body = _render(toy_root).body
-    git(toy_root, "add", "-A")
-    git(toy_root, "commit", "-qm", "write-up")
-    git(toy_root, "push", "-q")
+    body = _pushed_render(toy_root)
     f = toy_root / "eval_results" / "issue_7" / "run_result.json"
     doc = json.loads(f.read_text())
     doc["weight_norms"][0]["global_l2"] = 50.0

@@ -43,14 +43,18 @@ def _cases():
     yield "identical checkpoints", (base, base.copy())
 
 
+@pytest.mark.parametrize(("backend", "options"), [
+    ("float32", {"batch_size": 128}),
+    pytest.param("torch", {}, marks=pytest.mark.skipif(
+        not cuda_available(), reason="needs torch and a CUDA device"))])
 @pytest.mark.parametrize("alternative", ALTERNATIVES)
 @pytest.mark.parametrize(("name", "arrays"), list(_cases()), ids=[c[0] for c in _cases()])
-def test_float32_backend_returns_the_reference_result(name, arrays, alternative):
+def test_fast_backend_returns_the_reference_result(name, arrays, alternative, backend, options):
     base, post = arrays
     ref = question_test(base, post, n_perm=600, seed=3, alternative=alternative,
                         backend="float64")
     fast = question_test(base, post, n_perm=600, seed=3, alternative=alternative,
-                         backend="float32", batch_size=128)
+                         backend=backend, **options)
     assert fast == ref
 
 
@@ -94,17 +98,6 @@ def test_auto_picks_float32_only_where_it_does_less_work(monkeypatch):
 def test_torch_backend_without_cuda_is_a_clear_error():
     with pytest.raises(ValueError, match="needs torch and a CUDA device"):
         question_test(*_pair(0), n_perm=10, seed=0, backend="torch")
-
-
-@pytest.mark.skipif(not cuda_available(), reason="needs torch and a CUDA device")
-@pytest.mark.parametrize("alternative", ALTERNATIVES)
-@pytest.mark.parametrize(("name", "arrays"), list(_cases()), ids=[c[0] for c in _cases()])
-def test_torch_backend_returns_the_reference_result(name, arrays, alternative):
-    base, post = arrays
-    ref = question_test(base, post, n_perm=600, seed=3, alternative=alternative,
-                        backend="float64")
-    assert question_test(base, post, n_perm=600, seed=3, alternative=alternative,
-                         backend="torch") == ref
 
 
 @pytest.mark.parametrize("seed", range(3))
