@@ -34,7 +34,10 @@ from personageo.schema.fileset import MANIFEST_FORMAT, manifest_path, read_manif
 
 
 def _rel(path: Path, start: Path) -> str:
-    return Path(os.path.relpath(path, start)).as_posix()
+    """``path`` relative to ``start``, both resolved first: a set written through a symlinked
+    path (``--root`` or ``--body`` via a link) names each file as a direct render does, so
+    ``report update`` through the link changes nothing."""
+    return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
 
 
 def commit_set(files: dict[Path, bytes], body: Path) -> Path:

@@ -1,0 +1,30 @@
+"""``report update`` through a symlinked root or body path is idempotent: a render written
+through the link names its files as a direct render does (the files manifest once listed each
+figure twice, ``../figures/...`` and ``../../link/figures/...``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from personageo.report import RenderOptions, render_report
+from personageo.report.update import UpdateOptions, update_report
+from tests.report.conftest import snapshot
+from tests.report_update.helpers import toy_run, write_results
+
+
+@pytest.mark.parametrize("through", ["root", "body"])
+def test_update_through_a_symlink_changes_nothing_twice(tmp_path, through):
+    real = tmp_path / "real"
+    write_results(real, toy_run())
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    render_report(RenderOptions(issue=7, root=real))
+    rendered = snapshot(real)
+    if through == "root":
+        opts = UpdateOptions(issue=7, root=tmp_path / "link")
+    else:
+        opts = UpdateOptions(issue=7, root=real, body=tmp_path / "link/reports/issue_7.md")
+
+    first, _ = update_report(opts)
+    assert first.unchanged and snapshot(real) == rendered
+    second, _ = update_report(opts)
+    assert second.unchanged and snapshot(real) == rendered
