@@ -73,8 +73,8 @@ def test_bh_holm_and_legacy_match_brute_force_definitions(seed):
 # left untouched, and the inputs refused before statsmodels sees them.
 TIED = [0.03, 0.01, 0.03, 0.5]
 # by hand, m = 4, sorted 0.01, 0.03, 0.03, 0.5:
-#   BH    m p / j            = 0.04, 0.06, 0.04, 0.5  -> running min from the top: 0.04, 0.04, 0.04, 0.5
-#   Holm  (m - j + 1) p      = 0.04, 0.09, 0.06, 0.5  -> running max from the bottom: 0.04, 0.09, 0.09, 0.5
+#   BH    m p / j        = 0.04, 0.06, 0.04, 0.5 -> min from the top: 0.04, 0.04, 0.04, 0.5
+#   Holm  (m - j + 1) p  = 0.04, 0.09, 0.06, 0.5 -> max from the bottom: 0.04, 0.09, 0.09, 0.5
 #   Bonferroni  min(1, m p)  = 0.12, 0.04, 0.12, 1.0
 #   running max  m p / j     = 0.04, 0.06, 0.06, 0.5
 BY_HAND = {"bh": [0.04, 0.04, 0.04, 0.5], "holm": [0.09, 0.04, 0.09, 0.5],
