@@ -83,9 +83,9 @@ def main() -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     seeds = seed_bodies(REFERENCE if REFERENCE.is_dir() else None)
     demo = str(REPO / "eval_results" / "issue_1" / "run_result.json")
-    from tests.report.conftest import toy_run_dict
+    from tests.builders import toy as toy_run
 
-    toy = toy_run_dict()
+    toy = toy_run()
     body = (REPO / "tests" / "lint" / "fixtures" / "v2_good.md").read_text(encoding="utf-8")
     stats = {"inputs": 0, "tracebacks": 0, "hangs": 0, "slowest": 0.0, "outcomes": {}}
     rng = random.Random(args.seed)

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference import MISSING, REFERENCE, in_ci
+from tests import builders
+from tests.reference import in_ci, reference_path, require_reference
 
 
 def pytest_sessionstart(session):
-    if in_ci() and not REFERENCE.is_dir():
-        raise pytest.UsageError(f"CI needs the reference material at {REFERENCE}: it is missing")
+    if in_ci() and not reference_path().is_dir():
+        raise pytest.UsageError(f"CI needs the reference material at {reference_path()}: it is "
+                                "missing")
 
 
 #: test folders whose tests load a model or train one (deselected by ``make test-fast``)
@@ -35,6 +37,25 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    if not REFERENCE.is_dir():
-        pytest.skip(MISSING)
-    return REFERENCE
+    """``../shared/reference`` (see ``tests/reference.py``): skipped outside CI when missing,
+    failed under CI."""
+    return require_reference()
+
+
+@pytest.fixture(scope="session")
+def r238(reference_dir) -> Path:
+    """The legacy issue-238 results file of the reference material."""
+    return reference_dir / "issue_238" / "run_result.json"
+
+
+@pytest.fixture(scope="session")
+def r205(reference_dir) -> Path:
+    """The legacy issue-205 results file (issue 238's LoRA baseline)."""
+    return reference_dir / "issue_205" / "run_result.json"
+
+
+@pytest.fixture
+def runs():
+    """The one builder of run results (``tests/builders.py``): ``runs.toy()``, ``runs.tiny()``,
+    ``runs.RunBuilder(...)``, ``runs.with_post(doc, id, value)`` ..."""
+    return builders

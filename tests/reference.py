@@ -1,8 +1,12 @@
-"""The one way tests reach the reference material in ``../shared/reference`` (read-only).
+"""The one way tests reach the reference material in ``../shared/reference`` (read-only): the
+``reference_dir`` fixture (and ``r238`` / ``r205``, the two results files, derived from it) in
+``tests/conftest.py``. No test names the folder itself.
 
-CI always has it beside the clone: there, a missing folder stops the whole run with an error
-(see ``pytest_sessionstart`` in ``tests/conftest.py``), so no test that needs it is skipped
-silently. Elsewhere (a clone without ``shared/``) such tests are skipped with the reason below.
+CI always has the folder beside the clone: there a missing folder FAILS every test that needs
+it (and ``pytest_sessionstart`` stops the run at once), so nothing is skipped silently. Elsewhere
+(a clone without ``shared/``) such tests are skipped with the reason below.
+``PERSONAGEO_REFERENCE_DIR`` points the tests at another copy (the test of this behaviour uses
+it to fake a missing folder).
 """
 
 from __future__ import annotations
@@ -13,14 +17,25 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
-R238 = REFERENCE / "issue_238" / "run_result.json"
-R205 = REFERENCE / "issue_205" / "run_result.json"
 MISSING = "../shared/reference is not available (outside CI only; CI fails instead)"
 
-needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(), reason=MISSING)
+
+def reference_path() -> Path:
+    """Where the reference material is expected (it may be missing)."""
+    override = os.environ.get("PERSONAGEO_REFERENCE_DIR")
+    return Path(override) if override else REPO.parent / "shared" / "reference"
 
 
 def in_ci() -> bool:
     """True under CI (``CI=true``, as GitHub Actions and this project's CI set it)."""
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_reference() -> Path:
+    """The reference folder; a missing one fails the test under CI and skips it elsewhere."""
+    where = reference_path()
+    if where.is_dir():
+        return where
+    if in_ci():
+        pytest.fail(f"CI needs the reference material at {where}: it is missing", pytrace=False)
+    pytest.skip(MISSING)

@@ -119,11 +119,11 @@ def test_frontmatter_date_and_surrogate_do_not_crash_lint(tmp_path, capsys):
 
 
 def test_results_with_duplicate_keys_are_refused(tmp_path, capsys):
-    from tests.schema.tiny_run import tiny_run_dict
+    from tests.builders import tiny
 
-    text = json.dumps(tiny_run_dict(), indent=1)
+    text = json.dumps(tiny(), indent=1)
     path = tmp_path / "r.json"
-    version = json.dumps(tiny_run_dict()["schema_version"])
+    version = json.dumps(tiny()["schema_version"])
     first = f'"schema_version": {version},'
     assert first in text
     path.write_text(text.replace(first, first + " " + first, 1))

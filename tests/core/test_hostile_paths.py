@@ -68,12 +68,12 @@ def test_render_refuses_a_symlinked_reports_directory(toy_root_cli, tmp_path, ca
 
 @pytest.fixture
 def toy_root_cli(tmp_path):
-    from tests.report.conftest import toy_run_dict
+    from tests.builders import toy
 
     root = tmp_path / "root"
     target = root / "eval_results" / "issue_7" / "run_result.json"
     target.parent.mkdir(parents=True)
-    target.write_text(json.dumps(toy_run_dict()), encoding="utf-8")
+    target.write_text(json.dumps(toy()), encoding="utf-8")
     return root
 
 

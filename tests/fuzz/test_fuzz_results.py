@@ -9,11 +9,11 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.builders import toy
 from tests.fuzz.mutate import REPO, mutate_results
 from tests.fuzz.oracles import results_outcome
-from tests.report.conftest import toy_run_dict
 
-TOY = toy_run_dict()
+TOY = toy()
 BODY = (REPO / "tests" / "lint" / "fixtures" / "v2_good.md").read_text(encoding="utf-8")
 FUZZ = settings(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -30,7 +30,6 @@ from personageo.lint.registry import DOC_SECTIONS, all_rules
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
 CASE_DIRS = [HERE / "cases", HERE / "numbers" / "cases"]
-from tests.reference import REFERENCE  # noqa: E402
 
 STATUS_OF = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
 
@@ -74,27 +73,31 @@ def expected_positions(case: dict, text: str) -> list[tuple[int, int]]:
     return sorted(out)
 
 
-def _resolve(path: str) -> str:
+def _resolve(path: str, reference_dir) -> str:
     if path.startswith("@repo/"):  # the project's own shipped files (e.g. the demo's results)
         return str(HERE.parents[1] / path.removeprefix("@repo/"))
-    return str(REFERENCE / path.removeprefix("@reference/")) if path.startswith("@reference/") else path
+    if path.startswith("@reference/"):
+        return str(reference_dir / path.removeprefix("@reference/"))
+    return path
 
 
 @pytest.mark.parametrize("rule_id,case", CASES, ids=[f"{r}-{c['name']}" for r, c in CASES])
-def test_rule_case(rule_id: str, case: dict, tmp_path, monkeypatch) -> None:
+def test_rule_case(rule_id: str, case: dict, tmp_path, monkeypatch, request) -> None:
     if case.get("files"):
         monkeypatch.chdir(tmp_path)  # "case.md" and the case's `files:` live here
     for name, content in case.get("files", {}).items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(content, encoding="utf-8")
     requires = case.get("requires", [])
-    if "reference" in requires and not REFERENCE.is_dir():
-        pytest.skip("../shared/reference is not available")
+    reference_dir = None
+    if "reference" in requires or any(p.startswith("@reference/")
+                                      for p in case.get("results", [])):
+        reference_dir = request.getfixturevalue("reference_dir")  # CI: fails when missing
     text = build_body(case)
     options = LintOptions(
         select=(rule_id,), title=case.get("title"), issue=case.get("issue"),
         layout=case.get("layout", "auto"), strict=case.get("strict", False),
-        results=tuple(_resolve(p) for p in case.get("results", [])), raise_rule_errors=True,
+        results=tuple(_resolve(p, reference_dir) for p in case.get("results", [])), raise_rule_errors=True,
     )
     result = lint_text(text, "case.md", options)
     outcome = result.outcome(rule_id)

@@ -15,17 +15,15 @@ import pytest
 from personageo import __version__, numfmt
 from personageo.schema import load_run_result
 from personageo.schema.paths import resolve
-from tests.report.conftest import R205, R238, needs_reference
 
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 @pytest.fixture(scope="module")
-def docs():
-    return [load_run_result(p).model_dump(mode="json") for p in (R238, R205)]
+def docs(r238, r205):
+    return [load_run_result(p).model_dump(mode="json") for p in (r238, r205)]
 
 
-@needs_reference
 def test_each_claim_text_sits_at_its_line_and_column(rendered_238):
     lines = rendered_238.body.split("\n")
     assert len(rendered_238.sidecar.claims) > 200
@@ -34,7 +32,6 @@ def test_each_claim_text_sits_at_its_line_and_column(rendered_238):
         assert line[c.col - 1:c.col - 1 + len(c.text)] == c.text, (c.line, c.col, c.text)
 
 
-@needs_reference
 def test_each_binding_reproduces_its_text_from_the_results(rendered_238, docs):
     for c in rendered_238.sidecar.claims:
         b = c.binding
@@ -77,11 +74,10 @@ def test_each_binding_reproduces_its_text_from_the_results(rendered_238, docs):
             assert numfmt.format_value(want, b.spec) == c.text, c
 
 
-@needs_reference
-def test_marker_and_sidecar_record_hashes_and_version(rendered_238):
+def test_marker_and_sidecar_record_hashes_and_version(rendered_238, r238, r205):
     body = rendered_238.body
-    h238 = hashlib.sha256(R238.read_bytes()).hexdigest()
-    h205 = hashlib.sha256(R205.read_bytes()).hexdigest()
+    h238 = hashlib.sha256(r238.read_bytes()).hexdigest()
+    h205 = hashlib.sha256(r205.read_bytes()).hexdigest()
     after_front = body.split("\n---\n", 1)[1].split("\n", 1)[0]
     assert after_front == (f"<!-- personageo:render v1 results=sha256:{h238} "
                            f"baseline=sha256:{h205} personageo={__version__} -->")
@@ -91,7 +87,6 @@ def test_marker_and_sidecar_record_hashes_and_version(rendered_238):
     assert side.body_sha256 == hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-@needs_reference
 def test_counts_in_the_title_are_computed(rendered_238):
     title = rendered_238.body.split("\n")[1]
     assert "38/40 cells" in title and title.endswith("(MODERATE confidence)")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from personageo.report import RenderOptions, render, render_report
-from tests.report.conftest import FAKE_SHA, needs_reference, render_238, snapshot
+from tests.report.conftest import FAKE_SHA, render_238, snapshot
 
 
-@needs_reference
-def test_issue_238_renders_to_identical_bytes_twice(tmp_path):
-    first = {p.relative_to(tmp_path): b for p, b in render_238(tmp_path).files.items()}
-    second = {p.relative_to(tmp_path): b for p, b in render_238(tmp_path).files.items()}
+def test_issue_238_renders_to_identical_bytes_twice(tmp_path, r238, r205):
+    first, second = ({p.relative_to(tmp_path): b
+                      for p, b in render_238(tmp_path, r238, r205).files.items()}
+                     for _ in range(2))
     assert set(first) == set(second)
     assert len([p for p in first if p.suffix == ".png"]) == 3
     for name in first:

@@ -10,7 +10,8 @@ import pytest
 from personageo.lint.engine import LintOptions, lint_text
 from personageo.report import RenderOptions, render
 from personageo.report._untrusted import escape_inline
-from tests.report.conftest import FAKE_SHA, toy_run_dict
+from tests.builders import toy
+from tests.report.conftest import FAKE_SHA
 
 INJECT = "\n\n# Injected heading\n\n| a | b |\n|---|---|\n<!-- x -->`[link](javascript:x)`\\"
 
@@ -39,8 +40,8 @@ def _render_and_lint(tmp_path, doc, name):
 
 
 def test_hostile_strings_lint_like_the_clean_ones(tmp_path):
-    _, clean = _render_and_lint(tmp_path, toy_run_dict(), "clean")
-    body, hostile = _render_and_lint(tmp_path, _hostile(toy_run_dict()), "hostile")
+    _, clean = _render_and_lint(tmp_path, toy(), "clean")
+    body, hostile = _render_and_lint(tmp_path, _hostile(toy()), "hostile")
     assert hostile == clean
     assert "\n# Injected" not in body and "\n## y" not in body
     assert "<details>\n" not in body.split("last", 1)[1][:40]

@@ -11,24 +11,13 @@ from personageo.report import figures  # noqa: E402
 from personageo.report._overlap import find_text_overlaps  # noqa: E402
 from personageo.report._view import ExperimentView, Results  # noqa: E402
 from personageo.schema import parse_run_result  # noqa: E402
-
-from .conftest import BASE, toy_run_dict  # noqa: E402
+from tests.builders import TOY_BASE, toy, with_post  # noqa: E402
 
 
 def _negative_run():
-    doc = toy_run_dict()
-    post = {m["id"]: m for m in doc["measurements"]}
-    for cell, cmp in zip(doc["cells"], doc["comparisons"], strict=True):
-        if cell["condition"] == "full_benign_lr2e5":  # benign data now spreads personas apart
-            m = post[cell["post"]]
-            m["value"] = BASE[cell["layer"]] - 0.004
-            cell["delta"] = cmp["delta"] = m["value"] - BASE[cell["layer"]]
-            cmp["ratio"] = cmp["delta"] / cmp["baseline_delta"]
-    for v in doc["verdicts"]:
-        ratios = [c["ratio"] for c in doc["comparisons"] if c["id"] in v["comparisons"]]
-        v["votes_low"] = sum(r < 0.5 for r in ratios)
-        v["votes_high"] = sum(r > 1.5 for r in ratios)
-        v["result"] = "H1" if v["votes_low"] >= 2 else "H2"
+    doc = toy()
+    for layer in TOY_BASE:  # benign data now spreads personas apart
+        with_post(doc, f"full_benign_lr2e5/A/L{layer}", TOY_BASE[layer] - 0.004)
     run = parse_run_result(doc)
     return ExperimentView(Results(run, 0, "r.json", "0" * 64))
 

@@ -12,7 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from personageo.cli.main import main
-from tests.report.conftest import NARRATIVE_238, needs_reference
+from tests.report.conftest import NARRATIVE_238
 from tests.report.gitrepo import GIT_ENV, git, research_repo
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -60,7 +60,6 @@ def run_line(line: str, capsys) -> tuple[int, str]:
     return code, out + err
 
 
-@needs_reference
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_readme_238_block_runs_as_written(tmp_path, capsys, monkeypatch, reference_dir):
     root = tmp_path / "research"

@@ -10,7 +10,7 @@ import pytest
 from personageo.cli.main import main
 from personageo.errors import InputError
 from personageo.report import RenderOptions, render, render_report
-from tests.report.conftest import NARRATIVE_238, R205, R238, needs_reference
+from tests.report.conftest import NARRATIVE_238
 
 PLACEHOLDER = "_(Human TL;DR — to be filled in by the user. Leave this line as-is in drafts.)_"
 MINE = "Full fine-tuning collapses the geometry; I would not trust L7 yet."
@@ -58,12 +58,11 @@ def test_a_human_region_with_no_place_stops_the_render(toy_root):
     assert body_path.read_bytes() == before
 
 
-@needs_reference
-def test_two_clones_render_the_same_body(tmp_path):
+def test_two_clones_render_the_same_body(tmp_path, r238, r205):
     bodies = []
     for clone in ("one", "somewhere/else/two"):
         root = tmp_path / clone
-        for issue, src in ((238, R238), (205, R205)):
+        for issue, src in ((238, r238), (205, r205)):
             target = root / "eval_results" / f"issue_{issue}" / "run_result.json"
             target.parent.mkdir(parents=True)
             shutil.copyfile(src, target)

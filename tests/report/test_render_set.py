@@ -17,7 +17,8 @@ from personageo.files import sha256_file
 from personageo.lint.engine import LintOptions, lint_file
 from personageo.report import RenderOptions, render_report
 from personageo.schema.fileset import check_set, manifest_path
-from tests.report.conftest import FAKE_SHA, toy_run_dict
+from tests.builders import toy
+from tests.report.conftest import FAKE_SHA
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ def _opts(root, **kw):
 
 
 def _results(root: Path, variant: int) -> Path:
-    doc = toy_run_dict()
+    doc = toy()
     for w in doc["weight_norms"]:
         w["global_l2"] += variant  # another figure, same text
     path = root / "eval_results" / "issue_7" / "run_result.json"

@@ -11,7 +11,8 @@ from personageo.errors import InputError
 from personageo.report import RenderOptions, render, render_report
 from personageo.report.renderer import choose_samples
 from personageo.schema import parse_run_result
-from tests.report.conftest import FAKE_SHA, toy_run_dict
+from tests.builders import toy
+from tests.report.conftest import FAKE_SHA
 from tests.report.gitrepo import research_repo
 
 FENCED_SAMPLE = re.compile(r"^```text\n\[persona\]: (.+)\n\[prompt\]: (.+)\n"
@@ -34,14 +35,14 @@ def test_result_section_holds_three_samples_round_robin_over_checkpoints(toy_roo
 
 
 def test_sample_choice_ignores_record_order():
-    doc = toy_run_dict()
+    doc = toy()
     run = parse_run_result(doc)
     doc["samples"].reverse()
     assert choose_samples(parse_run_result(doc), 3) == choose_samples(run, 3)
 
 
 def test_fence_outgrows_backticks_in_answers():
-    doc = toy_run_dict()
+    doc = toy()
     for sample in doc["samples"]:
         sample["answer"] = "use ```code``` here"
     picked = choose_samples(parse_run_result(doc), 1)
@@ -51,7 +52,7 @@ def test_fence_outgrows_backticks_in_answers():
 def test_without_samples_the_body_says_so(tmp_path):
     f = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     f.parent.mkdir(parents=True)
-    f.write_text(json.dumps(toy_run_dict(samples=False)))
+    f.write_text(json.dumps(toy(samples=False)))
     body = render(RenderOptions(issue=7, root=tmp_path, repo="a/b", commit=FAKE_SHA)).body
     assert "[persona]:" not in body.split("### Result 1:", 1)[1]
     assert "none are shown here rather than invented" in body
@@ -80,7 +81,7 @@ def test_pinning_now_needs_a_repository(toy_root):
 
 
 def test_a_run_without_baseline_comparisons_still_renders(tmp_path):
-    doc = toy_run_dict()
+    doc = toy()
     doc["comparisons"], doc["verdicts"] = [], []
     f = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     f.parent.mkdir(parents=True)

@@ -33,9 +33,10 @@ def test_rendered_toy_body_has_no_machine_paths_doubled_nouns_or_empty_headings(
     import re
 
     from personageo.report.renderer import RenderOptions, render
-    from tests.report.conftest import FAKE_SHA, toy_run_dict
+    from tests.builders import toy
+    from tests.report.conftest import FAKE_SHA
 
-    doc = toy_run_dict(samples=False)  # no samples: the representative input names the file
+    doc = toy(samples=False)  # no samples: the representative input names the file
     doc["provenance"]["source_files"] = [
         {"path": "/home/alice/research/configs/toy.yaml", "role": "config"}]
     doc["design"]["questions"] = {"path": "/mnt/data/alice/questions.jsonl"}
@@ -60,18 +61,10 @@ def test_a_tiny_non_zero_delta_shows_its_digit_and_lints_clean(tmp_path):
 
     from personageo.lint.engine import LintOptions, lint_file
     from personageo.report.renderer import RenderOptions, render, write_outputs
-    from tests.report.conftest import BASE, FAKE_SHA, toy_run_dict
+    from tests.builders import TOY_BASE, toy, with_post
+    from tests.report.conftest import FAKE_SHA
 
-    doc = toy_run_dict()
-    tiny = (BASE[7] + 2e-9) - BASE[7]
-    for m in doc["measurements"]:
-        if m["id"] == "full_em_lr2e5/A/L7":
-            m["value"] = BASE[7] + 2e-9
-    for c in doc["cells"] + doc["comparisons"]:
-        if c.get("cell", c["id"]) == "M1_A_L7_full_em_lr2e5":
-            c["delta"] = tiny
-            if "ratio" in c:
-                c["ratio"] = tiny / c["baseline_delta"]
+    doc = with_post(toy(), "full_em_lr2e5/A/L7", TOY_BASE[7] + 2e-9)
     target = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(doc), encoding="utf-8")

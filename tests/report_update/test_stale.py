@@ -14,17 +14,15 @@ from personageo.report.post import read_writeup
 from personageo.report.update import UpdateOptions, update_report
 from personageo.schema.bindings import strip_keys
 from personageo.schema.markers import parse_render_marker
+from tests.builders import toy, with_post
 from tests.report_update.helpers import (
     FAKE_SHA,
-    set_post,
-    toy_run,
     tracker_roundtrip,
     write_results,
 )
 
 PLACEHOLDER = ("_(Human TL;DR — to be filled in by the user. Leave this line as-is in "
                "drafts.)_")
-from tests.reference import R205, R238  # noqa: E402
 
 NARRATIVE_238 = Path(__file__).resolve().parents[1] / "report" / "data" / "issue_238.narrative.md"
 
@@ -36,7 +34,7 @@ def _opts(root: Path, **kw) -> dict:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("stale")
-    write_results(root, toy_run())
+    write_results(root, toy())
     render_report(RenderOptions(**_opts(root)))
     return root
 
@@ -72,7 +70,7 @@ def test_fresh_body_is_not_stale(root):
 def test_rerun_makes_the_body_stale(root, sidecar):
     text = (root / "reports" / "issue_7.md").read_text(encoding="utf-8")
     marker = parse_render_marker(text)
-    write_results(root, set_post(toy_run(), "full_em_lr2e5", 20, 0.90))
+    write_results(root, with_post(toy(), "full_em_lr2e5/A/L20", 0.90))
     found = _pg104(root, sidecar)
     body_level = [v for v in found if "stale body" in v.message]
     assert len(body_level) == 1 and body_level[0].line == marker.line
@@ -99,7 +97,7 @@ def test_body_as_posted_on_the_tracker_updates(root):
     posted = read_writeup(local).posted_body().replace(PLACEHOLDER, "Mine: 4/4 cells.")
     copy = root / "from_tracker.md"
     copy.write_bytes(tracker_roundtrip(posted).encode("utf-8"))
-    write_results(root, set_post(toy_run(), "full_em_lr2e5", 20, 0.90))
+    write_results(root, with_post(toy(), "full_em_lr2e5/A/L20", 0.90))
     plan, written = update_report(UpdateOptions(**_opts(root, body=copy, output=local)))
     assert plan.conflicts == [] and written
     text = local.read_text(encoding="utf-8")
@@ -108,10 +106,8 @@ def test_body_as_posted_on_the_tracker_updates(root):
     assert [(r.old_text, r.new_text) for r in plan.summary.review] == [("4/4", "3/4")]
 
 
-@pytest.mark.skipif(not (R238.is_file() and R205.is_file()),
-                    reason="../shared/reference is not available")
-def test_legacy_238_render_edit_update(tmp_path):
-    opts = dict(issue=238, root=tmp_path, results=R238, baseline=R205,
+def test_legacy_238_render_edit_update(tmp_path, r238, r205):
+    opts = dict(issue=238, root=tmp_path, results=r238, baseline=r205,
                 narrative=NARRATIVE_238, repo="acme/research", commit=FAKE_SHA)
     rendered = render_report(RenderOptions(**opts))
     body = rendered.body_path
@@ -126,6 +122,6 @@ def test_legacy_238_render_edit_update(tmp_path):
     assert not plan.summary.results_changed and plan.summary.numbers == []
     assert plan.unchanged  # same results, same narrative: the edited body is already current
     assert "38/40 is the number." in body.read_text(encoding="utf-8")
-    result = lint_file(body, LintOptions(results=(str(R238), str(R205))))
+    result = lint_file(body, LintOptions(results=(str(r238), str(r205))))
     wrong = [v for v in result.violations if v.rule in ("PG101", "PG104")]
     assert wrong == []

@@ -9,13 +9,13 @@ import pytest
 from personageo.report import RenderOptions, render_report
 from personageo.report.update import UpdateOptions, update_report
 from tests.report.conftest import snapshot
-from tests.report_update.helpers import toy_run, write_results
+from tests.report_update.helpers import write_results
 
 
 @pytest.mark.parametrize("through", ["root", "body"])
-def test_update_through_a_symlink_changes_nothing_twice(tmp_path, through):
+def test_update_through_a_symlink_changes_nothing_twice(tmp_path, through, runs):
     real = tmp_path / "real"
-    write_results(real, toy_run())
+    write_results(real, runs.toy())
     (tmp_path / "link").symlink_to(real, target_is_directory=True)
     render_report(RenderOptions(issue=7, root=real))
     rendered = snapshot(real)

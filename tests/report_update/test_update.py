@@ -21,10 +21,9 @@ from personageo.report import RenderOptions, render_report
 from personageo.report import _regions as R
 from personageo.report.update import UpdateOptions, plan_update, update_report
 from personageo.schema.bindings import claims_of, strip_keys
+from tests.builders import toy, with_post
 from tests.report_update.helpers import (
     FAKE_SHA,
-    set_post,
-    toy_run,
     tracker_roundtrip,
     write_results,
 )
@@ -55,7 +54,7 @@ def _opts(root: Path, **kw) -> dict:
 def rendered_root(tmp_path_factory) -> Path:
     """A research repo with a rendered (and committed-looking) body: toy results, narrative."""
     root = tmp_path_factory.mktemp("repo")
-    write_results(root, toy_run())
+    write_results(root, toy())
     (root / "reports").mkdir()
     (root / "reports" / "issue_7.narrative.md").write_text(NARRATIVE, encoding="utf-8")
     render_report(RenderOptions(**_opts(root)))
@@ -77,7 +76,7 @@ def root(rendered_root, tmp_path) -> Path:
 
 
 def rerun() -> dict:
-    return set_post(set_post(toy_run(), "full_em_lr2e5", 7, 0.982), "full_em_lr2e5", 20, 0.90)
+    return with_post(with_post(toy(), "full_em_lr2e5/A/L7", 0.982), "full_em_lr2e5/A/L20", 0.90)
 
 
 def _cli(capsys, *args: str) -> tuple[int, str]:
@@ -242,7 +241,7 @@ def test_dry_run_and_json_output_write_nothing(root, capsys):
 
 
 def test_missing_body_is_an_input_error(tmp_path, capsys):
-    write_results(tmp_path, toy_run())
+    write_results(tmp_path, toy())
     rc, out = _cli(capsys, "--issue", "7", "--root", str(tmp_path))
     assert rc == 2
     assert "body to update not found" in out
@@ -273,7 +272,7 @@ def test_update_after_a_rerun_is_one_call_without_repo_or_commit(tmp_path, capsy
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "remote", "add", "origin", "https://github.com/acme/research.git"],
                    cwd=tmp_path, check=True)
-    write_results(tmp_path, toy_run())
+    write_results(tmp_path, toy())
     base = ("--issue", "7", "--root", str(tmp_path))
     assert main(["report", "render", *base]) == 0
     hero = tmp_path / "figures" / "issue_7" / "hero.png"

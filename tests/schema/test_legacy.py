@@ -11,11 +11,6 @@ from personageo.errors import InputError
 from personageo.schema import check_semantics, load_run_result, parse_run_result
 from personageo.schema.legacy import detect_layout, import_legacy, recover_b
 from personageo.schema.paths import iter_numbers
-from tests.reference import R205 as F205
-from tests.reference import R238 as F238
-
-needs_reference = pytest.mark.skipif(not F238.is_file() or not F205.is_file(),
-                                     reason="../shared/reference not available")
 
 
 def mini_238() -> dict:
@@ -212,9 +207,9 @@ def test_205_mapping_of_each_cell_kind():
 
 
 # ---------------------------------------------------------------- the real files
-@needs_reference
-@pytest.mark.parametrize("path", [F238, F205], ids=["238", "205"])
-def test_real_files_import_losslessly(path):
+@pytest.mark.parametrize("issue", [238, 205])
+def test_real_files_import_losslessly(issue, reference_dir):
+    path = reference_dir / f"issue_{issue}" / "run_result.json"
     legacy = json.loads(path.read_text())
     run = load_run_result(path)
     assert check_semantics(run) == []
@@ -222,9 +217,8 @@ def test_real_files_import_losslessly(path):
     assert parse_run_result(json.loads(run.model_dump_json())) == run
 
 
-@needs_reference
-def test_real_238_counts_and_key_values():
-    run = load_run_result(F238)
+def test_real_238_counts_and_key_values(r238):
+    run = load_run_result(r238)
     assert (len(run.cells), len(run.comparisons), len(run.verdicts)) == (40, 40, 4)
     assert [c.id for c in run.design.conditions] == [
         "full_em_lr2e5", "full_benign_lr2e5", "full_em_lr1e4", "full_benign_lr1e4"]
@@ -236,9 +230,8 @@ def test_real_238_counts_and_key_values():
     assert all("lr2e5" in c for c in v.comparisons)
 
 
-@needs_reference
-def test_real_205_counts():
-    run = load_run_result(F205)
+def test_real_205_counts(r205):
+    run = load_run_result(r205)
     fam = {f.id: len(f.members) for f in run.families}
     assert fam == {"geometry_em_pre_post": 150, "geometry_benign_pre_post": 10,
                    "geometry_em_vs_benign": 50}

@@ -12,7 +12,7 @@ from personageo.schema import (
     parse_run_result,
     save_run_result,
 )
-from tests.schema.tiny_run import tiny_run_dict
+from tests.builders import tiny
 
 
 def issues_of(doc):
@@ -24,7 +24,7 @@ def pointers(doc):
 
 
 def test_consistent_fixture_has_no_issues():
-    assert pointers(tiny_run_dict()) == []
+    assert pointers(tiny()) == []
 
 
 @pytest.mark.parametrize(
@@ -46,13 +46,13 @@ def test_consistent_fixture_has_no_issues():
     ],
 )
 def test_each_planted_problem_is_found_at_its_pointer(mutate, pointer):
-    doc = tiny_run_dict()
+    doc = tiny()
     mutate(doc)
     assert pointer in pointers(doc)
 
 
 def test_legacy_b_over_n_allows_zero_but_plus_one_does_not():
-    doc = tiny_run_dict()
+    doc = tiny()
     doc["cells"][0]["test"].update(p=0.0, b=0, p_convention="b_over_n")
     doc["cells"][0]["p_adjusted"] = 0.0
     assert pointers(doc) == []
@@ -61,7 +61,7 @@ def test_legacy_b_over_n_allows_zero_but_plus_one_does_not():
 
 
 def test_parse_reports_type_errors_with_pointers(tmp_path):
-    doc = tiny_run_dict()
+    doc = tiny()
     doc["cells"][0]["delta"] = "big"
     doc["measurements"][2]["value"] = "nan"
     path = tmp_path / "r.json"
@@ -72,25 +72,25 @@ def test_parse_reports_type_errors_with_pointers(tmp_path):
     assert str(path) in text
     assert "#/cells/0/delta" in text and "#/measurements/2/value" in text
     # a JSON NaN never reaches the schema: the strict reader refuses it with its pointer
-    path.write_text(json.dumps(tiny_run_dict()).replace('"value": 0.8', '"value": NaN', 1))
+    path.write_text(json.dumps(tiny()).replace('"value": 0.8', '"value": NaN', 1))
     with pytest.raises(InputError, match="NaN is not a JSON number") as err:
         load_run_result(path)
     assert err.value.location.pointer.startswith("/measurements/")
 
 
 def test_newer_schema_version_is_refused():
-    doc = tiny_run_dict()
+    doc = tiny()
     doc["schema_version"] = "2.0"
     with pytest.raises(InputError, match="newer"):
         parse_run_result(doc, "x.json")
 
 
 def test_save_is_atomic_and_refuses_inconsistent(tmp_path):
-    good = RunResult.model_validate(tiny_run_dict())
+    good = RunResult.model_validate(tiny())
     out = tmp_path / "r.json"
     save_run_result(good, out)
     assert load_run_result(out) == good
-    bad_doc = tiny_run_dict()
+    bad_doc = tiny()
     bad_doc["cells"][0]["delta"] = 0.5
     with pytest.raises(InputError):
         save_run_result(RunResult.model_validate(bad_doc), out)

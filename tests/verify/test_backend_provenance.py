@@ -6,21 +6,20 @@ from __future__ import annotations
 import pytest
 
 from personageo.verify import verify_files, verify_run
-from tests.reference import R238, needs_reference
-from tests.verify.fixtures import clean_dict, run_of
+from tests.builders import as_run, hand_checked
 
 ANSWER = {"id": "B", "token_rule": "mean_answer_tokens"}
 
 
 def provenance_messages(d: dict) -> dict[str, str]:
-    result = verify_run(run_of(d), path="r.json")
+    result = verify_run(as_run(d), path="r.json")
     return {f.code: f.message for f in result.findings if f.code in ("V501", "V507")}
 
 
 def cpu_run(generation: str | None = "answer_tokens=generated_ids backend=transformers "
                                       "decoding=greedy max_new_tokens=16") -> dict:
     """The fixture as a CPU run (no GPU listed) that recorded no CUDA, DeepSpeed or vLLM."""
-    d = clean_dict()
+    d = hand_checked()
     d["design"]["methods"].append({**ANSWER, "generation": generation})
     prov = d["provenance"]
     prov["cuda"] = None
@@ -66,16 +65,15 @@ def test_peft_is_asked_for_only_with_lora_training(method, asked):
 
 
 def test_gpu_run_keeps_every_expectation():
-    d = clean_dict()  # H100 listed, CUDA 12.4, prompt-only method
+    d = hand_checked()  # H100 listed, CUDA 12.4, prompt-only method
     d["provenance"]["packages"].update(deepspeed=None)
     d["provenance"]["cuda"] = None
     assert provenance_messages(d) == {"V501": "versions not recorded: deepspeed",
                                       "V507": "not recorded: cuda"}
 
 
-@needs_reference
-def test_legacy_238_is_asked_for_what_it_cannot_show():
-    result = verify_files(R238)
+def test_legacy_238_is_asked_for_what_it_cannot_show(r238):
+    result = verify_files(r238)
     got = {f.code: f.message for f in result.findings if f.code in ("V501", "V507")}
     # full-parameter training only (no peft); the answer method's backend is not recorded
     assert got == {"V501": "versions not recorded: torch, transformers, deepspeed, vllm",

@@ -12,14 +12,8 @@ import pytest
 from personageo.cli.main import main
 from personageo.errors import InputError
 from personageo.verify import read_questions, verify_files, verify_run
-from tests.reference import R205 as F205
-from tests.reference import R238 as F238
-from tests.reference import REFERENCE
-from tests.verify.fixtures import clean_dict, run_of
+from tests.builders import as_run, hand_checked
 
-Q238 = REFERENCE / "issue_238" / "extraction_questions.jsonl"
-needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(),
-                                     reason="../shared/reference not available")
 LINE = re.compile(r"^  (\S+?)(#\S*|:\d+): (error|warning|info) V\d{3} .+$")
 
 
@@ -31,12 +25,12 @@ def write(tmp_path: Path, name: str, obj) -> Path:
 
 # ------------------------------------------------------------------ CLI
 def test_exit_0_on_clean_file(tmp_path, capsys):
-    assert main(["verify", str(write(tmp_path, "r.json", clean_dict()))]) == 0
+    assert main(["verify", str(write(tmp_path, "r.json", hand_checked()))]) == 0
     assert capsys.readouterr().out.strip().endswith("0 errors, 0 warnings, 0 info")
 
 
 def test_exit_1_on_error_and_text_lines(tmp_path, capsys):
-    d = clean_dict()
+    d = hand_checked()
     d["cells"][1]["p_adjusted"] = 0.02
     path = write(tmp_path, "r.json", d)
     line = (f"{path}#/cells/c2/p_adjusted: error V201 adjusted p = 0.02 does not follow from "
@@ -50,13 +44,13 @@ def test_exit_1_on_error_and_text_lines(tmp_path, capsys):
 
 
 def test_exit_0_with_warnings_only(tmp_path):
-    d = clean_dict()
+    d = hand_checked()
     d["provenance"]["packages"] = {}
     assert main(["verify", str(write(tmp_path, "r.json", d))]) == 0
 
 
 def test_json_output(tmp_path, capsys):
-    d = clean_dict()
+    d = hand_checked()
     d["cells"][2]["significant"] = True
     assert main(["verify", str(write(tmp_path, "r.json", d)), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
@@ -81,7 +75,7 @@ def test_questions_duplicates_and_counts(tmp_path):
     lines = [{"question": "q1", "id": 0}, {"question": "q2", "id": 1},
              {"question": "q1", "id": 2}, {"question": "q3", "id": 1}]
     qpath = write(tmp_path, "q.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
-    result = verify_run(run_of(clean_dict()), path="r.json", questions=read_questions(qpath),
+    result = verify_run(as_run(hand_checked()), path="r.json", questions=read_questions(qpath),
                         questions_path=str(qpath))
     got = [(f.code, f.path, f.line, f.pointer) for f in result.findings]
     assert got == [
@@ -96,9 +90,9 @@ def test_questions_duplicates_and_counts(tmp_path):
 def test_questions_hash_mismatch(tmp_path):
     qpath = write(tmp_path, "q.jsonl", "".join(
         json.dumps({"question": f"q{i}", "id": i}) + "\n" for i in range(3)))
-    d = clean_dict()
+    d = hand_checked()
     d["design"]["questions"]["sha256"] = "0" * 64
-    result = verify_run(run_of(d), questions=read_questions(qpath), questions_path=str(qpath))
+    result = verify_run(as_run(d), questions=read_questions(qpath), questions_path=str(qpath))
     assert [(f.code, f.pointer) for f in result.findings] == [
         ("V604", "/design/questions/sha256")]
 
@@ -111,9 +105,8 @@ def test_bad_questions_line_is_an_input_error(tmp_path):
 
 
 # ------------------------------------------------------------------ the real legacy files
-@needs_reference
-def test_real_238_floor_findings():
-    result = verify_files(F238)
+def test_real_238_floor_findings(r238):
+    result = verify_files(r238)
     floor = result.by_code("V101")
     assert len(floor) == 40
     assert floor[0].pointer == "/cells/M1_A_L7_full_em_lr2e5/test/p"
@@ -124,9 +117,9 @@ def test_real_238_floor_findings():
         "/comparisons/cross_A_L7_full_em_lr2e5_vs_lora/baseline/base_measurement"]
 
 
-@needs_reference
-def test_real_238_against_205_finds_the_base_mismatch():
-    result = verify_files(F238, baseline=F205, questions=Q238)
+def test_real_238_against_205_finds_the_base_mismatch(r238, r205):
+    q238 = r238.parent / "extraction_questions.jsonl"
+    result = verify_files(r238, baseline=r205, questions=q238)
     mismatch = result.by_code("V308")
     # the 20 em comparisons (2 lr x 2 methods x 5 layers); the benign baseline cells of 205
     # record no base measurement, but 205 has one base per method/layer: V314 on each of them
@@ -147,25 +140,23 @@ def test_real_238_against_205_finds_the_base_mismatch():
     assert "on the recorded bases alone ratio > 1.5 goes from 2/20 to 0/20" in recount.message
     assert result.by_code("V305") == [] and result.by_code("V307") == []
     dup = result.by_code("V601")
-    assert [(f.line, f.path) for f in dup] == [(228, str(Q238))]
+    assert [(f.line, f.path) for f in dup] == [(228, str(q238))]
     assert "240 questions, 239 distinct" in result.by_code("V508")[0].message
 
 
-@needs_reference
-def test_real_205_recomputes_families_without_false_alarms():
-    result = verify_files(F205)
+def test_real_205_recomputes_families_without_false_alarms(r205):
+    result = verify_files(r205)
     codes = {f.code for f in result.findings}
     assert not codes & {"V201", "V202", "V203", "V301", "V001"}
     assert len(result.by_code("V101")) == 150
     assert [f.pointer for f in result.by_code("V205")] == ["/families/geometry_em_pre_post/members"]
 
 
-@needs_reference
-def test_real_files_via_cli(capsys):
-    assert main(["verify", str(F238), "--baseline", str(F205), "--format", "json"]) == 1
+def test_real_files_via_cli(capsys, r238, r205):
+    assert main(["verify", str(r238), "--baseline", str(r205), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["counts"]["error"] == 60
-    assert main(["verify", str(F238), "--no-collapse"]) == 1
+    assert main(["verify", str(r238), "--no-collapse"]) == 1
     lines = capsys.readouterr().out.splitlines()
     body = [ln for ln in lines if ln.startswith("  ")]
     assert body and all(LINE.match(ln) for ln in body)

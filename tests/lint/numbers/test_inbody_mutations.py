@@ -18,7 +18,7 @@ from personageo.lint.numbers._inbody import read_in_body
 from personageo.schema import load_run_result
 from personageo.schema.bindings import strip_keys
 from tests.lint.numbers.mutate import KINDS, batches, caught, mutations, tracker_copy
-from tests.report.conftest import R205, R238, render_238
+from tests.report.conftest import render_238
 
 REPO = Path(__file__).resolve().parents[3]
 DEMO_RESULTS = REPO / "eval_results" / "issue_1" / "run_result.json"
@@ -41,10 +41,9 @@ def case(request, tmp_path_factory):
         rendered = _render_demo(root)
         files = [DEMO_RESULTS]
     else:
-        if not (R238.is_file() and R205.is_file()):
-            pytest.skip("../shared/reference is not available")
-        rendered = render_238(root)
-        files = [R238, R205]
+        r238, r205 = (request.getfixturevalue(name) for name in ("r238", "r205"))
+        rendered = render_238(root, r238, r205)
+        files = [r238, r205]
     checker = NumberChecker([(str(p), load_run_result(p)) for p in files])
     return rendered, checker
 

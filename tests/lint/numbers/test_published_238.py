@@ -9,21 +9,15 @@ from __future__ import annotations
 import pytest
 
 from personageo.lint.numbers import check_numbers
-from tests.reference import REFERENCE
-
-REF = REFERENCE / "issue_238"
-
-pytestmark = pytest.mark.skipif(not (REF / "run_result.json").exists(),
-                                reason="reference material not available")
 
 
 @pytest.fixture(scope="module")
-def report():
+def report(reference_dir):
     from personageo.schema import load_run_result
 
-    path = REF / "run_result.json"
+    path = reference_dir / "issue_238" / "run_result.json"
     run = load_run_result(path)
-    body = (REF / "published_writeup.txt").read_text(encoding="utf-8")
+    body = (reference_dir / "issue_238" / "published_writeup.txt").read_text(encoding="utf-8")
     return check_numbers(body, results=[(str(path), run)])
 
 
@@ -89,11 +83,11 @@ def test_unrecorded_provenance_is_unbound(report):
     assert all(c.outcome == "unbound" for c in at(report, 28, "6000"))
 
 
-def test_mutating_a_grid_cell_is_contradicted():
+def test_mutating_a_grid_cell_is_contradicted(reference_dir):
     from personageo.schema import load_run_result
 
-    path = REF / "run_result.json"
-    body = (REF / "published_writeup.txt").read_text(encoding="utf-8")
+    path = reference_dir / "issue_238" / "run_result.json"
+    body = (reference_dir / "issue_238" / "published_writeup.txt").read_text(encoding="utf-8")
     lines = body.split("\n")
     lines[116] = lines[116].replace("0.0151", "0.0152", 1)
     rep = check_numbers("\n".join(lines), results=[(str(path), load_run_result(path))])

@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 
 from personageo.lint.numbers import check_numbers, extract
-from tests.reference import REFERENCE
 
-BODIES = REFERENCE / "bodies"
 NAMES = ["issue_89_v1.md", "issue_164_v1.md", "issue_139_v2.md"]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_real_body_without_results(name):
-    path = BODIES / name
-    if not path.exists():
-        pytest.skip("reference bodies not available")
+def test_real_body_without_results(name, reference_dir):
+    path = reference_dir / "bodies" / name
     text = path.read_text(encoding="utf-8")
     rep = check_numbers(text, path=str(path))
     assert rep.checked is False and rep.findings == []

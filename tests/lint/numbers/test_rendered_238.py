@@ -15,18 +15,16 @@ import pytest
 from personageo.lint.numbers import NumberChecker
 from personageo.lint.numbers._inbody import read_in_body
 from personageo.numfmt import parse_number
-from tests.report.conftest import R205, R238, needs_reference, render_238
-
-pytestmark = needs_reference
+from tests.report.conftest import render_238
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered(tmp_path_factory, r238, r205):
     from personageo.schema import load_run_result
 
-    r = render_238(tmp_path_factory.mktemp("lint238"))
-    checker = NumberChecker([(str(R238), load_run_result(R238)),
-                             (str(R205), load_run_result(R205))])
+    r = render_238(tmp_path_factory.mktemp("lint238"), r238, r205)
+    checker = NumberChecker([(str(r238), load_run_result(r238)),
+                             (str(r205), load_run_result(r205))])
     return r.body, r.sidecar, checker
 
 
