@@ -27,8 +27,10 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -q -p no:cacheprovider -m "not slow and not model"
 
-## Regenerate every golden file (JSON Schema, rendered reports, help texts).
+## Regenerate every golden file (JSON Schema, generated docs, the demo write-up and figures
+## re-rendered from the shipped eval_results/issue_1/run_result.json; tests/test_golden.py).
 regen: setup
+	$(VENV)/bin/personageo report render --issue 1 --repo example/persona-research --overwrite --root .
 	$(VENV)/bin/personageo schema -o schemas/run_result.schema.json
 	$(VENV)/bin/personageo schema --config -o schemas/experiment_config.schema.json
 	$(PY) -m personageo.lint.docs
