@@ -20,10 +20,12 @@ def brute_m1(vectors: np.ndarray) -> float:
     return float(np.mean(vals))
 
 
-@pytest.fixture
-def run(tmp_path):
-    cfg, path = build(tmp_path)
-    return analyze(cfg, root=tmp_path, config_path=str(path))
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One analysis of the synthetic stores, shared by the tests that only read it."""
+    root = tmp_path_factory.mktemp("analyzed")
+    cfg, path = build(root)
+    return analyze(cfg, root=root, config_path=str(path))
 
 
 def test_measurements_match_brute_force(run):

@@ -33,10 +33,12 @@ def single_seed() -> dict:
     return cfg
 
 
-@pytest.fixture
-def one_seed(tmp_path):
-    cfg, path = build(tmp_path, single_seed())
-    return analyze(cfg, root=tmp_path)
+@pytest.fixture(scope="module")
+def one_seed(tmp_path_factory):
+    """One single-seed analysis, shared by the tests that only read it."""
+    root = tmp_path_factory.mktemp("one_seed")
+    cfg, _ = build(root, single_seed())
+    return analyze(cfg, root=root)
 
 
 def test_intervals_are_percentiles_of_a_brute_force_bootstrap(one_seed):
