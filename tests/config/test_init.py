@@ -7,6 +7,7 @@ import json
 import re
 
 import jsonschema
+import pytest
 import yaml
 
 from personageo.cli.main import main
@@ -55,6 +56,8 @@ def test_init_never_overwrites(tmp_path, capsys):
     assert schema.read_text() == "{}"
 
 
+@pytest.mark.model  # the dry run's pre-flight loads the GGUF tokenizer: 90-113 s measured on the
+# loaded 2-core machine, nearly all in transformers parsing the GGUF file three times
 def test_with_example_data_the_plan_runs_at_once(tmp_path, capsys, monkeypatch):
     assert main(["init", "pilot", "--issue", "7", "--root", str(tmp_path),
                  "--example-data"]) == 0
