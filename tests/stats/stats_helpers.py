@@ -40,3 +40,41 @@ def is_extreme(value: float, observed: float, alternative: str, scale: float = 2
     if alternative == "less":
         return value <= observed + gamma
     return abs(value) >= abs(observed) - gamma
+
+
+def brute_bh(p):
+    """BH by its definition: q_(i) = min over j >= i of min(1, m p_(j) / j)."""
+    m = len(p)
+    ranked = sorted(range(m), key=lambda k: p[k])
+    out = [0.0] * m
+    for i, k in enumerate(ranked):
+        out[k] = min(min(1.0, m * p[ranked[j]] / (j + 1)) for j in range(i, m))
+    return np.array(out)
+
+
+def brute_holm(p):
+    """Holm by its definition: q_(i) = max over j <= i of min(1, (m - j + 1) p_(j))."""
+    m = len(p)
+    ranked = sorted(range(m), key=lambda k: p[k])
+    out = [0.0] * m
+    for i, k in enumerate(ranked):
+        out[k] = max(min(1.0, (m - j) * p[ranked[j]]) for j in range(i + 1))
+    return np.array(out)
+
+
+def brute_running_max(p):
+    """The original code: running max of m p_(i) / i from the smallest p upward, clipped at 1."""
+    m = len(p)
+    ranked = sorted(range(m), key=lambda k: p[k])
+    out, running = [0.0] * m, 0.0
+    for i, k in enumerate(ranked):
+        running = max(running, m * p[k] / (i + 1))
+        out[k] = min(1.0, running)
+    return np.array(out)
+
+
+#: each correction by its definition (no statsmodels, which ``adjust_pvalues`` calls)
+BRUTE_CORRECTIONS = {
+    "bh": brute_bh, "holm": brute_holm, "bh_running_max": brute_running_max,
+    "bonferroni": lambda p: np.minimum(1.0, len(p) * np.asarray(p)), "none": np.asarray,
+}

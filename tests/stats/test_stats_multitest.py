@@ -12,37 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from personageo.stats import CORRECTIONS, adjust_pvalues, reject
-
-
-def _brute_bh(p):
-    """BH by its definition: q_(i) = min over j >= i of min(1, m p_(j) / j)."""
-    m = len(p)
-    ranked = sorted(range(m), key=lambda k: p[k])
-    out = [0.0] * m
-    for i, k in enumerate(ranked):
-        out[k] = min(min(1.0, m * p[ranked[j]] / (j + 1)) for j in range(i, m))
-    return np.array(out)
-
-
-def _brute_holm(p):
-    """Holm by its definition: q_(i) = max over j <= i of min(1, (m - j + 1) p_(j))."""
-    m = len(p)
-    ranked = sorted(range(m), key=lambda k: p[k])
-    out = [0.0] * m
-    for i, k in enumerate(ranked):
-        out[k] = max(min(1.0, (m - j) * p[ranked[j]]) for j in range(i + 1))
-    return np.array(out)
-
-
-def _brute_running_max(p):
-    """The original code: running max of m p_(i) / i from the smallest p upward, clipped at 1."""
-    m = len(p)
-    ranked = sorted(range(m), key=lambda k: p[k])
-    out, running = [0.0] * m, 0.0
-    for i, k in enumerate(ranked):
-        running = max(running, m * p[k] / (i + 1))
-        out[k] = min(1.0, running)
-    return np.array(out)
+from tests.stats.stats_helpers import brute_bh, brute_holm, brute_running_max
 
 
 def _bh_step_up_rejections(p, alpha):
@@ -60,10 +30,10 @@ def test_bh_holm_and_legacy_match_brute_force_definitions(seed):
     rng = np.random.default_rng(seed)
     p = np.concatenate([rng.uniform(0, 0.05, 8), rng.uniform(0, 1, 12), [0.0, 1.0]])
     rng.shuffle(p)
-    np.testing.assert_allclose(adjust_pvalues(p, "bh"), _brute_bh(p), rtol=1e-12)
-    np.testing.assert_allclose(adjust_pvalues(p, "holm"), _brute_holm(p), rtol=1e-12)
+    np.testing.assert_allclose(adjust_pvalues(p, "bh"), brute_bh(p), rtol=1e-12)
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), brute_holm(p), rtol=1e-12)
     np.testing.assert_allclose(adjust_pvalues(p, "bonferroni"), np.minimum(1, len(p) * p))
-    np.testing.assert_allclose(adjust_pvalues(p, "bh_running_max"), _brute_running_max(p))
+    np.testing.assert_allclose(adjust_pvalues(p, "bh_running_max"), brute_running_max(p))
     np.testing.assert_array_equal(adjust_pvalues(p, "none"), p)
 
 
