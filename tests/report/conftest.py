@@ -10,9 +10,9 @@ import pytest
 
 from tests.builders import toy
 
-REPO = Path(__file__).resolve().parents[2]
 NARRATIVE_238 = Path(__file__).parent / "data" / "issue_238.narrative.md"
 FAKE_SHA = "189a247" + "0" * 33
+
 
 @pytest.fixture
 def toy_root(tmp_path) -> Path:
