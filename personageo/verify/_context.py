@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from personageo.errors import Location
 from personageo.schema import RunResult
 from personageo.schema.paths import record_path
 from personageo.verify._findings import Finding
@@ -37,8 +38,9 @@ class Context:
 
     def add(self, code: str, parts: tuple, message: str, expected: str | None = None,
             **kw) -> Finding:
-        finding = Finding(code=code, pointer=record_path(*parts), message=message,
-                          expected=expected, path=kw.pop("path", self.path), **kw)
+        where = Location(kw.pop("path", self.path), kw.pop("line", None),
+                         pointer=record_path(*parts))
+        finding = Finding(code, message, where, expected, **kw)
         self.findings.append(finding)
         return finding
 
