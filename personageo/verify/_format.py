@@ -32,7 +32,8 @@ def _groups(result: VerifyResult) -> list[list[Finding]]:
 
 
 def _locations(group: list[Finding]) -> str:
-    where = [f":{f.line}" if f.line is not None else f"#{f.pointer}" for f in group[:SHOWN]]
+    where = [f":{f.line}" if f.line is not None else f"#{f.pointer}" if f.pointer is not None
+             else "(the whole file)" for f in group[:SHOWN]]
     more = f" and {len(group) - SHOWN} more" if len(group) > SHOWN else ""
     return ", ".join(where) + more
 
@@ -104,10 +105,11 @@ def format_github(result: VerifyResult, collapse: bool = True) -> str:
         else:
             if path not in texts:
                 texts[path] = _read(path)
-            line = pointer_line(texts[path], first.pointer)
+            line = pointer_line(texts[path], first.pointer or "")
         if len(group) == 1:
             tail = f" (expected {first.expected})" if first.expected else ""
-            where = "" if first.line is not None else f"#{first.pointer}: "
+            where = "" if first.line is not None or first.pointer is None else \
+                f"#{first.pointer}: "
             message = f"{where}{first.message}{tail}"
         else:
             message = f"×{len(group)} {CODES[first.code].summary}: {_locations(group)}"
