@@ -22,7 +22,7 @@ Public API::
 """
 
 from personageo.errors import Location
-from personageo.findings._formats import github_annotation, text_line
+from personageo.findings._formats import github_annotation, rule_line, text_line
 from personageo.findings._model import SEVERITIES, Finding, Severity, severity_rank
 from personageo.findings._registry import (
     CODES,
@@ -34,5 +34,5 @@ from personageo.findings._registry import (
 )
 
 __all__ = ["CODES", "INTERNAL_ERROR", "SEVERITIES", "Code", "CodeRegistry", "CodeRegistryError",
-           "Finding", "Location", "Severity", "github_annotation", "internal_error",
+           "Finding", "Location", "Severity", "github_annotation", "internal_error", "rule_line",
            "severity_rank", "text_line"]

@@ -109,9 +109,19 @@ class Finding:
             return NotImplemented
         return self.sort_key() < other.sort_key()
 
-    def __str__(self) -> str:
-        from personageo.findings._formats import text_line
+    @property
+    def rule(self) -> str:
+        """Compatibility alias of :attr:`code` (lint's findings called their code ``rule``)."""
+        return self.code
 
+    def __str__(self) -> str:
+        """The one-liner the CLIs print: ``path:line:col: CODE message (name)`` at a position of
+        a text file (lint's layout), else ``path#/pointer: severity CODE message (expected
+        ...)`` (verify's)."""
+        from personageo.findings._formats import rule_line, text_line
+
+        if self.location.line is not None and self.location.col is not None:
+            return rule_line(self)
         return text_line(self)
 
     def to_dict(self) -> dict:
