@@ -12,12 +12,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Location:
-    """Where a problem is: a file, and a line/column or a JSON pointer inside it."""
+    """Where a problem is: a file, and a line/column or a JSON pointer inside it.
+
+    ``end_line``/``end_col`` (optional) point just past the last character of a span (exclusive
+    end column), for findings that mark a range of a text file.
+    """
 
     path: str | None = None
     line: int | None = None
     col: int | None = None
     pointer: str | None = None
+    end_line: int | None = None
+    end_col: int | None = None
 
     def __str__(self) -> str:
         out = self.path or "<input>"

@@ -3,10 +3,12 @@
 Layers (a package may import only itself and the packages listed for it):
 
     cli -> pipeline -> {train, extract} -> modeling
-    cli -> {report, lint, verify, analysis} -> stats -> schema -> leaf helpers
+    cli -> {report, lint, verify, analysis} -> stats -> schema -> findings -> leaf helpers
 
-``report`` and ``lint`` share only ``schema`` and ``numfmt``; nothing in the core imports a GPU
-stage. Every import counts, including the lazy ones inside functions.
+``findings`` (the one Finding model and code registry) sits at the bottom beside ``schema``: it
+imports only leaf helpers and is imported by ``lint``, ``verify``, ``report`` and ``schema``.
+``report`` and ``lint`` share only ``schema``, ``findings`` and ``numfmt``; nothing in the core
+imports a GPU stage. Every import counts, including the lazy ones inside functions.
 """
 
 from __future__ import annotations
@@ -26,15 +28,16 @@ DATA = {"schema", "config", "activations", "inputs"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
     "yaml_safe": {"errors"}, "limits": set(), "_resources": set(), "annotations": set(),
-    "schema": LEAF,
+    "findings": {"errors", "annotations"},
+    "schema": LEAF | {"findings"},
     "config": LEAF,
     "activations": LEAF,
     "inputs": LEAF,
     "stats": LEAF | {"schema"},
     "analysis": LEAF | DATA | {"stats"},
-    "verify": LEAF | {"schema", "stats", "inputs"},
-    "report": LEAF | {"schema", "stats"},
-    "lint": LEAF | {"schema"},
+    "verify": LEAF | {"schema", "stats", "inputs", "findings"},
+    "report": LEAF | {"schema", "stats", "findings"},
+    "lint": LEAF | {"schema", "findings"},
     "modeling": LEAF | {"config"},
     "train": LEAF | DATA | {"modeling"},
     "extract": LEAF | DATA | {"modeling"},
@@ -84,6 +87,19 @@ def test_imports_flow_one_way(path):
     assert not bad, f"{path.relative_to(PKG)} ({pkg}) imports {bad}; allowed: {sorted(allowed)}"
 
 
+def test_findings_is_the_one_model_of_the_checkers():
+    """``findings`` imports none of the packages above it, and every checker reports through it
+    (lint, verify and the schema's semantic checks import it; none defines a finding type of its
+    own)."""
+    used_by = {_package_of(p) for p in SOURCES if "findings" in _imports(p)} - {"findings"}
+    assert {"lint", "verify", "schema"} <= used_by, used_by
+    own = [str(p.relative_to(PKG)) for p in SOURCES if _package_of(p) in ("lint", "verify", "schema")
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.ClassDef) and node.name in ("Violation", "Issue", "Finding",
+                                                                "NumberFinding")]
+    assert not own, f"finding types outside personageo/findings: {own}"
+
+
 CORE_COMMANDS = ["--help", "schema", "analyze --help", "verify --help", "lint --help",
                  "report --help"]
 
@@ -97,6 +113,7 @@ def test_core_imports_and_commands_without_torch():
         "import importlib, pkgutil, personageo\n"
         "core = ['schema', 'stats', 'analysis', 'verify', 'report', 'lint', 'config',\n"
         "        'activations', 'inputs', 'numfmt', 'files', 'errors', 'pipeline', 'modeling',\n"
+        "        'findings',\n"
         "        'train', 'extract']\n"
         "for name in core:\n"
         "    importlib.import_module('personageo.' + name)\n"

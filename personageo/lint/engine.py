@@ -12,12 +12,13 @@ from pathlib import Path
 
 from personageo.errors import InputError, Location, PersonageoError
 from personageo.files import read_bytes
+from personageo.findings import Finding
 from personageo.limits import time_limit
 from personageo.lint.config import OFF, LintConfig
 from personageo.lint.context import LintContext, detect_layout, metadata_from_frontmatter
 from personageo.lint.document import Document, parse_document
 from personageo.lint.registry import Registry, RuleInfo, all_rules
-from personageo.lint.violation import Detail, Skip, Violation
+from personageo.lint.violation import Detail, Skip
 
 #: Refuse files above this size outright (a tracker body is at most 65,536 characters, so
 #: 262,144 UTF-8 bytes; the rest is room for front matter and local drafts).
@@ -58,7 +59,7 @@ class RuleOutcome:
     rule: RuleInfo
     status: str
     """``PASS``, ``INFO`` (only info findings), ``WARN``, ``FAIL`` or ``SKIP``."""
-    violations: list[Violation] = field(default_factory=list)
+    violations: list[Finding] = field(default_factory=list)
     detail: str = ""
 
 
@@ -84,15 +85,15 @@ class LintResult:
         return self.context.layout
 
     @property
-    def violations(self) -> list[Violation]:
-        return sorted((v for o in self.outcomes for v in o.violations), key=Violation.sort_key)
+    def violations(self) -> list[Finding]:
+        return sorted((v for o in self.outcomes for v in o.violations), key=Finding.sort_key)
 
     @property
-    def errors(self) -> list[Violation]:
+    def errors(self) -> list[Finding]:
         return [v for v in self.violations if v.severity == "error"]
 
     @property
-    def warnings(self) -> list[Violation]:
+    def warnings(self) -> list[Finding]:
         return [v for v in self.violations if v.severity == "warning"]
 
     @property
@@ -161,7 +162,7 @@ def _run_rule(rule: RuleInfo, doc: Document, ctx: LintContext, severity: str,
     if missing:
         flags = ", ".join("--" + m for m in missing)
         return RuleOutcome(rule, "SKIP", detail=f"needs {flags}")
-    found: list[Violation] = []
+    found: list[Finding] = []
     detail = ""
     try:
         for item in rule.func(doc, ctx) or ():
@@ -173,14 +174,18 @@ def _run_rule(rule: RuleInfo, doc: Document, ctx: LintContext, severity: str,
             sev = severity  # the rule's default, or the pyproject override
             if options.strict and sev == "warning":
                 sev = "error"
-            found.append(replace(item, rule=rule.id, name=rule.name, severity=sev, path=ctx.path))
+            found.append(replace(item, code=rule.id, name=rule.name, severity=sev,
+                                 location=replace(item.location, path=ctx.path)))
     except PersonageoError:
         raise  # a bad results/claims file is the user's input error (exit 2), not a finding
     except Exception as exc:  # a bug in one rule must not hide every other finding
         if options.raise_rule_errors:
             raise
-        found.append(Violation(f"internal error in this rule: {type(exc).__name__}: {exc}",
-                               rule=rule.id, name=rule.name, severity="error", path=ctx.path))
+        # fail closed: reported under the rule's own id (so the table names the rule), always
+        # as an error
+        found.append(Finding(rule.id, f"internal error in this rule: {type(exc).__name__}: "
+                             f"{exc}", Location(ctx.path, 1, 1), severity="error",
+                             name=rule.name))
     if any(v.severity == "error" for v in found):
         status = "FAIL"
     elif any(v.severity == "warning" for v in found):
@@ -191,7 +196,7 @@ def _run_rule(rule: RuleInfo, doc: Document, ctx: LintContext, severity: str,
         status = "PASS"
     if found:
         detail = found[0].message + (f" (+{len(found) - 1} more)" if len(found) > 1 else "")
-    return RuleOutcome(rule, status, sorted(found, key=Violation.sort_key), detail)
+    return RuleOutcome(rule, status, sorted(found, key=Finding.sort_key), detail)
 
 
 def selected_rules(registry: Registry, options: LintOptions, config: LintConfig) -> list[RuleInfo]:
@@ -228,12 +233,12 @@ def lint_document(doc: Document, options: LintOptions | None = None,
 
 def _unchecked(ctx: LintContext) -> str | None:
     """Why numbers of the body were not checked (see :attr:`LintResult.unchecked`)."""
-    try:
-        from personageo.lint.numbers import extract
-    except ImportError:  # pragma: no cover - the checker ships with lint
-        return "the number checker is not installed"
     report = ctx.cache.get("numbers_report")
+    if report is None and ctx.results:
+        return None  # the number rules ran and raised: their internal-error findings fail it
     if report is None:
+        from personageo.lint.numbers import extract  # part of lint: if it cannot load, lint fails
+
         n = sum(1 for c in extract(ctx.text).claims if c.context != "setup")
         return (f"{n} number(s) not checked: no results file given or found" if n else None)
     cut = [c for c in report.claims if (c.binding or "").startswith("results file #")]

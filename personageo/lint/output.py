@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from personageo.annotations import workflow_command
+from personageo.findings import Finding, github_annotation, rule_line
 from personageo.lint.engine import LintResult
 
 FORMAT_VERSION = 1
@@ -31,6 +32,25 @@ def _numbers_summary(result: LintResult) -> dict | None:
         "unbound": report.count("unbound"),
         "notes": list(report.notes),
     }
+
+
+def _checked_against(v: Finding) -> str:
+    return f" [checked against {v.checked_against}]" if v.checked_against else ""
+
+
+def lint_dict(v: Finding) -> dict:
+    """A finding in ``lint --format json``'s layout (``format_version`` 1: its keys predate the
+    shared model). The value a number was checked against is a ``derivation`` when it is a
+    function of values (``ratio(a, b)``), else a ``pointer``."""
+    ca = v.checked_against
+    is_derivation = bool(ca) and "(" in ca
+    out = {"message": v.message, "line": v.line, "col": v.col, "end_line": v.end_line,
+           "end_col": v.end_col, "rule": v.code, "name": v.name, "severity": v.severity,
+           "path": v.path, "pointer": None if is_derivation else ca,
+           "derivation": ca if is_derivation else None}
+    if v.extra:
+        out["extra"] = dict(v.extra)
+    return out
 
 
 def verdict(result: LintResult) -> str:
@@ -64,10 +84,7 @@ def format_text(result: LintResult, width: int = 100) -> str:
     if findings:
         lines.append("")
         for v in findings:
-            line = str(v)  # path:line:col: PGxxx message (name)
-            if v.pointer or v.derivation:
-                line += f" [checked against {v.pointer or v.derivation}]"
-            lines.append(line)
+            lines.append(rule_line(v) + _checked_against(v))  # path:line:col: PGxxx message (name)
     lines += ["", f"Result: {verdict(result)}"]
     return "\n".join(lines) + "\n"
 
@@ -91,7 +108,7 @@ def to_dict(result: LintResult) -> dict:
         "checks": [{"rule": o.rule.id, "name": o.rule.name, "check": o.rule.check,
                     "status": o.status, "detail": o.detail} for o in result.outcomes],
         "numbers": _numbers_summary(result),
-        "findings": [v.to_dict() for v in result.violations],
+        "findings": [lint_dict(v) for v in result.violations],
     }
 
 
@@ -103,12 +120,7 @@ def format_github(result: LintResult) -> str:
     """GitHub Actions workflow commands (errors, warnings and notices), one per finding."""
     out = []
     for v in result.violations:
-        end_col = v.end_col if v.end_col is not None and v.end_line in (None, v.line) else None
-        message = v.message + (f" [checked against {v.pointer or v.derivation}]"
-                               if v.pointer or v.derivation else "")
-        out.append(workflow_command(v.severity, message, file=v.path, line=v.line, col=v.col,
-                                    end_line=v.end_line, end_col=end_col,
-                                    title=f"{v.rule} {v.name}"))
+        out.append(github_annotation(v, v.message + _checked_against(v)))
     if result.unchecked:
         out.append(workflow_command("error", result.unchecked, file=result.path, line=1,
                                     title="numbers not checked"))

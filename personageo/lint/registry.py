@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from personageo.errors import InputError
-from personageo.lint.violation import SEVERITIES
+from personageo.findings import CODES, SEVERITIES, Code, CodeRegistry
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
 STATUSES = ("stable", "preview", "removed")
@@ -75,12 +75,17 @@ class RuleInfo:
 
 
 class Registry:
-    """Rules by id and name. Use the module-level :data:`REGISTRY` and :func:`rule`."""
+    """Rules by id and name. Use the module-level :data:`REGISTRY` and :func:`rule`.
 
-    def __init__(self) -> None:
+    With ``codes``, each rule's id is also registered there as a finding code (the module-level
+    registry registers into :data:`personageo.findings.CODES`, shared with verify and the
+    schema; a registry made in a test keeps its ids to itself)."""
+
+    def __init__(self, codes: CodeRegistry | None = None) -> None:
         self._by_id: dict[str, RuleInfo] = {}
         self._by_name: dict[str, RuleInfo] = {}
         self._frozen = False
+        self._codes = codes
 
     # -- declaring -----------------------------------------------------------------------------
     def rule(self, *, id: str, name: str, severity: str, check: str = "", tags: Iterable[str] = (),
@@ -117,6 +122,9 @@ class Registry:
         if info.name in self._by_name:
             raise RegistryError(f"duplicate rule name {info.name} ({info.id} and "
                                 f"{self._by_name[info.name].id})")
+        if self._codes is not None:
+            self._codes.register(Code(info.id, info.name, info.severity, info.summary, "lint",
+                                      info.doc))
         self._by_id[info.id] = info
         self._by_name[info.name] = info
 
@@ -179,7 +187,7 @@ class Registry:
                                 "run `personageo lint --list-rules` to see every rule")
 
 
-REGISTRY = Registry()
+REGISTRY = Registry(CODES)
 rule = REGISTRY.rule
 
 

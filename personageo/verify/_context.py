@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
+from personageo.errors import Location
 from personageo.schema import RunResult
+from personageo.schema.invariants import close, fmt
 from personageo.schema.paths import record_path
 from personageo.verify._findings import Finding
 
-#: Tolerances for recomputed values stored as float64 (same as the schema's semantic checks).
-REL_TOL = 1e-9
-ABS_TOL = 1e-12
-
-
-def close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
-
-
-def fmt(x: float | None) -> str:
-    """Compact number for messages: 6 significant digits."""
-    return "null" if x is None else f"{x:.6g}"
+__all__ = ["Context", "close", "fmt"]
 
 
 class Context:
@@ -37,8 +26,9 @@ class Context:
 
     def add(self, code: str, parts: tuple, message: str, expected: str | None = None,
             **kw) -> Finding:
-        finding = Finding(code=code, pointer=record_path(*parts), message=message,
-                          expected=expected, path=kw.pop("path", self.path), **kw)
+        where = Location(kw.pop("path", self.path), kw.pop("line", None),
+                         pointer=record_path(*parts))
+        finding = Finding(code, message, where, expected, **kw)
         self.findings.append(finding)
         return finding
 

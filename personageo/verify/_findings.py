@@ -1,4 +1,7 @@
-"""Findings of ``personageo verify`` and the table of their stable codes.
+"""The table of ``personageo verify``'s stable codes, and the result of one run.
+
+Findings are :class:`personageo.findings.Finding` values (re-exported here as ``Finding``);
+the codes below are registered in the shared :data:`personageo.findings.CODES`.
 
 Codes are grouped by family (ruff-style, never reused): V0xx schema consistency, V1xx tests and
 p-values, V2xx multiple-testing families, V3xx deltas, comparisons and baselines, V4xx verdicts,
@@ -7,18 +10,12 @@ V5xx provenance, V6xx inputs.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
-SEVERITIES = ("error", "warning", "info")
+from personageo.findings import CODES as ALL_CODES
+from personageo.findings import SEVERITIES, Code, Finding
 
-
-@dataclass(frozen=True)
-class Code:
-    code: str
-    name: str
-    severity: str
-    summary: str
-
+__all__ = ["CODES", "SEVERITIES", "Code", "Finding", "VerifyResult", "verify_dict"]
 
 _TABLE = [
     ("V001", "schema-consistency", "error", "a semantic check of the results schema fails"),
@@ -98,45 +95,16 @@ _TABLE = [
     ("V605", "questions-recorded-duplicates", "warning",
      "the recorded question set has fewer distinct questions than questions"),
 ]
-CODES: dict[str, Code] = {c[0]: Code(*c) for c in _TABLE}
+for _row in _TABLE:
+    ALL_CODES.register(Code(*_row, source="verify"))
+#: verify's codes (registered in :data:`personageo.findings.CODES`), by id, in table order.
+CODES: dict[str, Code] = ALL_CODES.of("verify")
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One inconsistency: where (``path`` + record ``pointer`` or ``line``), what, expected."""
-
-    code: str
-    pointer: str
-    message: str
-    expected: str | None = None
-    path: str | None = None
-    line: int | None = None
-    severity: str = field(default="")
-
-    def __post_init__(self) -> None:
-        if self.code not in CODES:
-            raise ValueError(f"unknown finding code {self.code!r}")
-        if not self.severity:
-            object.__setattr__(self, "severity", CODES[self.code].severity)
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"unknown severity {self.severity!r}")
-
-    @property
-    def name(self) -> str:
-        return CODES[self.code].name
-
-    def where(self) -> str:
-        out = self.path or "<results>"
-        if self.line is not None:
-            return f"{out}:{self.line}"
-        return f"{out}#{self.pointer}"
-
-    def __str__(self) -> str:
-        tail = f" (expected {self.expected})" if self.expected else ""
-        return f"{self.where()}: {self.severity} {self.code} {self.message}{tail}"
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "name": self.name}
+def verify_dict(f: Finding) -> dict:
+    """A finding in ``verify --format json``'s layout (its keys predate the shared model)."""
+    return {"code": f.code, "pointer": f.pointer, "message": f.message, "expected": f.expected,
+            "path": f.path, "line": f.line, "severity": f.severity, "name": f.name}
 
 
 @dataclass

@@ -10,8 +10,11 @@ import json
 from itertools import groupby
 from pathlib import Path
 
-from personageo.annotations import workflow_command
-from personageo.verify._findings import CODES, SEVERITIES, Finding, VerifyResult
+from personageo.findings import CODES, SEVERITIES, Finding, github_annotation, text_line
+from personageo.verify._findings import VerifyResult, verify_dict
+
+#: Where a finding of a run given without a file is said to be.
+NO_PATH = "<results>"
 
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 #: Locations shown on a collapsed line.
@@ -29,7 +32,8 @@ def _groups(result: VerifyResult) -> list[list[Finding]]:
 
 
 def _locations(group: list[Finding]) -> str:
-    where = [f":{f.line}" if f.line is not None else f"#{f.pointer}" for f in group[:SHOWN]]
+    where = [f":{f.line}" if f.line is not None else f"#{f.pointer}" if f.pointer is not None
+             else "(the whole file)" for f in group[:SHOWN]]
     more = f" and {len(group) - SHOWN} more" if len(group) > SHOWN else ""
     return ", ".join(where) + more
 
@@ -37,7 +41,7 @@ def _locations(group: list[Finding]) -> str:
 def collapsed_line(group: list[Finding]) -> str:
     """``path: severity CODE ×N summary: #ptr1, #ptr2, #ptr3 and N-3 more``."""
     first = group[0]
-    return (f"{first.path or '<results>'}: {first.severity} {first.code} ×{len(group)} "
+    return (f"{first.path or NO_PATH}: {first.severity} {first.code} ×{len(group)} "
             f"{CODES[first.code].summary}: {_locations(group)}")
 
 
@@ -47,7 +51,8 @@ def format_text(result: VerifyResult, collapse: bool = True) -> str:
     lines: list[str] = []
     if collapse:
         groups = _groups(result)
-        lines += [str(g[0]) if len(g) == 1 else collapsed_line(g) for g in groups]
+        lines += [text_line(g[0], NO_PATH) if len(g) == 1 else collapsed_line(g)
+                  for g in groups]
         if any(len(g) > 1 for g in groups):
             lines.append("(repeated findings collapsed: --no-collapse or --format json lists "
                          "every one)")
@@ -56,7 +61,7 @@ def format_text(result: VerifyResult, collapse: bool = True) -> str:
             items = list(group)
             c = CODES[code]
             lines.append(f"{code} {c.name}: {c.summary} [{len(items)}]")
-            lines.extend(f"  {f}" for f in items)
+            lines.extend("  " + text_line(f, NO_PATH) for f in items)
     lines.append(summary(result))
     return "\n".join(lines)
 
@@ -64,7 +69,7 @@ def format_text(result: VerifyResult, collapse: bool = True) -> str:
 def summary(result: VerifyResult) -> str:
     counts = ", ".join(f"{result.count(s)} {s}{'s' if s != 'info' and result.count(s) != 1 else ''}"
                        for s in SEVERITIES)
-    target = result.path or "<results>"
+    target = result.path or NO_PATH
     if result.baseline_path:
         target += f" (baseline {result.baseline_path})"
     return f"{target}: {counts}"
@@ -78,7 +83,7 @@ def format_json(result: VerifyResult) -> str:
         "baseline": result.baseline_path,
         "questions": result.questions_path,
         "counts": {s: result.count(s) for s in SEVERITIES},
-        "findings": [f.to_dict() for f in sorted(result.findings, key=_order)],
+        "findings": [verify_dict(f) for f in sorted(result.findings, key=_order)],
         "codes": {c: {"name": CODES[c].name, "severity": CODES[c].severity,
                       "summary": CODES[c].summary} for c in used},
     }
@@ -94,21 +99,21 @@ def format_github(result: VerifyResult, collapse: bool = True) -> str:
     groups = _groups(result) if collapse else [[f] for f in sorted(result.findings, key=_order)]
     for group in groups:
         first = group[0]
-        path = first.path or "<results>"
+        path = first.path or NO_PATH
         if first.line is not None:
             line = first.line
         else:
             if path not in texts:
                 texts[path] = _read(path)
-            line = pointer_line(texts[path], first.pointer)
+            line = pointer_line(texts[path], first.pointer or "")
         if len(group) == 1:
             tail = f" (expected {first.expected})" if first.expected else ""
-            where = "" if first.line is not None else f"#{first.pointer}: "
+            where = "" if first.line is not None or first.pointer is None else \
+                f"#{first.pointer}: "
             message = f"{where}{first.message}{tail}"
         else:
             message = f"×{len(group)} {CODES[first.code].summary}: {_locations(group)}"
-        out.append(workflow_command(first.severity, message, file=path, line=line,
-                                    title=f"{first.code} {first.name}"))
+        out.append(github_annotation(first, message, file=path, line=line))
     return "\n".join(out)
 
 

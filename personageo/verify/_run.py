@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
+from personageo.errors import Location, PersonageoError
+from personageo.findings import INTERNAL_ERROR, Finding, internal_error
 from personageo.schema import RunResult, check_semantics, load_run_result
+from personageo.schema.invariants import VERIFY_CODE
 from personageo.verify._baseline import check_against_baseline, check_baseline_unrecorded
 from personageo.verify._context import Context
 from personageo.verify._findings import VerifyResult
@@ -43,19 +47,24 @@ def verify_run(
         Findings in check order; ``has_errors`` decides the exit code.
     """
     ctx = Context(run, path)
-    check_tests(ctx)
-    check_families(ctx)
-    check_deltas(ctx)
-    check_comparisons(ctx)
+    invariants = _run_step(ctx, "the schema's semantic checks", check_semantics, ctx.run) or []
+    _schema_findings(ctx, invariants, specific=True)
+    _run_step(ctx, "the permutation-test checks", check_tests, ctx)
+    _run_step(ctx, "the family checks", check_families, ctx)
+    _run_step(ctx, "the delta checks", check_deltas, ctx)
+    _run_step(ctx, "the comparison checks", check_comparisons, ctx)
     resolved: set[str] = set()
     if baseline is not None:
-        resolved = check_against_baseline(ctx, baseline, baseline_path)
-    check_baseline_unrecorded(ctx, resolved)
-    check_verdicts(ctx)
-    check_provenance(ctx, with_questions=questions is not None)
+        resolved = _run_step(ctx, "the baseline checks", check_against_baseline, ctx, baseline,
+                             baseline_path) or set()
+    _run_step(ctx, "the baseline checks", check_baseline_unrecorded, ctx, resolved)
+    _run_step(ctx, "the verdict checks", check_verdicts, ctx)
+    _run_step(ctx, "the provenance checks", check_provenance, ctx,
+              with_questions=questions is not None)
     if questions is not None:
-        check_questions(ctx, questions, questions_path or "<questions>")
-    _semantic_findings(ctx)
+        _run_step(ctx, "the question checks", check_questions, ctx, questions,
+                  questions_path or "<questions>")
+    _schema_findings(ctx, invariants, specific=False)
     return VerifyResult(ctx.findings, path, baseline_path, questions_path)
 
 
@@ -79,18 +88,40 @@ def verify_files(
                       questions=qs, questions_path=None if questions is None else str(questions))
 
 
-def _semantic_findings(ctx: Context) -> None:
-    """V001 for each schema semantic issue not already reported by a specific check at the same
-    record path (index pointers are turned into record paths)."""
+def _run_step(ctx: Context, what: str, check, *args, **kw):
+    """Run one check; one that raises (a bug, not the user's input) becomes the internal-error
+    finding X001, an error: a check that could not run is never a pass."""
+    try:
+        return check(*args, **kw)
+    except PersonageoError:
+        raise  # an unreadable input is the user's error (exit 2)
+    except Exception as exc:
+        ctx.findings.append(internal_error(what, exc, Location(ctx.path)))
+        return None
+
+
+def _schema_findings(ctx: Context, invariants: list[Finding], specific: bool) -> None:
+    """The schema's semantic findings at record paths (index pointers turned into record
+    paths): with ``specific``, those verify has its own code for (V101, V103, V104, V202,
+    V301-V303); else the rest as V001, each unless a finding already sits at its record path.
+    An internal error of the schema's checks is kept as it is."""
     doc = ctx.run.model_dump(mode="json")
     taken = {f.pointer for f in ctx.findings}
-    for issue in check_semantics(ctx.run):
-        parts = to_record_parts(doc, issue.pointer)
-        finding_ptr = "/" + "/".join(_escape(str(p)) for p in parts) if parts else ""
-        if finding_ptr in taken:
+    for issue in invariants:
+        code = VERIFY_CODE.get(issue.code, "V001")
+        if issue.code == INTERNAL_ERROR.code:
+            if not specific:
+                ctx.findings.append(replace(issue, location=Location(ctx.path)))
             continue
-        taken.add(finding_ptr)
-        ctx.add("V001", tuple(parts), issue.message, issue.expected)
+        if specific != (code != "V001"):
+            continue
+        parts = to_record_parts(doc, issue.pointer or "")
+        if not specific:
+            finding_ptr = "/" + "/".join(_escape(str(p)) for p in parts) if parts else ""
+            if finding_ptr in taken:
+                continue
+            taken.add(finding_ptr)
+        ctx.add(code, tuple(parts), issue.message, issue.expected)
 
 
 def to_record_parts(doc, pointer: str) -> list:

@@ -57,8 +57,12 @@ def _common(a: str, b: str) -> int:
 
 def select_findings(result: VerifyResult, select: Iterable[str] = (),
                     ignore: Iterable[str] = ()) -> VerifyResult:
-    """``result`` with only the selected codes (all when ``select`` is empty), minus ignored."""
+    """``result`` with only the selected codes (all when ``select`` is empty), minus ignored.
+
+    A finding whose code is not verify's (the internal error ``X001``: a check that could not
+    run) is always kept: no selection turns a check that did not run into a pass."""
     select, ignore = tuple(select), tuple(ignore)
     keep = resolve_codes(select, "--select") if select else set(CODES)
     keep -= resolve_codes(ignore, "--ignore")
-    return replace(result, findings=[f for f in result.findings if f.code in keep])
+    return replace(result, findings=[f for f in result.findings
+                                     if f.code in keep or f.code not in CODES])

@@ -1,4 +1,5 @@
-"""Generate ``docs/verify-codes.md`` from :data:`personageo.verify.CODES`.
+"""Generate ``docs/verify-codes.md`` from :data:`personageo.verify.CODES` and the schema's
+semantic codes.
 
 Run ``python -m personageo.verify.docs`` after changing the code table; a test fails when the
 checked-in file is stale.
@@ -10,12 +11,19 @@ import sys
 from pathlib import Path
 
 from personageo.files import atomic_write_text
+from personageo.findings import CODES as ALL_CODES
+from personageo.findings import INTERNAL_ERROR
+from personageo.schema.invariants import ABS_TOL, REL_TOL, VERIFY_CODE
 from personageo.verify._findings import CODES
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "verify-codes.md"
 FAMILIES = {"0": "schema consistency", "1": "permutation tests and p-values",
             "2": "multiple-testing families", "3": "deltas, comparisons and baselines",
             "4": "verdicts", "5": "provenance", "6": "inputs"}
+
+
+def _exp(x: float) -> str:
+    return f"{x:.0e}".replace("e-0", "e-")
 
 
 def codes_markdown() -> str:
@@ -42,6 +50,24 @@ def codes_markdown() -> str:
     for c in CODES.values():
         lines.append(f"| {c.code} | `{c.name}` | {c.severity} | {FAMILIES[c.code[1]]} | "
                      f"{c.summary} |")
+    lines += [
+        "",
+        "## The schema's invariants",
+        "",
+        "The file's own consistency (references, delta = post - base, p versus b, ratios, ...) is "
+        "checked once, by the schema's semantic checks (`personageo/schema/_semantics.py`, one "
+        f"tolerance: relative {_exp(REL_TOL)}, absolute {_exp(ABS_TOL)}). Loading a results file refuses one "
+        "that breaks them, naming each `Snnn` code; `verify` reports them under the code below.",
+        "",
+        "| schema code | name | reported by verify as | what it finds |",
+        "|---|---|---|---|",
+    ]
+    for c in ALL_CODES.of("schema").values():
+        lines.append(f"| {c.code} | `{c.name}` | {VERIFY_CODE.get(c.code, 'V001')} | "
+                     f"{c.summary} |")
+    x = ALL_CODES[INTERNAL_ERROR.code]
+    lines += ["", f"A check that cannot run (a bug) is reported as **{x.code}** `{x.name}`, an "
+              "error (exit 1) that `--select`/`--ignore` never remove: never as a pass."]
     return "\n".join(lines) + "\n"
 
 

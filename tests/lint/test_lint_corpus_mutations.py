@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from personageo.lint.numbers import kind_of
 from personageo.numfmt import parse_number
 from tests.lint._corpus import case_names, checker, load_case
 
@@ -78,7 +79,7 @@ def run_case(name, reference_dir):
         edited = lines[:n.line - 1] + [line[:n.col - 1] + new + line[n.col - 1 + len(n.text):]] \
             + lines[n.line:]
         report = check.check("\n".join(edited), path=name)
-        bad = {(f.line, f.col) for f in report.findings if f.kind == "contradicted"}
+        bad = {(f.line, f.col) for f in report.findings if kind_of(f) == "contradicted"}
         shift = len(new) - len(n.text)  # numbers after the edit on its line moved
         expected_bad = {(e.line, e.col + (shift if e.line == n.line and e.col > n.col else 0))
                         for e in case.numbers if e.outcome == "contradicted"}

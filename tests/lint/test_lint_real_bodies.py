@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from personageo.lint.engine import LintOptions, lint_file
+from personageo.lint.numbers import kind_of
 
 ALL_SKIPPED_WITHOUT_RESULTS = {"PG101": "SKIP", "PG102": "SKIP", "PG103": "INFO", "PG104": "SKIP",
                                "PG401": "SKIP", "PG402": "SKIP", "PG403": "SKIP", "PG404": "SKIP",
@@ -212,7 +213,7 @@ def test_real_bodies_against_unrelated_results_contradict_nothing(reference_dir,
     report = _numbers(reference_dir, reference_dir / "bodies" / name,
                       "issue_238/run_result.json", "issue_205/run_result.json")
     assert report.checked
-    assert [f for f in report.findings if f.kind == "contradicted"] == []
+    assert [f for f in report.findings if kind_of(f) == "contradicted"] == []
     assert {c.bound_by for c in report.claims if c.outcome == "verified"} <= {"unit", "prose",
                                                                             "table"}
 
@@ -226,7 +227,7 @@ def test_published_238_contradictions_are_the_true_ones(reference_dir):
     path = reference_dir / "issue_238" / "published_writeup.txt"
     report = _numbers(reference_dir, path, "issue_238/run_result.json",
                       "issue_205/run_result.json")
-    bad = [(f.line, f.text) for f in report.findings if f.kind == "contradicted"]
+    bad = [(f.line, f.extra["text"]) for f in report.findings if kind_of(f) == "contradicted"]
     assert bad == [(6, "0.999"), (10, "0.999"), (18, "80"), (29, "80"), (41, "0.999"),
                    (150, "0.999")]
     grid = [c for c in report.claims if 117 <= c.line <= 124 and c.context == "table"]
@@ -249,4 +250,4 @@ def test_published_238_grid_as_markdown_paragraphs(reference_dir, tmp_path):
     grid = [c for c in report.claims if 120 <= c.line <= 127 and c.context == "table"]
     assert len(grid) == 40 and {c.outcome for c in grid} == {"verified"}
     assert all(c.binding.endswith("/delta") for c in grid)
-    assert all(f.text in ("80", "0.999") for f in report.findings if f.kind == "contradicted")
+    assert all(f.extra["text"] in ("80", "0.999") for f in report.findings if kind_of(f) == "contradicted")

@@ -28,27 +28,29 @@ def test_consistent_fixture_has_no_issues():
 
 
 @pytest.mark.parametrize(
-    "mutate, pointer",
+    "mutate, pointer, code",
     [
-        (lambda d: d["cells"][0].update(delta=0.2), "/cells/0/delta"),
-        (lambda d: d["cells"][0].update(base="nope"), "/cells/0/base"),
-        (lambda d: d["cells"][0].update(significant=False), "/cells/0/significant"),
-        (lambda d: d["cells"][1]["test"].update(p=0.001, b=None), "/cells/1/test/p"),
-        (lambda d: d["cells"][1]["test"].update(b=5), "/cells/1/test/p"),
-        (lambda d: d["cells"][0].update(p_adjusted=0.001), "/cells/0/p_adjusted"),
-        (lambda d: d["comparisons"][0].update(ratio=2.0), "/comparisons/0/ratio"),
-        (lambda d: d["comparisons"][0].update(delta=0.1), "/comparisons/0/delta"),
-        (lambda d: d["measurements"][0].update(value=1.5), "/measurements/0/value"),
-        (lambda d: d["measurements"][1].update(id="base/A"), "/measurements/1/id"),
-        (lambda d: d["families"][0].update(members=["cA"]), "/cells/1/family"),
+        (lambda d: d["cells"][0].update(delta=0.2), "/cells/0/delta", "S006"),
+        (lambda d: d["cells"][0].update(base="nope"), "/cells/0/base", "S002"),
+        (lambda d: d["cells"][0].update(significant=False), "/cells/0/significant", "S012"),
+        (lambda d: d["cells"][1]["test"].update(p=0.001, b=None), "/cells/1/test/p", "S007"),
+        (lambda d: d["cells"][1]["test"].update(b=5), "/cells/1/test/p", "S008"),
+        (lambda d: d["cells"][0].update(p_adjusted=0.001), "/cells/0/p_adjusted", "S010"),
+        (lambda d: d["comparisons"][0].update(ratio=2.0), "/comparisons/0/ratio", "S014"),
+        (lambda d: d["comparisons"][0].update(delta=0.1), "/comparisons/0/delta", "S013"),
+        (lambda d: d["measurements"][0].update(value=1.5), "/measurements/0/value", "S003"),
+        (lambda d: d["measurements"][1].update(id="base/A"), "/measurements/1/id", "S001"),
+        (lambda d: d["families"][0].update(members=["cA"]), "/cells/1/family", "S011"),
         (lambda d: d["design"]["checkpoints"][1].update(condition="zzz"),
-         "/design/checkpoints/1/condition"),
+         "/design/checkpoints/1/condition", "S002"),
     ],
 )
-def test_each_planted_problem_is_found_at_its_pointer(mutate, pointer):
+def test_each_planted_problem_is_found_at_its_pointer(mutate, pointer, code):
     doc = tiny()
     mutate(doc)
-    assert pointer in pointers(doc)
+    found = check_semantics(RunResult.model_validate(doc))
+    assert (code, pointer) in {(f.code, f.pointer) for f in found}
+    assert all(f.severity == "error" and f.name for f in found)
 
 
 def test_legacy_b_over_n_allows_zero_but_plus_one_does_not():
@@ -104,3 +106,28 @@ def test_invalid_json_names_line_and_column(tmp_path):
     with pytest.raises(InputError) as err:
         load_run_result(path)
     assert f"{path}:3:3" in str(err.value)
+
+
+@pytest.mark.parametrize("error, flagged", [(0.0, False), (5e-13, False), (1e-10, True)])
+def test_one_tolerance_for_load_and_verify(error, flagged):
+    """A delta near 0 off by ``error`` from post - base: the schema (load) and verify decide
+    alike, with the one tolerance of schema.invariants (absolute 1e-12 near 0)."""
+    from personageo.verify import verify_run
+
+    doc = tiny()
+    cell = doc["cells"][0]
+    values = {m["id"]: m["value"] for m in doc["measurements"]}
+    values[cell["post"]] = values[cell["base"]]  # post == base: delta 0
+    for m in doc["measurements"]:
+        m["value"] = values[m["id"]]
+    cell["delta"] = error
+    for cmp in doc["comparisons"]:
+        if cmp["cell"] == cell["id"]:
+            cmp["delta"] = error
+            cmp["ratio"] = error / cmp["baseline_delta"]
+    run = RunResult.model_validate(doc)
+    at_schema = [f.code for f in check_semantics(run) if f.pointer == "/cells/0/delta"]
+    at_verify = [f.code for f in verify_run(run).findings if f.pointer.endswith("/delta")
+                 and f.pointer.startswith("/cells/")]
+    assert at_schema == (["S006"] if flagged else [])
+    assert at_verify == (["V301"] if flagged else [])

@@ -22,6 +22,7 @@ import os
 from collections.abc import Sequence
 
 from personageo.files import sha256_file, sha256_text
+from personageo.findings import Finding
 from personageo.lint.numbers._extract import RawClaim, extract
 from personageo.lint.numbers._facts import Fact, FactIndex, build_facts
 from personageo.lint.numbers._headers import Vocabulary, facets_of
@@ -34,7 +35,7 @@ from personageo.lint.numbers._sidecar import (
     evaluate,
     pair_claims,
 )
-from personageo.lint.numbers._types import NumberClaim, NumberFinding, NumbersReport
+from personageo.lint.numbers._types import NumberClaim, NumbersReport, kind_of, number_finding
 from personageo.lint.numbers._units import UNCERTAIN_UNITS, unit_of, unit_targets
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
@@ -269,7 +270,7 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
         if claim.outcome == "unbound":
             cands = _candidates(readings.get(i, []), raws[i].parsed.value)
             near = binder.nearest(raws[i]) if not cands else None
-            report.findings.append(NumberFinding(
+            report.findings.append(number_finding(
                 "unbound", severity_unbound, claim.line, claim.col, claim.end_col, claim.text,
                 f"{claim.text} is not bound to any value of the results"
                 + (" (table cell: no unique record for its headers)" if claim.context == "table"
@@ -277,7 +278,7 @@ def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSideca
                 + (f"; candidate readings: {cands}" if cands else "")
                 + (f"; nearest value: {near[1]} = {_fmt(near[0])}" if near else "")))
     _stale_marker(source, checker, report)
-    report.findings.sort(key=lambda f: (f.line, f.col, f.kind))
+    report.findings.sort(key=lambda f: (f.line, f.col, kind_of(f)))
     return report
 
 
@@ -289,10 +290,10 @@ def _stale_marker(source: str, checker: NumberChecker, report: NumbersReport) ->
     stale = marker_stale(marker, [checker.results_sha(i) for i in range(n)]) if marker else []
     if not stale:
         return
-    changed = [f for f in report.findings if f.kind in ("stale", "contradicted")]
+    changed = [f for f in report.findings if kind_of(f) in ("stale", "contradicted")]
     names = ", ".join(f"{checker.binder.results[i][0]} (rendered from sha256 "
                       f"{marker.results[i][1][:12]})" for i in stale)
-    report.findings.append(NumberFinding(
+    report.findings.append(number_finding(
         "stale", "error", marker.line, 1, 1 + len(source.splitlines()[marker.line - 1]),
         "personageo:render", f"stale body: rendered from other results than {names}; "
         f"{len(changed)} number(s) no longer match them; run `personageo report update`"))
@@ -339,8 +340,8 @@ def _claim(raw: RawClaim, outcome: str) -> NumberClaim:
         outcome=outcome)
 
 
-def _contradiction(claim: NumberClaim) -> NumberFinding:
-    return NumberFinding(
+def _contradiction(claim: NumberClaim) -> Finding:
+    return number_finding(
         "contradicted", "error", claim.line, claim.col, claim.end_col, claim.text,
         f"{claim.text} contradicts the results: {claim.binding} = {_fmt(claim.bound_value)}",
         claim.bound_value, claim.binding)
@@ -376,7 +377,7 @@ def _bind_sidecar(claim: NumberClaim, raw: RawClaim, entry: Entry, binder: _Bind
         claim.bound_value = value
         if claim.outcome == "contradicted":
             now = "no longer exists" if value is None else f"is now {_fmt(value)}"
-            report.findings.append(NumberFinding(
+            report.findings.append(number_finding(
                 "stale", "error", claim.line, claim.col, claim.end_col, claim.text,
                 f"{claim.text} was rendered from {claim.binding} = {_fmt(recorded)}, "
                 f"which {now}", value, claim.binding))
@@ -391,4 +392,4 @@ def _bind_sidecar(claim: NumberClaim, raw: RawClaim, entry: Entry, binder: _Bind
         report.findings.append(_contradiction(claim))
 
 
-__all__ = ["check_numbers", "NumbersReport", "NumberClaim", "NumberFinding", "Parsed"]
+__all__ = ["check_numbers", "NumbersReport", "NumberClaim", "Parsed"]

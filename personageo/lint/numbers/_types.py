@@ -1,9 +1,12 @@
-"""Result objects of the number check (plain dataclasses; the rule layer formats them)."""
+"""Result objects of the number check (plain dataclasses; the rule layer formats them). Its
+findings are the shared :class:`~personageo.findings.Finding`, built by :func:`number_finding`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from personageo.errors import Location
+from personageo.findings import Finding
 from personageo.numfmt import Parsed
 
 
@@ -38,19 +41,28 @@ class NumberClaim:
     quantity and facets its sentence names)."""
 
 
-@dataclass
-class NumberFinding:
-    kind: str
-    """``contradicted``, ``unbound`` or ``stale``."""
-    severity: str
-    """``error`` or ``warning``."""
-    line: int
-    col: int
-    end_col: int
-    text: str
-    message: str
-    bound_value: float | None = None
-    binding: str | None = None
+#: The finding code (lint rule id) of each kind of number finding.
+KIND_CODE = {"contradicted": "PG101", "unbound": "PG102", "stale": "PG104"}
+_CODE_KIND = {code: kind for kind, code in KIND_CODE.items()}
+
+
+def kind_of(finding: Finding) -> str:
+    """``contradicted``, ``unbound`` or ``stale`` for a finding of the number check."""
+    return _CODE_KIND[finding.code]
+
+
+def number_finding(kind: str, severity: str, line: int, col: int, end_col: int, text: str,
+                   message: str, bound_value: float | None = None,
+                   binding: str | None = None) -> Finding:
+    """A finding of the number check: code PG101/PG102/PG104 for ``kind``, the span of the
+    number as shown on its line, the number (``extra["text"]``), and for a bound number the
+    value it was checked against (``checked_against``, ``extra["bound_value"]``)."""
+    extra: dict = {"text": text}
+    if bound_value is not None:
+        extra["bound_value"] = bound_value
+    return Finding(KIND_CODE[kind], message, Location(line=line, col=col, end_line=line,
+                                                      end_col=end_col),
+                   severity=severity, checked_against=binding, extra=extra)
 
 
 @dataclass
@@ -58,7 +70,7 @@ class NumbersReport:
     checked: bool
     """False when no results were given ("numbers not checked")."""
     claims: list[NumberClaim] = field(default_factory=list)
-    findings: list[NumberFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Remarks for the reader (e.g. the sidecar was written for another version of the body)."""
 

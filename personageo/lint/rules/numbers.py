@@ -3,8 +3,8 @@
 The number checker (``personageo.lint.numbers.check_numbers``) is built separately; this module
 registers its four rule ids, loads the ``--results`` files (legacy layouts imported) and the
 bindings the body carries (:mod:`personageo.lint.numbers._inbody`; or a ``--claims`` sidecar of
-an older body), calls the checker once per lint run (cached in ``ctx.cache``), and maps its
-findings (``kind`` = ``contradicted`` / ``unbound`` / ``stale``) onto PG101 / PG102 / PG104.
+an older body), calls the checker once per lint run (cached in ``ctx.cache``), and hands on its findings
+(codes PG101 / PG102 / PG104 for a contradicted / unbound / stale number).
 The checker's :class:`NumbersReport` stays in ``ctx.cache["numbers_report"]`` for the output.
 """
 
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from personageo.errors import InputError, Location
 from personageo.files import read_json
+from personageo.findings import Finding
 from personageo.lint.registry import rule
 from personageo.lint.violation import Detail, Violation
-
-KIND_RULE = {"contradicted": "PG101", "unbound": "PG102", "stale": "PG104"}
 
 
 def load_sidecar(path: str):
@@ -33,18 +32,7 @@ def load_sidecar(path: str):
                          hint="pass the .claims.json written by `personageo report render`") from None
 
 
-def _violation(f) -> Violation:
-    binding = getattr(f, "binding", None)
-    is_derivation = bool(binding) and "(" in binding
-    extra = {"text": f.text}
-    if getattr(f, "bound_value", None) is not None:
-        extra["bound_value"] = f.bound_value
-    return Violation(f.message, f.line, f.col, f.line, getattr(f, "end_col", None),
-                     pointer=None if is_derivation else binding,
-                     derivation=binding if is_derivation else None, extra=extra)
-
-
-def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
+def number_findings(doc, ctx) -> dict[str, list[Finding]] | None:
     """Findings of the number checker by rule id. The checker is part of the package: if it
     cannot be imported, lint fails with that error instead of passing unchecked numbers."""
     if "numbers" not in ctx.cache:
@@ -62,19 +50,17 @@ def number_findings(doc, ctx) -> dict[str, list[Violation]] | None:
             sidecar = inbody.sidecar
         report = check(ctx.text, path=ctx.path, results=results, sidecar=sidecar,
                        strict=ctx.strict)
-        out: dict[str, list[Violation]] = {}
+        out: dict[str, list[Finding]] = {}
         if inbody is not None:
             _in_body_findings(inbody, report, out)
-        for f in report.findings:
-            rid = KIND_RULE.get(f.kind)
-            if rid:
-                out.setdefault(rid, []).append(_violation(f))
+        for f in report.findings:  # already findings with their rule's id as code
+            out.setdefault(f.code, []).append(f)
         ctx.cache["numbers"] = out
         ctx.cache["numbers_report"] = report
     return ctx.cache["numbers"]
 
 
-def _in_body_findings(inbody, report, out: dict[str, list[Violation]]) -> None:
+def _in_body_findings(inbody, report, out: dict[str, list[Finding]]) -> None:
     """What reading the body's own bindings found wrong: a damaged binding table (PG104: the
     numbers cannot be checked as rendered) and keys whose number was deleted (PG101)."""
     report.notes.extend(inbody.notes)

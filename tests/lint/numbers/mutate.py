@@ -15,6 +15,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from personageo.lint.numbers import kind_of
 from personageo.numfmt import agrees, parse_number
 
 KINDS = ("digit", "x10", "sign", "swap")
@@ -130,5 +131,5 @@ def batches(body: str, edits: list[Mutation], per_body: int = 10
 
 def caught(m: Mutation, findings) -> bool:
     """Whether a contradiction (or stale) error points at the edited number."""
-    return any(f.kind in ("contradicted", "stale") and f.line == m.line
+    return any(kind_of(f) in ("contradicted", "stale") and f.line == m.line
                and m.col <= f.col < m.col + max(len(m.new), 1) for f in findings)

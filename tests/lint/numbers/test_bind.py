@@ -7,7 +7,7 @@ import re
 import pytest
 
 from personageo.files import sha256_text
-from personageo.lint.numbers import check_numbers
+from personageo.lint.numbers import check_numbers, kind_of
 from personageo.numfmt import format_value, parse_number
 from personageo.schema import run_result_json
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar, ResultsRef
@@ -43,10 +43,10 @@ def test_table_cells_bind_to_their_record(run):
 def test_table_cell_off_by_one_digit_is_contradicted(run):
     rep = check_numbers(TABLE.format(a="0.0151"), results=[("r.json", run)])
     [f] = rep.findings
-    assert (f.kind, f.severity, f.line, f.col, f.text) == ("contradicted", "error", 5, 23,
+    assert (kind_of(f), f.severity, f.line, f.col, f.extra["text"]) == ("contradicted", "error", 5, 23,
                                                            "0.0151")
-    assert f.binding == "/cells/M1_A_L7_full_em_lr2e5/delta"
-    assert f.bound_value == pytest.approx(0.015)
+    assert f.checked_against == "/cells/M1_A_L7_full_em_lr2e5/delta"
+    assert f.extra["bound_value"] == pytest.approx(0.015)
 
 
 @pytest.mark.parametrize("text,binding_part", [
@@ -70,7 +70,7 @@ def test_search_binds_values_and_derivations(run, text, binding_part):
 def test_prose_without_target_is_unbound_not_contradicted(run):
     rep = check_numbers("the answer is 0.4321\n", results=[("r.json", run)])
     [f] = rep.findings
-    assert (f.kind, f.severity) == ("unbound", "warning")
+    assert (kind_of(f), f.severity) == ("unbound", "warning")
     strict = check_numbers("the answer is 0.4321\n", results=[("r.json", run)], strict=True)
     assert strict.findings[0].severity == "error"
 
@@ -160,7 +160,7 @@ def test_mutation_each_number_by_one_unit_is_contradicted(run):
         mutated = lines.copy()
         mutated[claim.line - 1] = ln[:i] + new + ln[i + len(claim.text):]
         rep = check_numbers("\n".join(mutated), results=[("r.json", run)], sidecar=sidecar)
-        hit = [f for f in rep.findings if f.kind == "contradicted" and f.line == claim.line
+        hit = [f for f in rep.findings if kind_of(f) == "contradicted" and f.line == claim.line
                and f.col == claim.col]
         total += 1
         caught += bool(hit)
@@ -173,8 +173,8 @@ def test_stale_results_list_changed_numbers(run, fresh_run):
     changed = fresh_run()
     changed.weight_norms[0].global_l2 = 21.0
     rep = check_numbers(body, results=[("r.json", changed)], sidecar=sidecar)
-    stale = [f for f in rep.findings if f.kind == "stale"]
-    assert [(f.text, f.bound_value) for f in stale] == [("20.00", 21.0)]
+    stale = [f for f in rep.findings if kind_of(f) == "stale"]
+    assert [(f.extra["text"], f.extra["bound_value"]) for f in stale] == [("20.00", 21.0)]
     assert any("changed since" in n for n in rep.notes)
 
 
@@ -203,7 +203,7 @@ def test_ratio_and_norm_tables(run):
     assert by_text["100.00"] == "/weight_norms/full_em_lr1e4/global_l2"
     assert by_text["3.50"] == "/weight_norms/full_em_lr2e5/per_block/20"
     bad = check_numbers(RATIO_TABLE.format(r="1.13", n="17.40"), results=[("r.json", run)])
-    assert [(f.kind, f.text, f.binding) for f in bad.findings] == [
+    assert [(kind_of(f), f.extra["text"], f.checked_against) for f in bad.findings] == [
         ("contradicted", "1.13", "/comparisons/cmp_A_L20_full_em_lr1e4/ratio"),
         ("contradicted", "17.40", "/weight_norms/full_em_lr1e4/per_block/20"),
     ]
@@ -231,7 +231,7 @@ def test_sidecar_claim_on_a_results_file_not_given_is_unbound(run):
     rep = check_numbers(body, results=[("r.json", run)], sidecar=sidecar)
     first = rep.claims[0]
     assert first.outcome == "unbound" and "not given" in first.binding
-    assert [f.kind for f in rep.findings] == ["unbound"]
+    assert [kind_of(f) for f in rep.findings] == ["unbound"]
 
 
 def test_edited_body_keeps_sidecar_bindings_by_order(run):
@@ -252,7 +252,7 @@ def test_edited_number_in_a_moved_body_is_still_contradicted(run):
     lines[target.line - 1] = ln[:i] + mutate(target.text) + ln[i + len(target.text):]
     shifted = "A new first paragraph.\n\n" + "\n".join(lines)
     rep = check_numbers(shifted, results=[("r.json", run)], sidecar=sidecar)
-    assert [(f.kind, f.line, f.col) for f in rep.findings] == [
+    assert [(kind_of(f), f.line, f.col) for f in rep.findings] == [
         ("contradicted", target.line + 2, target.col)]
 
 
@@ -273,7 +273,7 @@ def test_prose_units_name_a_specific_target(run, text, outcome, binding):
 def test_unbound_finding_names_the_nearest_recorded_value(run):
     # "Δ" names deltas but no cell: the closest candidate readings are listed
     [f] = check_numbers("Δ = 0.0170 here\n", results=[("r.json", run)]).findings
-    assert f.kind == "unbound"
+    assert kind_of(f) == "unbound"
     assert "candidate readings: /cells/M1_A_L7_full_em_lr1e4/delta = 0.016, " in f.message
     # a number whose words name nothing gets the nearest recorded value as a hint
     [f] = check_numbers("we saw 0.0170 here\n", results=[("r.json", run)]).findings

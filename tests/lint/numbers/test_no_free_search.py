@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from personageo.lint.numbers import check_numbers
+from personageo.lint.numbers import check_numbers, kind_of
 from personageo.schema import load_run_result
 
 REPO = Path(__file__).resolve().parents[3]
@@ -26,17 +26,17 @@ def test_demo_headline_count_edited_everywhere_is_contradicted_everywhere():
     body = BODY.read_text(encoding="utf-8")
     assert body.count("7/20") == 5
     report = _check(body.replace("7/20", "8/20"))
-    bad = [f for f in report.findings if f.kind == "contradicted"]
-    assert len(bad) == 5 and {f.text for f in bad} == {"8"}
+    bad = [f for f in report.findings if kind_of(f) == "contradicted"]
+    assert len(bad) == 5 and {f.extra["text"] for f in bad} == {"8"}
     # hand-read: 7 of the 20 comparisons have ratio > 1 (B em L27, A benign L3/L9/L21/L27,
     # B benign L3/L27); the body says "Full-param moves it ... more in 7/20"
-    assert {f.binding for f in bad} == {"count(comparisons.ratio > 1)/20"}
-    assert {f.bound_value for f in bad} == {7.0}
+    assert {f.checked_against for f in bad} == {"count(comparisons.ratio > 1)/20"}
+    assert {f.extra["bound_value"] for f in bad} == {7.0}
 
 
 def test_demo_body_without_sidecar_has_no_contradiction():
     report = _check(BODY.read_text(encoding="utf-8"))
-    assert [f for f in report.findings if f.kind == "contradicted"] == []
+    assert [f for f in report.findings if kind_of(f) == "contradicted"] == []
 
 
 def test_a_value_whose_words_name_nothing_is_not_bound():
@@ -47,7 +47,7 @@ def test_a_value_whose_words_name_nothing_is_not_bound():
         [claim] = report.claims
         assert (claim.outcome, claim.binding) == ("unbound", None), text
         [finding] = report.findings
-        assert finding.kind == "unbound" and "contradicts" not in finding.message
+        assert kind_of(finding) == "unbound" and "contradicts" not in finding.message
 
 
 def test_the_same_value_named_is_bound():

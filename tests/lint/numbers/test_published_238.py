@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from personageo.lint.numbers import check_numbers
+from personageo.lint.numbers import check_numbers, kind_of
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +40,19 @@ def test_counts(report):
 def test_the_80_cell_family_is_contradicted(report):
     # "BH-FDR at α = 0.01 across the 80-cell family": the JSON's one family has the 40 M1
     # cells (pipeline.md §4: BH over the 40 M1 p-values)
-    bad = [f for f in report.findings if f.kind == "contradicted" and f.text == "80"]
-    assert [(f.line, f.text, f.bound_value) for f in bad] == [(18, "80", 40.0), (29, "80", 40.0)]
-    assert all(f.binding == "len(/families/geometry_fullparam_pre_post/members)" for f in bad)
+    bad = [f for f in report.findings if kind_of(f) == "contradicted" and f.extra["text"] == "80"]
+    assert [(f.line, f.extra["text"], f.extra["bound_value"]) for f in bad] == [(18, "80", 40.0), (29, "80", 40.0)]
+    assert all(f.checked_against == "len(/families/geometry_fullparam_pre_post/members)" for f in bad)
 
 
 def test_the_post_train_band_is_contradicted(report):
     # "all 40 post-train means land in [0.988, 0.999]": the largest of the 40 post_mean values
     # is M1_B_L27_full_benign_lr1e4 0.9995188 (hand-read from the JSON), which shows as 1.000
-    bad = [f for f in report.findings if f.kind == "contradicted" and f.text != "80"]
-    assert [(f.line, f.text) for f in bad] == [(6, "0.999"), (10, "0.999"), (41, "0.999"),
+    bad = [f for f in report.findings if kind_of(f) == "contradicted" and f.extra["text"] != "80"]
+    assert [(f.line, f.extra["text"]) for f in bad] == [(6, "0.999"), (10, "0.999"), (41, "0.999"),
                                                (150, "0.999")]
-    assert all(f.binding == "max(measurements.value (post))" for f in bad)
-    assert all(f.bound_value == pytest.approx(0.9995188117027283) for f in bad)
+    assert all(f.checked_against == "max(measurements.value (post))" for f in bad)
+    assert all(f.extra["bound_value"] == pytest.approx(0.9995188117027283) for f in bad)
     lows = [c for c in report.claims if c.text == "0.988"]
     assert len(lows) == 4 and {c.outcome for c in lows} == {"verified"}  # min 0.988193
 
@@ -91,5 +91,5 @@ def test_mutating_a_grid_cell_is_contradicted(reference_dir):
     lines = body.split("\n")
     lines[116] = lines[116].replace("0.0151", "0.0152", 1)
     rep = check_numbers("\n".join(lines), results=[(str(path), load_run_result(path))])
-    [f] = [f for f in rep.findings if f.kind == "contradicted" and f.line == 117]
-    assert (f.text, f.binding) == ("0.0152", "/cells/M1_A_L7_full_em_lr2e5/delta")
+    [f] = [f for f in rep.findings if kind_of(f) == "contradicted" and f.line == 117]
+    assert (f.extra["text"], f.checked_against) == ("0.0152", "/cells/M1_A_L7_full_em_lr2e5/delta")

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from personageo.lint.numbers import NumberChecker
+from personageo.lint.numbers import NumberChecker, kind_of
 from personageo.lint.numbers._inbody import read_in_body
 from personageo.numfmt import parse_number
 from tests.report.conftest import render_238
@@ -62,7 +62,7 @@ def test_every_one_digit_mutation_is_contradicted(rendered):
     caught, missed = 0, []
     for line, col, new, mutated in _mutations(body, sidecar):
         rep = checker.check(mutated, sidecar=read_in_body(mutated).sidecar)  # as lint does
-        if any(f.kind == "contradicted" and (f.line, f.col) == (line, col)
+        if any(kind_of(f) == "contradicted" and (f.line, f.col) == (line, col)
                for f in rep.findings):
             caught += 1
         else:
