@@ -3,10 +3,10 @@
 Layers (a package may import only itself and the packages listed for it):
 
     cli -> pipeline -> {train, extract} -> modeling
-    cli -> {report, lint, verify, analysis} -> stats -> schema -> leaf helpers
+    cli -> {report, lint, verify, analysis} -> stats -> schema -> markdown -> leaf helpers
 
-``report`` and ``lint`` share only ``schema`` and ``numfmt``; nothing in the core imports a GPU
-stage. Every import counts, including the lazy ones inside functions.
+``report`` and ``lint`` share only ``schema``, ``markdown`` and ``numfmt``; ``markdown`` (the
+one parse of a body) imports only leaf helpers; nothing in the core imports a GPU stage. Every import counts, including the lazy ones inside functions.
 """
 
 from __future__ import annotations
@@ -26,20 +26,21 @@ DATA = {"schema", "config", "activations", "inputs"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
     "yaml_safe": {"errors"}, "limits": set(), "_resources": set(), "annotations": set(),
-    "schema": LEAF,
+    "markdown": LEAF,
+    "schema": LEAF | {"markdown"},
     "config": LEAF,
     "activations": LEAF,
     "inputs": LEAF,
     "stats": LEAF | {"schema"},
     "analysis": LEAF | DATA | {"stats"},
-    "verify": LEAF | {"schema", "stats", "inputs"},
-    "report": LEAF | {"schema", "stats"},
-    "lint": LEAF | {"schema"},
+    "verify": LEAF | {"schema", "stats", "inputs", "markdown"},
+    "report": LEAF | {"schema", "stats", "markdown"},
+    "lint": LEAF | {"schema", "markdown"},
     "modeling": LEAF | {"config"},
     "train": LEAF | DATA | {"modeling"},
     "extract": LEAF | DATA | {"modeling"},
     "pipeline": LEAF | DATA | {"analysis", "report", "lint", "train", "extract", "stats",
-                               "modeling"},
+                               "modeling", "markdown"},
     "cli": None,  # may import anything
     "__init__": {"_version"},
 }
@@ -95,7 +96,7 @@ def test_core_imports_and_commands_without_torch():
         "for m in ('torch', 'transformers', 'deepspeed', 'peft', 'vllm', 'accelerate'):\n"
         "    sys.modules[m] = None\n"
         "import importlib, pkgutil, personageo\n"
-        "core = ['schema', 'stats', 'analysis', 'verify', 'report', 'lint', 'config',\n"
+        "core = ['markdown', 'schema', 'stats', 'analysis', 'verify', 'report', 'lint', 'config',\n"
         "        'activations', 'inputs', 'numfmt', 'files', 'errors', 'pipeline', 'modeling',\n"
         "        'train', 'extract']\n"
         "for name in core:\n"

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from personageo.lint.document import Document
+from personageo.markdown import Body
 
 _CONFIDENCE_BULLET = re.compile(r"^\*\*Confidence:", re.I)
 
@@ -34,6 +35,8 @@ class LintContext:
     claims: str | None = None
     strict: bool = False
     text: str = ""
+    body: Body | None = None
+    """The body as the markdown layer parsed it (shared by every rule: parsed once)."""
     cache: dict = field(default_factory=dict)
     """Scratch space shared by the rules of one run (e.g. the numbers check, computed once)."""
 
@@ -89,9 +92,8 @@ def metadata_from_frontmatter(doc: Document) -> dict:
     out: dict = {}
     if isinstance(meta.get("title"), str):
         out["title"] = " ".join(meta["title"].split())
-        first, last = doc.frontmatter_lines or (1, 1)
-        out["title_line"] = next((n for n in range(first, last + 1)
-                                  if doc.source.line(n).startswith("title:")), first)
+        front = doc.body.front if doc.body is not None else None
+        out["title_line"] = front.title_line + 1 if front and front.title_line is not None else 1
     for key in ("number", "issue", "issue_number", "sagan_number"):
         if _as_int(meta.get(key)) is not None:
             out["issue"] = _as_int(meta[key])

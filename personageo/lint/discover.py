@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from personageo.files import sha256_file
+from personageo.markdown.markers import parse_render_marker
 from personageo.schema.bindings import BindingError, read_table
-from personageo.schema.markers import parse_render_marker
 
 _ISSUE = re.compile(r"issue_(\d+)(?:\.[\w-]+)?\.md$")
 _FRONT_ISSUE = re.compile(r"^(?:number|issue|issue_number):\s*#?(\d+)\s*$", re.M)

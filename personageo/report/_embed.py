@@ -10,7 +10,7 @@ import re
 
 from personageo.report._regions import _code_lines, _front_end
 from personageo.schema import bindings as B
-from personageo.schema import markers as M
+from personageo.markdown import markers as M
 from personageo.schema.claims import Claim, ClaimsSidecar, ResultsRef
 
 #: What may stand between two numbers of one compound (range, interval, arrow, k/n, x ± y):

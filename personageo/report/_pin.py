@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from personageo.errors import InputError, Location
 from personageo.report import _git
 from personageo.report import _regions as R
-from personageo.schema import markers as M
+from personageo.markdown import markers as M
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Generated and human-owned regions of a rendered body: marking, parsing, checking, splicing.
 
-The marker syntax is defined in :mod:`personageo.schema.markers` (and ``docs/regions.md``).
+The marker syntax is defined in :mod:`personageo.markdown.markers` (and ``docs/regions.md``).
 :func:`mark` turns a freshly rendered body into a marked one: every part of the body after the
 render marker is wrapped in a ``gen`` region (one per H2 section, per ``<details>`` section and
 per table with its caption, so a conflict names a small region), the content of ``## Human
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from personageo.schema import markers as M
+from personageo.markdown import markers as M
 from personageo.schema.claims import Claim
 
 TLDR_ID = "tldr"

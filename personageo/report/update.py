@@ -1,7 +1,7 @@
 """``report update``: re-render a write-up after a rerun, keeping what people wrote in it.
 
 A rendered body is divided into regions marked by plain HTML comments (they survive a round
-trip through the tracker; syntax in :mod:`personageo.schema.markers`, design in
+trip through the tracker; syntax in :mod:`personageo.markdown.markers`, design in
 ``docs/regions.md``)::
 
     <!-- personageo:gen begin id=result-1/table-3 sha256=4768ada775988c9f -->
@@ -47,7 +47,7 @@ from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
 from personageo.schema.bindings import BindingError, claims_of, strip_keys
 from personageo.schema.claims import ClaimsSidecar
-from personageo.schema.markers import parse_render_marker
+from personageo.markdown.markers import parse_render_marker
 
 MAX_BODY_CHARS = 65_536
 _NUM = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?")

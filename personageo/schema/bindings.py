@@ -43,6 +43,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from personageo.markdown import normalise, read_front_matter
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar, ResultsRef, _Model
 
 TABLE_VERSION = "1"
@@ -108,7 +109,8 @@ def encode_table(table: BindingTable) -> str:
 
 
 def split_lines(text: str) -> list[str]:
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """The body's lines as the markdown layer reads them (line ends normalised)."""
+    return normalise(text).split("\n")
 
 
 def find_table(text: str) -> tuple[int, str] | None:
@@ -176,14 +178,8 @@ def strip_keys(text: str) -> str:
 
 def title_line(lines: list[str]) -> int | None:
     """0-based index of the front matter's ``title:`` line, if any."""
-    if not lines or lines[0].strip() != "---":
-        return None
-    for i in range(1, len(lines)):
-        if lines[i].strip() == "---":
-            return None
-        if lines[i].startswith("title:"):
-            return i
-    return None
+    front = read_front_matter(lines)
+    return front.title_line if front else None
 
 
 def claims_of(text: str, body_sha256: str = "", version: str = "") -> ClaimsSidecar | None:
