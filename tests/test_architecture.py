@@ -85,6 +85,29 @@ def test_imports_flow_one_way(path):
     assert not bad, f"{path.relative_to(PKG)} ({pkg}) imports {bad}; allowed: {sorted(allowed)}"
 
 
+def _builds_a_markdown_parser(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "markdown_it" and any(
+                a.name == "MarkdownIt" for a in node.names):
+            return True
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) \
+                else None
+            if name == "MarkdownIt":
+                return True
+    return False
+
+
+def test_markdown_is_parsed_only_in_the_markdown_layer():
+    """One markdown-it configuration: no module outside ``personageo/markdown/`` builds one."""
+    builders = {str(p.relative_to(PKG)) for p in SOURCES if _builds_a_markdown_parser(p)}
+    outside = sorted(b for b in builders if not b.startswith("markdown/"))
+    assert not outside, f"MarkdownIt built outside personageo/markdown/: {outside}"
+    assert "markdown/_tokens.py" in builders  # the check itself sees the one that exists
+
+
 CORE_COMMANDS = ["--help", "schema", "analyze --help", "verify --help", "lint --help",
                  "report --help"]
 

@@ -19,7 +19,7 @@ Public API::
     render_html(text, image=hook)      the tracker's rendering (preview)
 """
 
-from personageo.markdown._body import Body, normalise, parse_body
+from personageo.markdown._body import Body, normalise, parse_body, split_lines
 from personageo.markdown._front import FrontMatter, read_front_matter
 from personageo.markdown._positions import BlockCursor, SourceText, Span
 from personageo.markdown._regions import BodyRegions, Problem, Region, find_regions
@@ -29,5 +29,5 @@ from personageo.markdown._tokens import render_html, tokenize
 __all__ = [
     "BlockCursor", "Body", "BodyRegions", "FrontMatter", "Problem", "Region", "Row",
     "SourceText", "Span", "Table", "cell_columns", "find_regions", "find_tables", "normalise",
-    "parse_body", "read_front_matter", "render_html", "split_row", "tokenize",
+    "parse_body", "read_front_matter", "render_html", "split_lines", "split_row", "tokenize",
 ]

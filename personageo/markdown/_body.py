@@ -18,6 +18,11 @@ def normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` as every reader of a body counts them (see :func:`normalise`)."""
+    return normalise(text).split("\n")
+
+
 class Body:
     """One markdown body (write-up, tracker export or narrative), parsed once.
 

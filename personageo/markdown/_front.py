@@ -41,33 +41,43 @@ class FrontMatter:
         """1-based ``(first, last)`` lines, both markers included."""
         return 1, self.close + 1
 
+    def load(self) -> object:
+        """The YAML value, whatever its type (``{}`` when the block is empty); loaded once.
+
+        Raises
+        ------
+        InputError
+            Invalid YAML, with its line and column in the file.
+        """
+        if self._data is _NOT_LOADED:
+            self._data = _load(self.yaml, self.path)
+        return self._data
+
     def data(self) -> dict:
-        """The YAML as a mapping (``{}`` when empty); loaded once.
+        """The YAML as a mapping (``{}`` when the block is empty).
 
         Raises
         ------
         InputError
             Invalid YAML (with its line and column in the file) or YAML that is not a mapping.
         """
-        if self._data is _NOT_LOADED:
-            self._data = _load(self.yaml, self.path)
-        return self._data  # type: ignore[return-value]
+        data = self.load()
+        if not isinstance(data, dict):
+            raise InputError("front matter must be a YAML mapping (key: value lines)",
+                             Location(self.path, 2, 1))
+        return data
 
 
-def _load(text: str, path: str) -> dict:
+def _load(text: str, path: str) -> object:
     if not text.strip():
         return {}
     from personageo.yaml_safe import load_yaml  # only bodies with front matter pay for it
 
     try:
-        data = load_yaml(text, path, first_line=2, what="front matter")
+        return load_yaml(text, path, first_line=2, what="front matter")
     except InputError as exc:
         raise InputError(exc.message, exc.location,
                          hint="fix the YAML between the two '---' lines") from None
-    if not isinstance(data, dict):
-        raise InputError("front matter must be a YAML mapping (key: value lines)",
-                         Location(path, 2, 1))
-    return data
 
 
 def read_front_matter(lines: list[str], path: str = "<input>") -> FrontMatter | None:

@@ -43,7 +43,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from personageo.markdown import normalise, read_front_matter
+from personageo.markdown import read_front_matter, split_lines
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar, ResultsRef, _Model
 
 TABLE_VERSION = "1"
@@ -106,11 +106,6 @@ def encode_table(table: BindingTable) -> str:
                      separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
     data = base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
     return f"{TABLE_PREFIX}n={len(table.entries)} sha256={_digest(raw)} data={data} -->"
-
-
-def split_lines(text: str) -> list[str]:
-    """The body's lines as the markdown layer reads them (line ends normalised)."""
-    return normalise(text).split("\n")
 
 
 def find_table(text: str) -> tuple[int, str] | None:
