@@ -104,7 +104,7 @@ class BodyRegions:
 def find_regions(lines: list[str], front_end: int, code: set[int]) -> BodyRegions:
     """Every region of a body (its ``lines``; the front matter ends before ``front_end``; the
     0-based lines in ``code`` are code, never markers) and every problem with its markers."""
-    body = BodyRegions(lines, front_end)
+    body = BodyRegions(list(lines), front_end)  # a copy: callers edit their lines
     stack: list[Region] = []
     seen: set[tuple[str, str]] = set()
     for i, line in enumerate(lines):
