@@ -79,7 +79,7 @@ def detect_layout(doc: Document) -> tuple[str, tuple[str, ...]]:
     return "v2", tuple(v2) or ("no v1 or v2 structure recognised; read as v2 (current layout)",)
 
 
-def _as_int(value) -> int | None:
+def issue_int(value) -> int | None:
     try:
         return int(str(value).lstrip("#"))
     except (TypeError, ValueError):
@@ -95,8 +95,8 @@ def metadata_from_frontmatter(doc: Document) -> dict:
         front = doc.body.front if doc.body is not None else None
         out["title_line"] = front.title_line + 1 if front and front.title_line is not None else 1
     for key in ("number", "issue", "issue_number", "sagan_number"):
-        if _as_int(meta.get(key)) is not None:
-            out["issue"] = _as_int(meta[key])
+        if issue_int(meta.get(key)) is not None:
+            out["issue"] = issue_int(meta[key])
             break
     for key in ("created_at", "created"):
         if meta.get(key):
