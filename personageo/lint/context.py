@@ -80,6 +80,7 @@ def detect_layout(doc: Document) -> tuple[str, tuple[str, ...]]:
 
 
 def issue_int(value) -> int | None:
+    """An issue number written as 7, "7" or "#7" (else None)."""
     try:
         return int(str(value).lstrip("#"))
     except (TypeError, ValueError):

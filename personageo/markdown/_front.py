@@ -80,6 +80,15 @@ def _load(text: str, path: str) -> object:
                          hint="fix the YAML between the two '---' lines") from None
 
 
+def write_front_matter(meta: dict, body: str) -> str:
+    """``body`` prefixed by ``meta`` as a front matter (the inverse of :func:`read_front_matter`
+    with :meth:`FrontMatter.data`)."""
+    import yaml
+
+    head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    return f"{_OPEN}\n{head}{_OPEN}\n{body}"
+
+
 def read_front_matter(lines: list[str], path: str = "<input>") -> FrontMatter | None:
     """The front matter at the top of ``lines`` (a text split on ``\\n``), or ``None``."""
     if not lines or lines[0].rstrip() != _OPEN:

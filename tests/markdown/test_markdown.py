@@ -15,6 +15,7 @@ from personageo.markdown import (
     parse_body,
     read_front_matter,
     split_row,
+    write_front_matter,
 )
 
 # ----------------------------------------------------------------------------- front matter
@@ -74,6 +75,19 @@ def test_front_matter_is_parsed_as_blank_lines():
     body = parse_body("---\ntitle: x\nnote: ```\n---\n# Real\n")
     assert [t.type for t in body.tokens][:3] == ["heading_open", "inline", "heading_close"]
     assert body.tokens[0].map == [4, 5] and body.code_lines == set()
+
+
+@pytest.mark.parametrize("meta", [
+    {"title": "Δ M1 < 0 in 38/40 cells (LOW confidence)", "issue": 7, "labels": ["a", "b"]},
+    {"title": "a title: with a colon\nand a second line", "created": "2026-12-02T10:00:00Z"},
+    {},
+])
+def test_written_front_matter_reads_back(meta):
+    text = write_front_matter(meta, "# Body\n\n---\n")
+    body = parse_body(text)
+    assert body.front.data() == meta
+    assert body.lines[body.body_start:] == ["# Body", "", "---", ""]
+    assert body.first_heading(1) == "Body"
 
 
 # ----------------------------------------------------------------------------- positions
