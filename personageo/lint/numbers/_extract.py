@@ -3,8 +3,8 @@
 The body is read through the markdown layer (:class:`personageo.markdown.Body`: its tokens,
 tables, front matter and positions; lint passes the body it already parsed). Positions come from
 the block tokens' line maps; inside a block, each inline child token is located in the source
-lines with a forward cursor, so columns are those of the source text (1-based, in characters). Code spans,
-fences, HTML, link targets and images are never scanned; the collapsed setup card
+lines with a forward cursor, so columns are those of the source text (1-based, in characters).
+Code spans, fences, HTML, link targets and images are never scanned; the collapsed setup card
 (``<details>`` whose summary says "Setup details") is scanned but marked ``setup`` — its numbers
 are checked only when the claims sidecar binds them. Table header cells and key columns (Layer,
 LR, Method, ...) are context, not claims.
