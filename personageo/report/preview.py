@@ -70,7 +70,7 @@ def render_preview(body: str, body_path: Path, root: Path) -> Preview:
             token.attrSet("src", _data_uri(path))
             images.append(src)
 
-    from personageo.markdown import render_html  # markdown-it only when a preview is made
+    from personageo.markdown import parse_body, render_html  # markdown-it only when needed
 
     content = render_html(body, image=inline_image)
     if missing:
@@ -78,8 +78,7 @@ def render_preview(body: str, body_path: Path, root: Path) -> Preview:
                          Location(str(body_path)), details=missing,
                          hint="render the figures first (personageo report render "
                               "--figures-only)")
-    title = html.escape(next((ln.lstrip("# ").strip() for ln in body.splitlines()
-                              if ln.startswith("# ")), body_path.stem))
+    title = html.escape((parse_body(body).first_heading(1) or "").strip() or body_path.stem)
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
             f'<meta name="generator" content="{GENERATOR}">\n<title>{title}</title>\n'
             f"<style>{_STYLE}</style></head>\n<body>\n{content}</body></html>\n")
