@@ -3,12 +3,12 @@
 Layers (a package may import only itself and the packages listed for it):
 
     cli -> pipeline -> {train, extract} -> modeling
-    cli -> {report, lint, verify, analysis} -> stats -> schema -> findings -> leaf helpers
+    cli -> {report, lint, verify, analysis} -> stats -> schema -> {findings, markdown} -> leaf helpers
 
-``findings`` (the one Finding model and code registry) sits at the bottom beside ``schema``: it
-imports only leaf helpers and is imported by ``lint``, ``verify``, ``report`` and ``schema``.
-``report`` and ``lint`` share only ``schema``, ``findings`` and ``numfmt``; nothing in the core
-imports a GPU stage. Every import counts, including the lazy ones inside functions.
+``findings`` (the one Finding model and code registry) and ``markdown`` (the one parse of a body)
+sit at the bottom beside each other: each imports only leaf helpers. ``report`` and ``lint`` share
+only ``schema``, ``findings``, ``markdown`` and ``numfmt``; nothing in the core imports a GPU
+stage. Every import counts, including the lazy ones inside functions.
 """
 
 from __future__ import annotations
@@ -29,20 +29,21 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(), "files": {"errors"}, "numfmt": set(), "_version": set(),
     "yaml_safe": {"errors"}, "limits": set(), "_resources": set(), "annotations": set(),
     "findings": {"errors", "annotations"},
-    "schema": LEAF | {"findings"},
+    "markdown": LEAF,
+    "schema": LEAF | {"findings", "markdown"},
     "config": LEAF,
     "activations": LEAF,
     "inputs": LEAF,
     "stats": LEAF | {"schema"},
     "analysis": LEAF | DATA | {"stats"},
-    "verify": LEAF | {"schema", "stats", "inputs", "findings"},
-    "report": LEAF | {"schema", "stats", "findings"},
-    "lint": LEAF | {"schema", "findings"},
+    "verify": LEAF | {"schema", "stats", "inputs", "findings", "markdown"},
+    "report": LEAF | {"schema", "stats", "findings", "markdown"},
+    "lint": LEAF | {"schema", "findings", "markdown"},
     "modeling": LEAF | {"config"},
     "train": LEAF | DATA | {"modeling"},
     "extract": LEAF | DATA | {"modeling"},
     "pipeline": LEAF | DATA | {"analysis", "report", "lint", "train", "extract", "stats",
-                               "modeling"},
+                               "modeling", "markdown"},
     "cli": None,  # may import anything
     "__init__": {"_version"},
 }
@@ -100,6 +101,29 @@ def test_findings_is_the_one_model_of_the_checkers():
     assert not own, f"finding types outside personageo/findings: {own}"
 
 
+def _builds_a_markdown_parser(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "markdown_it" and any(
+                a.name == "MarkdownIt" for a in node.names):
+            return True
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) \
+                else None
+            if name == "MarkdownIt":
+                return True
+    return False
+
+
+def test_markdown_is_parsed_only_in_the_markdown_layer():
+    """One markdown-it configuration: no module outside ``personageo/markdown/`` builds one."""
+    builders = {str(p.relative_to(PKG)) for p in SOURCES if _builds_a_markdown_parser(p)}
+    outside = sorted(b for b in builders if not b.startswith("markdown/"))
+    assert not outside, f"MarkdownIt built outside personageo/markdown/: {outside}"
+    assert "markdown/_tokens.py" in builders  # the check itself sees the one that exists
+
+
 CORE_COMMANDS = ["--help", "schema", "analyze --help", "verify --help", "lint --help",
                  "report --help"]
 
@@ -111,7 +135,7 @@ def test_core_imports_and_commands_without_torch():
         "for m in ('torch', 'transformers', 'deepspeed', 'peft', 'vllm', 'accelerate'):\n"
         "    sys.modules[m] = None\n"
         "import importlib, pkgutil, personageo\n"
-        "core = ['schema', 'stats', 'analysis', 'verify', 'report', 'lint', 'config',\n"
+        "core = ['markdown', 'schema', 'stats', 'analysis', 'verify', 'report', 'lint', 'config',\n"
         "        'activations', 'inputs', 'numfmt', 'files', 'errors', 'pipeline', 'modeling',\n"
         "        'findings',\n"
         "        'train', 'extract']\n"

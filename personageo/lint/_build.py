@@ -21,7 +21,7 @@ from personageo.lint.document import (
     Table,
 )
 from personageo.lint.html_details import scan_details
-from personageo.lint.positions import BlockCursor
+from personageo.markdown import BlockCursor, cell_columns, split_row
 
 _LIST_MARKER = re.compile(r"^(?:>\s?)*(?:[-*+]|\d{1,9}[.)])[ \t]+")
 
@@ -89,7 +89,7 @@ class Builder:
             elif t == "tr_open":
                 row = []
                 row_line = tok.map[0] + 1 if tok.map else (table.line if table else 1)
-                cell_cols = self._cell_columns(row_line)
+                cell_cols = cell_columns(self.src.line(row_line))
             elif t in ("th_open", "td_open") and row is not None:
                 inline = self.tokens[i + 1]
                 n = len(row)
@@ -126,40 +126,8 @@ class Builder:
             and set(closing) <= {marker[0]}
         return Fence(tok.info.strip(), tok.content, first + 1, last, closed)
 
-    def _split_row(self, text: str) -> list[tuple[int, int]]:
-        """``[start, end)`` 0-based columns of the cells of one table row (GFM pipe rules)."""
-        cells, start, i = [], 0, 0
-        stripped = text.rstrip()
-        lead = len(stripped) - len(stripped.lstrip())
-        if stripped[lead:lead + 1] == "|":
-            start = lead + 1
-        i = start
-        while i < len(stripped):
-            if stripped[i] == "\\":
-                i += 2
-                continue
-            if stripped[i] == "|":
-                cells.append((start, i))
-                start = i + 1
-            i += 1
-        if start < len(stripped):
-            cells.append((start, len(stripped)))
-        return cells
-
-    def _cell_columns(self, line: int) -> list[tuple[int, int]]:
-        out = []
-        text = self.src.line(line)
-        for a, b in self._split_row(text):
-            seg = text[a:b]
-            if not seg.strip():
-                out.append((a + 1, a + 1))
-                continue
-            pad = len(seg) - len(seg.lstrip())
-            out.append((a + pad + 1, a + len(seg.rstrip()) + 1))
-        return out
-
     def _raw_cell_counts(self, token_map) -> list[int]:
-        return [len(self._split_row(self.src.line(n))) for n in range(token_map[0] + 1, token_map[1] + 1)]
+        return [len(split_row(self.src.line(n))) for n in range(token_map[0] + 1, token_map[1] + 1)]
 
     def _inline(self, inline: Token, owner, cursor_from: tuple[int, int] | None = None) -> None:
         cursor = BlockCursor(self.src, inline.map)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from personageo.lint.document import Document
+from personageo.markdown import Body
 
 _CONFIDENCE_BULLET = re.compile(r"^\*\*Confidence:", re.I)
 
@@ -34,6 +35,8 @@ class LintContext:
     claims: str | None = None
     strict: bool = False
     text: str = ""
+    body: Body | None = None
+    """The body as the markdown layer parsed it (shared by every rule: parsed once)."""
     cache: dict = field(default_factory=dict)
     """Scratch space shared by the rules of one run (e.g. the numbers check, computed once)."""
 
@@ -76,7 +79,8 @@ def detect_layout(doc: Document) -> tuple[str, tuple[str, ...]]:
     return "v2", tuple(v2) or ("no v1 or v2 structure recognised; read as v2 (current layout)",)
 
 
-def _as_int(value) -> int | None:
+def issue_int(value) -> int | None:
+    """An issue number written as 7, "7" or "#7" (else None)."""
     try:
         return int(str(value).lstrip("#"))
     except (TypeError, ValueError):
@@ -89,12 +93,11 @@ def metadata_from_frontmatter(doc: Document) -> dict:
     out: dict = {}
     if isinstance(meta.get("title"), str):
         out["title"] = " ".join(meta["title"].split())
-        first, last = doc.frontmatter_lines or (1, 1)
-        out["title_line"] = next((n for n in range(first, last + 1)
-                                  if doc.source.line(n).startswith("title:")), first)
+        front = doc.body.front if doc.body is not None else None
+        out["title_line"] = front.title_line + 1 if front and front.title_line is not None else 1
     for key in ("number", "issue", "issue_number", "sagan_number"):
-        if _as_int(meta.get(key)) is not None:
-            out["issue"] = _as_int(meta[key])
+        if issue_int(meta.get(key)) is not None:
+            out["issue"] = issue_int(meta[key])
             break
     for key in ("created_at", "created"):
         if meta.get(key):

@@ -16,12 +16,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from personageo.errors import InputError
 from personageo.files import sha256_file
+from personageo.lint.context import issue_int
+from personageo.markdown import read_front_matter, split_lines
+from personageo.markdown.markers import parse_render_marker
 from personageo.schema.bindings import BindingError, read_table
-from personageo.schema.markers import parse_render_marker
 
 _ISSUE = re.compile(r"issue_(\d+)(?:\.[\w-]+)?\.md$")
-_FRONT_ISSUE = re.compile(r"^(?:number|issue|issue_number):\s*#?(\d+)\s*$", re.M)
 #: Files larger than this are not hashed while searching (a results file is far smaller).
 _MAX_SEARCH_BYTES = 64 * 1024 * 1024
 
@@ -52,12 +54,15 @@ def issue_number(body: Path, text: str) -> int | None:
     m = _ISSUE.search(body.name)
     if m:
         return int(m.group(1))
-    head = text[:2000]
-    if head.startswith("---"):
-        m = _FRONT_ISSUE.search(head)
-        if m:
-            return int(m.group(1))
-    return None
+    front = read_front_matter(split_lines(text))
+    if front is None:
+        return None
+    try:
+        meta = front.data()
+    except InputError:  # lint reports the broken front matter itself
+        return None
+    return next((n for n in (issue_int(meta.get(k)) for k in ("number", "issue", "issue_number"))
+                 if n is not None), None)
 
 
 class _Hashes:

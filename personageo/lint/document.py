@@ -6,15 +6,19 @@ paragraphs, list items, HTML blocks, the ordered top-level block sequence and th
 frontmatter. Sections come from the token stream, never from regexes over the text, so a
 ``# comment`` inside a code fence cannot end a section.
 
-All positions are 1-based and come from :mod:`personageo.lint.positions`: block items from
-markdown-it's token maps, inline items (text runs, images, links, code spans) by searching, in
-order, inside the source lines of their block.
+The text is read once by the markdown layer (:func:`personageo.markdown.parse_body`: front
+matter, tokens, positions); the model is built from that :class:`~personageo.markdown.Body`, which
+it keeps (``doc.body``) so that the number checker reads the same tokens. All positions are
+1-based and come from :class:`personageo.markdown.SourceText`: block items from markdown-it's
+token maps, inline items (text runs, images, links, code spans) by searching, in order, inside
+the source lines of their block.
 
 The model is public so that the number checker can share it; nothing here knows about rules.
 
 Public API (all line numbers 1-based, ``end_col`` exclusive)::
 
     doc = parse_document(text, path)
+    doc.body                 the markdown layer's Body (tokens, front matter, tables, regions)
     doc.source               SourceText: .text, .lines, .line(n), .position(offset), .offset(l, c)
     doc.frontmatter          dict | None      (doc.frontmatter_lines = (first, last))
     doc.headings             [Heading(level, line, end_line, section_end, runs; .title, .key)]
@@ -45,10 +49,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from markdown_it import MarkdownIt
-
-from personageo.lint.frontmatter import split_frontmatter
-from personageo.lint.positions import SourceText, Span
+from personageo.markdown import Body, SourceText, Span, parse_body
 
 __all__ = [
     "Block", "Cell", "Details", "Document", "Fence", "Heading", "HtmlBlock", "Image", "InlineRun",
@@ -248,6 +249,8 @@ class Document:
     details: list[Details] = field(default_factory=list)
     runs: list[tuple[InlineRun, object]] = field(default_factory=list)
     """Every inline run of the document with the item (paragraph, cell, ...) that holds it."""
+    body: Body | None = field(default=None, repr=False, compare=False)
+    """The parsed body the model was built from (its tokens, front matter, tables)."""
     _indexes: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- sections ---------------------------------------------------------------------------
@@ -338,17 +341,15 @@ class Document:
         return self.source.n_lines
 
 
-_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
-
-
-def parse_document(text: str, path: str = "<input>") -> Document:
+def parse_document(text: str | Body, path: str = "<input>") -> Document:
     """Parse a markdown body (optionally with ``---`` YAML frontmatter) into a :class:`Document`.
 
     Parameters
     ----------
-    text : str
-        The body; ``\\r\\n`` line ends are normalised. Frontmatter lines are blanked before
-        parsing, so every position stays a position of the original text.
+    text : str or personageo.markdown.Body
+        The body (or the body already parsed by the markdown layer); ``\\r\\n`` line ends are
+        normalised. Frontmatter lines are parsed as blank lines, so every position stays a
+        position of the original text.
     path : str
         Shown in findings.
 
@@ -357,13 +358,11 @@ def parse_document(text: str, path: str = "<input>") -> Document:
     personageo.errors.InputError
         When the frontmatter is not valid YAML (with its line and column).
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    meta, fm_lines, body_for_parser = split_frontmatter(text, path)
-    doc = Document(SourceText(text), path, meta, fm_lines)
-    # The parser sees blank lines in place of the frontmatter, so token maps are lines of `text`.
-    tokens = _MD.parse(body_for_parser)
+    body = text if isinstance(text, Body) else parse_body(text, path)
+    front = body.front
+    doc = Document(body.source, path, front.data() if front else None,
+                   front.lines_1based if front else None, body=body)
     from personageo.lint._build import Builder
 
-    Builder(doc, tokens).build()
+    Builder(doc, body.tokens).build()
     return doc
-

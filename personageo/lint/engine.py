@@ -149,7 +149,7 @@ def build_context(doc: Document, options: LintOptions) -> LintContext:
         created=options.created or meta.get("created"),
         labels=tuple(options.labels) or meta.get("labels", ()),
         results=tuple(options.results), claims=options.claims, strict=options.strict,
-        text=doc.source.text,
+        text=doc.source.text, body=doc.body,
     )
 
 
@@ -239,7 +239,7 @@ def _unchecked(ctx: LintContext) -> str | None:
     if report is None:
         from personageo.lint.numbers import extract  # part of lint: if it cannot load, lint fails
 
-        n = sum(1 for c in extract(ctx.text).claims if c.context != "setup")
+        n = sum(1 for c in extract(ctx.body or ctx.text).claims if c.context != "setup")
         return (f"{n} number(s) not checked: no results file given or found" if n else None)
     cut = [c for c in report.claims if (c.binding or "").startswith("results file #")]
     if cut:

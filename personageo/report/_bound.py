@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from personageo import numfmt
+from personageo.markdown import SourceText
 from personageo.schema.claims import Binding, Claim
 
 #: Private-use characters delimit markers; they never occur in rendered text.
@@ -195,30 +196,24 @@ class ClaimRecorder:
     def finalize(self, body: str) -> tuple[str, list[Claim]]:
         """Replace markers by their text; return the final body and its located claims."""
         out: list[str] = []
-        claims: list[Claim] = []
-        line, col = 1, 1
-        pos = 0
-        used: set[int] = set()
+        placed: list[tuple[int, _Pending]] = []  # (offset in the final text, number)
+        pos, size = 0, 0
         for m in _MARKER.finditer(body):
             chunk = body[pos:m.start()]
             out.append(chunk)
-            line, col = _advance(line, col, chunk)
-            idx = int(m.group(1))
-            p = self.pending[idx]
-            used.add(idx)
-            claims.append(Claim(text=p.text, line=line, col=col, binding=p.binding, key=p.key))
+            size += len(chunk)
+            p = self.pending[int(m.group(1))]
+            placed.append((size, p))
             out.append(p.text)
-            line, col = _advance(line, col, p.text)
+            size += len(p.text)
             pos = m.end()
         out.append(body[pos:])
         text = "".join(out)
         if _OPEN in text or _CLOSE in text:
             raise DerivationError("a number marker was mangled during rendering")
+        source = SourceText(text)
+        claims = []
+        for at, p in placed:
+            line, col = source.position(at)
+            claims.append(Claim(text=p.text, line=line, col=col, binding=p.binding, key=p.key))
         return text, claims
-
-
-def _advance(line: int, col: int, chunk: str) -> tuple[int, int]:
-    n = chunk.count("\n")
-    if n:
-        return line + n, len(chunk) - chunk.rfind("\n")
-    return line, col + len(chunk)

@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from markdown_it import MarkdownIt
-
 from personageo.errors import InputError
-from personageo.report import _regions as R
+from personageo.markdown import Body, parse_body
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar
-from personageo.yaml_safe import load_yaml
 
 _NUM = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?(?:e[+\-\u2212]?\d+)?")
 _CONF = re.compile(r"\((HIGH|MODERATE|LOW) confidence\)", re.I)
@@ -170,16 +167,14 @@ def _signature(c: Claim) -> tuple:
     return (c.key, b.derivation, tuple(b.paths), b.rule, b.denominator, b.spec, b.results)
 
 
-def _front(text: str) -> tuple[dict, int]:
-    lines = R.split_lines(text)
-    end = R._front_end(lines)
-    if not end:
+def _front(body: Body) -> tuple[dict, int]:
+    """The front matter's mapping ({} when absent or unreadable) and where the body starts."""
+    if body.front is None:
         return {}, 0
     try:
-        data = load_yaml("\n".join(lines[1:end - 1]), first_line=2)
+        return body.front.data(), body.body_start
     except InputError:
-        return {}, end
-    return (data if isinstance(data, dict) else {}), end
+        return {}, body.body_start
 
 
 def _confidence(title: str | None, body: str) -> str | None:
@@ -190,41 +185,21 @@ def _confidence(title: str | None, body: str) -> str | None:
     return m.group(1).upper() if m else None
 
 
-def _tables(text: str) -> list[tuple[str, list[str], list[list[str]], list[int]]]:
+def _tables(body: Body) -> list[tuple[str, list[str], list[list[str]], list[int]]]:
     """(caption, header cells, body rows, row lines) of every table, in order."""
-    md = MarkdownIt("commonmark").enable("table")
-    tokens = md.parse(text)
+    tables = {t.open_index: t for t in body.tables}
+    tokens = body.tokens
     out = []
     caption = ""
-    i = 0
-    while i < len(tokens):
-        t = tokens[i]
+    for i, t in enumerate(tokens):
         if t.type == "inline" and t.level <= 1 and tokens[i - 1].type == "paragraph_open":
             caption = t.content
-        if t.type == "table_open":
-            header: list[str] = []
-            rows: list[list[str]] = []
-            j = i + 1
-            cur: list[str] | None = None
-            while tokens[j].type != "table_close":
-                tok = tokens[j]
-                if tok.type == "tr_open":
-                    cur = []
-                elif tok.type == "inline" and cur is not None:
-                    cur.append(tok.content.strip())
-                elif tok.type == "tr_close":
-                    if not header:
-                        header = cur or []
-                    else:
-                        rows.append(cur or [])
-                    cur = None
-                j += 1
-            tr = [tokens[k].map[0] + 1 for k in range(i, j) if tokens[k].type == "tr_open"
-                  and tokens[k].map]
-            out.append((caption, header, rows, tr[1:] if len(tr) > len(rows) else tr))
+        elif t.type == "table_open":
+            rows = tables[i].rows
+            header = rows[0].texts if rows else []
+            out.append((caption, header, [r.texts for r in rows[1:]],
+                        [r.line or 0 for r in rows[1:]]))
             caption = ""
-            i = j
-        i += 1
     return out
 
 
@@ -232,7 +207,7 @@ def _mask(s: str) -> str:
     return _NUM.sub("#", s)
 
 
-def _table_changes(old: str, new: str) -> list[TextChange]:
+def _table_changes(old: Body, new: Body) -> list[TextChange]:
     out = []
     olds, news = _tables(old), _tables(new)
     if len(olds) != len(news):
@@ -255,8 +230,9 @@ def summarize(old_text: str, old_sidecar: ClaimsSidecar | None, old_results: lis
               new_text: str, new_claims: list[Claim], new_results: list[str]) -> ChangeSummary:
     """Compare the old body (and its sidecar) with the updated one."""
     s = ChangeSummary(old_results, new_results, compared=old_sidecar is not None)
-    old_front, old_end = _front(old_text)
-    new_front, new_end = _front(new_text)
+    old, new = parse_body(old_text), parse_body(new_text)
+    old_front, _ = _front(old)
+    new_front, new_end = _front(new)
     old_title = old_front.get("title") if old_front else None
     new_title = new_front.get("title") if new_front else None
     s.title = TitleCheck(old_title, new_title, _confidence(old_title, old_text),
@@ -286,9 +262,9 @@ def summarize(old_text: str, old_sidecar: ClaimsSidecar | None, old_results: lis
                 grouped[key] = NumberChange(key[0], kind, o.text, c.text, [c.line], in_title)
         s.numbers = list(grouped.values())
         s.removed = sum(len(q) for q in olds.values())
-    s.texts = _table_changes(old_text, new_text)
-    body = R.parse(new_text)
-    old_body = R.parse(old_text)
+    s.texts = _table_changes(old, new)
+    body = new.regions
+    old_body = old.regions
     if old_body.marked:
         old_ids, new_ids = [g.id for g in old_body.gens], [g.id for g in body.gens]
         s.regions_added = [i for i in new_ids if i not in old_ids]

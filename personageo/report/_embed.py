@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from personageo.report._regions import _code_lines, _front_end
+from personageo.markdown import markers as M
+from personageo.markdown import parse_body
 from personageo.schema import bindings as B
-from personageo.schema import markers as M
 from personageo.schema.claims import Claim, ClaimsSidecar, ResultsRef
 
 #: What may stand between two numbers of one compound (range, interval, arrow, k/n, x ± y):
@@ -43,10 +43,11 @@ def _portable(ref: ResultsRef) -> ResultsRef:
 
 def _place(text: str, claims: list[Claim]) -> list[str]:
     """Where each claim's key goes: ``inline``, ``title`` or ``none``."""
-    lines = text.split("\n")
-    front = _front_end(lines)
-    title = B.title_line(lines)
-    code = _code_lines(text)
+    body = parse_body(text)
+    lines = body.lines
+    front = body.body_start
+    title = body.front.title_line if body.front else None
+    code = body.code_lines
     out = []
     for c in claims:
         i = c.line - 1
@@ -98,7 +99,7 @@ def add_table(text: str, table: B.BindingTable) -> str:
     table changes with every render, the regions' digests do not depend on it)."""
     lines = text.split("\n")
     marker = M.parse_render_marker(text)
-    at = marker.line if marker is not None else _front_end(lines)
+    at = marker.line if marker is not None else parse_body(text).body_start
     lines.insert(at, B.encode_table(table))
     return "\n".join(lines)
 

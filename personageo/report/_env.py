@@ -16,6 +16,7 @@ from jinja2 import nodes
 from personageo import numfmt
 from personageo._resources import resource_dir
 from personageo.errors import InputError, Location
+from personageo.markdown import read_front_matter
 from personageo.report import _bound as B
 from personageo.report._bound import Bound, ClaimRecorder
 from personageo.report._sandbox import BoundedSandbox
@@ -25,17 +26,16 @@ TEMPLATES_DIR = resource_dir("templates")
 BASE_TEMPLATE = "clean_result_v2.md.j2"
 NARRATIVE_NAME = "narrative.md"
 
-_FRONT = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*\n", re.S)
-
-
 def split_front_matter(source: str) -> tuple[str, str]:
     """Return ``(yaml_text, template_source)``; the front matter becomes a Jinja comment with
-    the same number of lines, so template line numbers stay the file's line numbers."""
-    m = _FRONT.match(source)
-    if not m:
+    the same number of lines, so template line numbers stay the file's line numbers (the front
+    matter is the markdown layer's, :func:`personageo.markdown.read_front_matter`)."""
+    lines = source.split("\n")
+    front = read_front_matter(lines)
+    if front is None:
         return "", source
-    block = m.group(0)
-    return m.group("yaml"), "{#" + "\n" * block.count("\n") + "#}" + source[m.end():]
+    rest = "\n".join(lines[front.body_start:])
+    return front.yaml + "\n", "{#" + "\n" * front.body_start + "#}" + rest
 
 
 def _p_spec(value: float) -> str:

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-
 from personageo.errors import InputError, Location
+from personageo.markdown import markers as M
+from personageo.markdown import parse_body
 from personageo.report import _git
 from personageo.report import _regions as R
-from personageo.schema import markers as M
 
 
 @dataclass(frozen=True)
@@ -42,13 +41,8 @@ class PinnedFigure:
 
 def relative_images(body: str) -> list[tuple[str, int | None]]:
     """``(src, 1-based line)`` of every image whose link is not an absolute URL."""
-    found: list[tuple[str, int | None]] = []
-    for token in MarkdownIt("commonmark").enable("table").parse(body):
-        for child in token.children or []:
-            src = child.attrGet("src") if child.type == "image" else None
-            if src is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", str(src)):
-                found.append((str(src), token.map[0] + 1 if token.map else None))
-    return found
+    return [(src, line) for src, line in parse_body(body).images()
+            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src)]
 
 
 def pin_figures(body: str, body_path: Path, owner_repo: tuple[str, str],

@@ -1,6 +1,8 @@
 """Generated and human-owned regions of a rendered body: marking, parsing, checking, splicing.
 
-The marker syntax is defined in :mod:`personageo.schema.markers` (and ``docs/regions.md``).
+The marker syntax is defined in :mod:`personageo.markdown.markers` (and ``docs/regions.md``);
+reading regions is the markdown layer's (:class:`personageo.markdown.BodyRegions`), writing them
+is this module's.
 :func:`mark` turns a freshly rendered body into a marked one: every part of the body after the
 render marker is wrapped in a ``gen`` region (one per H2 section, per ``<details>`` section and
 per table with its caption, so a conflict names a small region), the content of ``## Human
@@ -13,181 +15,20 @@ claims relocated accordingly.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
-
-from personageo.schema import markers as M
+from personageo.markdown import Body, BodyRegions, Region, parse_body
+from personageo.markdown import markers as M
 from personageo.schema.claims import Claim
 
 TLDR_ID = "tldr"
 FRONT_ID = "front-matter"
 
 
-@dataclass
-class Region:
-    owner: str
-    """``gen`` or ``human``."""
-    id: str
-    begin: int
-    """0-based index of the begin marker line."""
-    end: int
-    """0-based index of the end marker line."""
-    digest: str | None = None
-    """Recorded digest (``gen`` only)."""
-
-    def contains(self, other: Region) -> bool:
-        return self.begin < other.begin and other.end < self.end
-
-    @property
-    def lines_1based(self) -> tuple[int, int]:
-        return self.begin + 1, self.end + 1
-
-
-@dataclass
-class Problem:
-    line: int
-    """1-based."""
-    message: str
-
-
-@dataclass
-class BodyRegions:
-    """The regions of one body (see :func:`parse`)."""
-
-    lines: list[str]
-    front_end: int = 0
-    """Index of the first line after the front matter (0 when there is none)."""
-    seal: tuple[int, str | None] | None = None
-    """(line index, digest) of the front-matter seal."""
-    gens: list[Region] = field(default_factory=list)
-    humans: list[Region] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    stray: list[int] = field(default_factory=list)
-    """0-based indices of text lines outside every region (after the front matter)."""
-
-    @property
-    def marked(self) -> bool:
-        return bool(self.gens)
-
-    def human(self, region_id: str) -> Region | None:
-        return next((h for h in self.humans if h.id == region_id), None)
-
-    def human_content(self, region: Region) -> list[str]:
-        """The lines people wrote, as written (trailing spaces kept: a markdown hard break),
-        without the blank lines around them."""
-        lines = self.lines[region.begin + 1:region.end]
-        while lines and not lines[0].strip():
-            lines = lines[1:]
-        while lines and not lines[-1].strip():
-            lines = lines[:-1]
-        return lines
-
-    def gen_content(self, region: Region) -> list[str]:
-        """Content lines of a gen region with nested human regions replaced by placeholders."""
-        out: list[str] = []
-        i = region.begin + 1
-        nested = sorted((h for h in self.humans if region.contains(h)), key=lambda h: h.begin)
-        for h in nested:
-            out.extend(self.lines[i:h.begin])
-            out.append(M.human_placeholder(h.id))
-            i = h.end + 1
-        out.extend(self.lines[i:region.end])
-        return out
-
-    def digest_of(self, region: Region) -> str:
-        return M.region_digest(self.gen_content(region))
-
-    def front_digest(self) -> str | None:
-        if not self.front_end:
-            return None
-        return M.region_digest(self.lines[1:self.front_end - 1])
-
-    def region_at(self, index: int) -> Region | None:
-        """The innermost region holding line ``index`` (0-based)."""
-        best = None
-        for r in self.gens + self.humans:
-            if r.begin <= index <= r.end and (best is None or best.contains(r)):
-                best = r
-        return best
-
-
-def split_lines(text: str) -> list[str]:
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
-
-def _md() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
-
-
-def _code_lines(text: str) -> set[int]:
-    """0-based indices of lines inside fenced or indented code (never markers)."""
-    out: set[int] = set()
-    for tok in _md().parse(text):
-        if tok.type in ("fence", "code_block") and tok.map:
-            out.update(range(tok.map[0], tok.map[1]))
-    return out
-
-
-def _front_end(lines: list[str]) -> int:
-    if lines and lines[0].strip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].strip() == "---":
-                return i + 1
-    return 0
-
-
 def parse(text: str) -> BodyRegions:
-    """Find every region of ``text`` and every problem with its markers."""
-    lines = split_lines(text)
-    body = BodyRegions(lines, _front_end(lines))
-    code = _code_lines("\n".join(lines))
-    stack: list[Region] = []
-    seen: set[tuple[str, str]] = set()
-    for i, line in enumerate(lines):
-        if i < body.front_end or i in code:
-            continue
-        if not M.is_marker_like(line):
-            s = line.strip()
-            if not stack and s and not (s.startswith("<!--") and s.endswith("-->")):
-                body.stray.append(i)
-            continue
-        m = M.parse_region_marker(line)
-        if m is None:
-            body.problems.append(Problem(i + 1, f"malformed region marker: {line.strip()}"))
-            continue
-        if m.action == "above":
-            body.seal = (i, m.sha256)
-            continue
-        if m.action == "begin":
-            if not m.id or not M.valid_id(m.id):
-                body.problems.append(Problem(i + 1, f"{m.owner} region marker without a valid "
-                                                    "id="))
-            elif (m.owner, m.id) in seen:
-                body.problems.append(Problem(i + 1, f"{m.owner} region id={m.id} used twice"))
-            elif stack and (m.owner == "gen" or stack[-1].owner == "human"):
-                body.problems.append(Problem(i + 1, f"{m.owner} region id={m.id} begins inside "
-                                                    f"{stack[-1].owner} region "
-                                                    f"id={stack[-1].id}"))
-            else:
-                seen.add((m.owner, m.id))
-                stack.append(Region(m.owner, m.id, i, -1, m.sha256))
-            continue
-        if not stack:
-            body.problems.append(Problem(i + 1, f"{m.owner} region end without a begin"))
-        elif stack[-1].owner != m.owner or (m.id and m.id != stack[-1].id):
-            top = stack[-1]
-            body.problems.append(Problem(i + 1, f"{m.owner} region end "
-                                                f"{'id=' + m.id + ' ' if m.id else ''}does not "
-                                                f"close the open {top.owner} region id={top.id} "
-                                                f"(line {top.begin + 1})"))
-        else:
-            r = stack.pop()
-            r.end = i
-            (body.gens if r.owner == "gen" else body.humans).append(r)
-    for r in stack:
-        body.problems.append(Problem(r.begin + 1, f"{r.owner} region id={r.id} is never closed"))
-    return body
+    """Find every region of ``text`` and every problem with its markers (the markdown layer's
+    :attr:`personageo.markdown.Body.regions`)."""
+    return parse_body(text).regions
 
 
 def seal(text: str) -> str:
@@ -226,9 +67,9 @@ def _preamble_end(lines: list[str], front_end: int) -> int:
     return front_end
 
 
-def _cuts(text: str, start: int) -> tuple[list[_Cut], tuple[int, int] | None]:
+def _cuts(body: Body, start: int) -> tuple[list[_Cut], tuple[int, int] | None]:
     """Region boundaries (top-level blocks) and the Human TL;DR content span."""
-    tokens = _md().parse(text)
+    tokens = body.tokens
     top = [(k, t) for k, t in enumerate(tokens) if t.level == 0 and t.map and t.nesting >= 0]
     cuts: list[_Cut] = []
     tldr = None
@@ -241,7 +82,7 @@ def _cuts(text: str, start: int) -> tuple[list[_Cut], tuple[int, int] | None]:
             if title.lower().replace(" ", "") == "humantl;dr":
                 nxt = next((u for _, u in top[n + 1:] if u.map[0] >= t.map[1] and (
                     u.type == "heading_open" or u.type == "html_block")), None)
-                tldr = (t.map[1], nxt.map[0] if nxt else len(text.split("\n")))
+                tldr = (t.map[1], nxt.map[0] if nxt else len(body.lines))
         elif t.type == "html_block":
             content = t.content.lstrip()
             if content.startswith("<details"):
@@ -268,12 +109,13 @@ def mark(text: str, claims: list[Claim] | None = None) -> tuple[str, list[Claim]
     """Wrap a rendered body in regions (see the module docstring); a body that already has gen
     regions is only re-sealed."""
     claims = list(claims or [])
-    existing = parse(text)
+    body = parse_body(text)
+    existing = body.regions
     if existing.marked:
         return seal(text), claims
     lines = existing.lines
     start = _preamble_end(lines, existing.front_end)
-    cuts, tldr = _cuts("\n".join(lines), start)
+    cuts, tldr = _cuts(body, start)
     humans = [(h.begin, h.end + 1, h.id) for h in existing.humans]
     empty_after: dict[int, str] = {}
     if tldr is not None and not any(b < tldr[1] and tldr[0] < e for b, e, _ in humans):

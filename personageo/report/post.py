@@ -27,10 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from personageo.errors import InputError, Location, PersonageoError
 from personageo.files import read_bytes
+from personageo.markdown import parse_body
 from personageo.report._pin import PinnedFigure, pin_figures
 from personageo.report.github_client import GitHubClient, IssueSnapshot
 from personageo.report.post_comments import (
@@ -40,7 +39,6 @@ from personageo.report.post_comments import (
     has_marker,
     same_text,
 )
-from personageo.yaml_safe import load_yaml
 
 CLEAN_RESULT_MARKER = "<!-- personageo:clean-result v1 -->"
 ORIGINAL_BODY_MARKER = "<!-- personageo:original-body v1 -->"
@@ -51,7 +49,6 @@ CONFIDENCE_LEVELS = ("HIGH", "MODERATE", "LOW")
 
 _TITLE_MARKER = re.compile(r"\s*\((HIGH|MODERATE|LOW) confidence\)\s*$", re.IGNORECASE)
 _CONFIDENCE_LINE = re.compile(r"\*\*Confidence:\s*(HIGH|MODERATE|LOW)\*\*", re.IGNORECASE)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 #: ``(body_path, results_paths) -> error findings`` as one line each; empty when clean
 LintFn = Callable[[Path, Sequence[Path]], list[str]]
@@ -94,13 +91,13 @@ def read_writeup(path: str | Path) -> WriteUp:
     except (UnicodeDecodeError, IsADirectoryError) as exc:
         raise InputError(f"cannot read the write-up as UTF-8 text: {exc}",
                          Location(str(path))) from None
-    text = text.replace("\r\n", "\n")
+    parsed = parse_body(text, str(path))
     front: dict = {}
-    m = _FRONT_MATTER.match(text)
-    if m:
-        loaded = load_yaml(m.group(1), str(path), first_line=2, what="YAML front matter")
+    text = parsed.text
+    if parsed.front is not None:
+        loaded = parsed.front.load()
         front = loaded if isinstance(loaded, dict) else {}
-        text = text[m.end():]
+        text = "\n".join(parsed.lines[parsed.body_start:])
     if has_marker(text, CLEAN_RESULT_MARKER):
         text = text.lstrip().split("\n", 1)[1] if "\n" in text.lstrip() else ""
     writeup = WriteUp(path, text, front)
@@ -159,11 +156,7 @@ def derive_title(writeup: WriteUp, claim: str | None = None,
 
 
 def _first_h1(markdown: str) -> str | None:
-    tokens = MarkdownIt("commonmark").parse(markdown)
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.tag == "h1":
-            return tokens[i + 1].content
-    return None
+    return parse_body(markdown).first_heading(1)
 
 
 def _body_confidence(markdown: str) -> str | None:

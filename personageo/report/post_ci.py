@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from personageo.files import atomic_write_json, atomic_write_text, sha256_text
+from personageo.markdown import write_front_matter
 from personageo.report.github_client import GitHubClient, IssueSnapshot
 from personageo.report.post_comments import (
     LINT_MARKER,
@@ -43,8 +42,7 @@ def fetch_issue(client: GitHubClient, number: int, body_out: Path, *,
     if meta_out is not None:
         atomic_write_json(meta_out, issue_metadata(issue))
     if front_matter_out is not None:
-        head = yaml.safe_dump(issue_metadata(issue), sort_keys=False, allow_unicode=True)
-        atomic_write_text(front_matter_out, f"---\n{head}---\n{body}")
+        atomic_write_text(front_matter_out, write_front_matter(issue_metadata(issue), body))
     return issue
 
 

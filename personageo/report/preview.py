@@ -58,15 +58,10 @@ def _data_uri(path: Path) -> str:
 def render_preview(body: str, body_path: Path, root: Path) -> Preview:
     """The page for ``body`` (read from ``body_path``; images resolved against its folder and
     the repository ``root``)."""
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     images: list[str] = []
     missing: list[str] = []
-    default_image = md.renderer.rules["image"]
 
-    def image(_renderer, tokens, idx, options, env):
-        token = tokens[idx]
+    def inline_image(token) -> None:
         src = token.attrGet("src") or ""
         path = image_file(src, body_path.parent, root)
         if path is None or not path.is_file():
@@ -74,17 +69,16 @@ def render_preview(body: str, body_path: Path, root: Path) -> Preview:
         else:
             token.attrSet("src", _data_uri(path))
             images.append(src)
-        return default_image(tokens, idx, options, env)
 
-    md.add_render_rule("image", image)
-    content = md.render(body)
+    from personageo.markdown import parse_body, render_html  # markdown-it only when needed
+
+    content = render_html(body, image=inline_image)
     if missing:
         raise InputError(f"{len(missing)} image(s) of the body not found in the working tree",
                          Location(str(body_path)), details=missing,
                          hint="render the figures first (personageo report render "
                               "--figures-only)")
-    title = html.escape(next((ln.lstrip("# ").strip() for ln in body.splitlines()
-                              if ln.startswith("# ")), body_path.stem))
+    title = html.escape((parse_body(body).first_heading(1) or "").strip() or body_path.stem)
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
             f'<meta name="generator" content="{GENERATOR}">\n<title>{title}</title>\n'
             f"<style>{_STYLE}</style></head>\n<body>\n{content}</body></html>\n")

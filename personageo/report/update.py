@@ -1,7 +1,7 @@
 """``report update``: re-render a write-up after a rerun, keeping what people wrote in it.
 
 A rendered body is divided into regions marked by plain HTML comments (they survive a round
-trip through the tracker; syntax in :mod:`personageo.schema.markers`, design in
+trip through the tracker; syntax in :mod:`personageo.markdown.markers`, design in
 ``docs/regions.md``)::
 
     <!-- personageo:gen begin id=result-1/table-3 sha256=4768ada775988c9f -->
@@ -43,11 +43,12 @@ from pydantic import ValidationError
 
 from personageo.errors import InputError, Location
 from personageo.files import inside_root, read_bytes, read_json, sha256_text
+from personageo.markdown import split_lines
+from personageo.markdown.markers import parse_render_marker
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
 from personageo.schema.bindings import BindingError, claims_of, strip_keys
 from personageo.schema.claims import ClaimsSidecar
-from personageo.schema.markers import parse_render_marker
 
 MAX_BODY_CHARS = 65_536
 _NUM = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?")
@@ -197,7 +198,7 @@ def find_conflicts(old: R.BodyRegions, sidecar: ClaimsSidecar | None,
                                               "removed): hand edits cannot be told from "
                                               "generated text"))
         return out
-    new_lines = {ln.rstrip() for ln in R.split_lines(new_text)}
+    new_lines = {ln.rstrip() for ln in split_lines(new_text)}
     if old.seal is not None and old.front_end and old.seal[1] != old.front_digest():
         out.append(Conflict(R.FRONT_ID, 1, "the front matter was edited by hand"))
     for r in old.gens:

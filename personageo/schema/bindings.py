@@ -43,6 +43,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from personageo.markdown import read_front_matter, split_lines
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar, ResultsRef, _Model
 
 TABLE_VERSION = "1"
@@ -105,10 +106,6 @@ def encode_table(table: BindingTable) -> str:
                      separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
     data = base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
     return f"{TABLE_PREFIX}n={len(table.entries)} sha256={_digest(raw)} data={data} -->"
-
-
-def split_lines(text: str) -> list[str]:
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def find_table(text: str) -> tuple[int, str] | None:
@@ -176,14 +173,8 @@ def strip_keys(text: str) -> str:
 
 def title_line(lines: list[str]) -> int | None:
     """0-based index of the front matter's ``title:`` line, if any."""
-    if not lines or lines[0].strip() != "---":
-        return None
-    for i in range(1, len(lines)):
-        if lines[i].strip() == "---":
-            return None
-        if lines[i].startswith("title:"):
-            return i
-    return None
+    front = read_front_matter(lines)
+    return front.title_line if front else None
 
 
 def claims_of(text: str, body_sha256: str = "", version: str = "") -> ClaimsSidecar | None:

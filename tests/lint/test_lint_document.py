@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from personageo.lint.document import parse_document
-from personageo.lint.positions import SourceText
+from personageo.markdown import SourceText
 
 BODY = """\
 ---

@@ -138,3 +138,12 @@ def test_demo_body_every_figure_and_section(tmp_path):
         assert data_of(img) == (body.parent / link).read_bytes()
     assert len(page.details) == text.count("<details") >= 4
     assert all(d["summary"].strip() for d in page.details)
+
+
+def test_page_title_is_the_first_h1_not_a_line_in_code(tmp_path):
+    from personageo.report.preview import render_preview
+
+    body = "```\n# a comment in code\n```\n\nSee ~~old~~ new.\n\n# Real claim\n"
+    page = render_preview(body, tmp_path / "b.md", tmp_path).html
+    assert "<title>Real claim</title>" in page
+    assert "<s>old</s>" in page  # strikethrough, as the tracker shows it

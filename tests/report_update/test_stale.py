@@ -13,7 +13,7 @@ from personageo.report import RenderOptions, render_report
 from personageo.report.post import read_writeup
 from personageo.report.update import UpdateOptions, update_report
 from personageo.schema.bindings import strip_keys
-from personageo.schema.markers import parse_render_marker
+from personageo.markdown.markers import parse_render_marker
 from tests.builders import toy, with_post
 from tests.report_update.helpers import (
     FAKE_SHA,

@@ -37,11 +37,12 @@ from personageo.lint.numbers._sidecar import (
 )
 from personageo.lint.numbers._types import NumberClaim, NumbersReport, kind_of, number_finding
 from personageo.lint.numbers._units import UNCERTAIN_UNITS, unit_of, unit_targets
+from personageo.markdown import Body
+from personageo.markdown.markers import parse_render_marker
+from personageo.markdown.markers import stale_results as marker_stale
 from personageo.numfmt import Parsed, agrees
 from personageo.schema import RunResult, run_result_json
 from personageo.schema.claims import ClaimsSidecar
-from personageo.schema.markers import parse_render_marker
-from personageo.schema.markers import stale_results as marker_stale
 from personageo.schema.paths import resolve
 
 
@@ -153,13 +154,13 @@ class NumberChecker:
             self._shas[i] = _results_sha(*self.binder.results[i])
         return self._shas[i]
 
-    def check(self, source: str, *, path: str = "<body>", sidecar: ClaimsSidecar | None = None,
+    def check(self, source: str | Body, *, path: str = "<body>", sidecar: ClaimsSidecar | None = None,
               strict: bool = False) -> NumbersReport:
         """See :func:`check_numbers`."""
         return _check(self, source, path, sidecar, strict)
 
 
-def check_numbers(source: str, *, path: str = "<body>",
+def check_numbers(source: str | Body, *, path: str = "<body>",
                   results: Sequence[tuple[str, RunResult]] = (),
                   sidecar: ClaimsSidecar | None = None,
                   strict: bool = False) -> NumbersReport:
@@ -167,8 +168,9 @@ def check_numbers(source: str, *, path: str = "<body>",
 
     Parameters
     ----------
-    source : str
-        The markdown body.
+    source : str or personageo.markdown.Body
+        The markdown body (or the body already parsed: lint passes its own, so the body is
+        tokenised once).
     path : str
         Shown in notes only (findings carry line/column; the caller adds the path).
     results : sequence of (path, RunResult)
@@ -192,9 +194,10 @@ def check_numbers(source: str, *, path: str = "<body>",
     return NumberChecker(results).check(source, path=path, sidecar=sidecar, strict=strict)
 
 
-def _check(checker: NumberChecker, source: str, path: str, sidecar: ClaimsSidecar | None,
-           strict: bool) -> NumbersReport:
+def _check(checker: NumberChecker, source: str | Body, path: str,
+           sidecar: ClaimsSidecar | None, strict: bool) -> NumbersReport:
     extraction = extract(source)
+    source = source.text if isinstance(source, Body) else source
     raws = extraction.claims
     report = NumbersReport(checked=True)
     binder = checker.binder

@@ -1,9 +1,10 @@
 """Every numeric claim of a markdown body, with its position and context.
 
-The body is parsed with markdown-it-py (CommonMark + tables). Positions come from the block
-tokens' line maps; inside a block, each inline child token is located in the source lines with a
-forward cursor, so columns are those of the source text (1-based, in characters). Code spans,
-fences, HTML, link targets and images are never scanned; the collapsed setup card
+The body is read through the markdown layer (:class:`personageo.markdown.Body`: its tokens,
+tables, front matter and positions; lint passes the body it already parsed). Positions come from
+the block tokens' line maps; inside a block, each inline child token is located in the source
+lines with a forward cursor, so columns are those of the source text (1-based, in characters).
+Code spans, fences, HTML, link targets and images are never scanned; the collapsed setup card
 (``<details>`` whose summary says "Setup details") is scanned but marked ``setup`` — its numbers
 are checked only when the claims sidecar binds them. Table header cells and key columns (Layer,
 LR, Method, ...) are context, not claims.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from personageo.lint.numbers._scan import Excluded, scan
@@ -26,9 +26,9 @@ from personageo.lint.numbers._text import (
     sentence_at,
     strip_markup,
 )
+from personageo.markdown import Body, Table, parse_body
 from personageo.numfmt import Parsed, parse_number
 
-_MD = MarkdownIt("commonmark").enable("table")
 _KEY_HEADER = re.compile(
     r"^\s*(?:layer|layers|lr|learning rate|condition|method|training method|data|data type|"
     r"seed|step|steps|model|persona|metric|cell|group)s?\s*$", re.I)
@@ -89,33 +89,14 @@ class Extraction:
     with their positions for the sidecar: a number the renderer bound is checked anyway."""
 
 
-def strip_frontmatter(source: str) -> tuple[str, int | None]:
-    """Blank a leading ``---`` YAML block (keeping line numbers); also return the 0-based line
-    of its ``title:`` (the title holds claims such as "38/40 cells")."""
-    lines = source.split("\n")
-    if lines and lines[0].strip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].strip() in ("---", "..."):
-                title = next((k for k in range(1, i) if lines[k].startswith("title:")), None)
-                return "\n" * i + "\n" + "\n".join(lines[i + 1:]), title
-    return source, None
-
-
 class _Extractor:
-    def __init__(self, source: str) -> None:
-        self.lines = source.split("\n")
+    def __init__(self, body: Body) -> None:
+        self.source = body.source
+        self.lines = body.lines
+        self.by_open = {t.open_index: t for t in body.tables}
         self.out = Extraction()
         self.group = 0
         self.tables = 0
-
-    # ---------------------------------------------------------------- positions
-    def block_text(self, start: int, end: int) -> tuple[str, list[int]]:
-        text = "\n".join(self.lines[start:end])
-        starts, pos = [], 0
-        for ln in self.lines[start:end]:
-            starts.append(pos)
-            pos += len(ln) + 1
-        return text, starts
 
     # ---------------------------------------------------------------- inline walking
     def inline(self, tok: Token, context: str, table: TableContext | None = None,
@@ -123,7 +104,8 @@ class _Extractor:
         """Scan the text children of one inline token; return the claims found."""
         if tok.map is None:
             return []
-        src, starts = self.block_text(tok.map[0], tok.map[1])
+        base, end = self.source.block_bounds(tok.map)
+        src = self.source.text[base:end]
         cursor = cursor_start
         skip_depth = 0  # inside an autolink or an inline <code>
         found: list[RawClaim] = []
@@ -134,8 +116,8 @@ class _Extractor:
                 if skip_depth:
                     cursor = _advance(src, child.content, cursor)
                     continue
-                found.extend(self.scan_text(child.content, src, starts, cursor, tok.map[0],
-                                            context, table, (plain, offsets.get(n, -1))))
+                found.extend(self.scan_text(child.content, src, base, cursor, context, table,
+                                            (plain, offsets.get(n, -1))))
                 cursor = _advance(src, child.content, cursor)
             elif t == "code_inline":
                 cursor = _advance(src, child.markup + child.content, cursor)
@@ -161,9 +143,10 @@ class _Extractor:
                     cursor = _skip_paren(src, close + 1) if close >= 0 else cursor
         return found
 
-    def scan_text(self, content: str, src: str, starts: list[int], cursor: int,
-                  first_line: int, context: str, table: TableContext | None,
-                  plain: tuple[str, int] = ("", -1)) -> list[RawClaim]:
+    def scan_text(self, content: str, src: str, base: int, cursor: int, context: str,
+                  table: TableContext | None, plain: tuple[str, int] = ("", -1)
+                  ) -> list[RawClaim]:
+        """Claims of one text run; ``src`` is the source of its block, at offset ``base``."""
         at = src.find(content, cursor)
         if plain[1] < 0:
             plain = (content, 0)
@@ -177,11 +160,10 @@ class _Extractor:
                 offset = src.find(f.text, cursor)
                 if offset < 0:
                     continue
-            line, col = _line_col(starts, offset)
+            line, col = self.source.position(base + offset)
             gid = groups.setdefault(f.group, self.group + len(groups))
             claims.append(RawClaim(
-                text=f.text, parsed=f.parsed, line=first_line + line + 1, col=col + 1,
-                end_col=col + 1 + len(f.text), context=context, form=f.form, role=f.role,
+                text=f.text, parsed=f.parsed, line=line, col=col, end_col=col + len(f.text), context=context, form=f.form, role=f.role,
                 group=gid, approx=f.approx, table=table,
                 before=content[max(0, f.start - 20):f.start], after=content[f.end:f.end + 30],
                 **sentence_at(plain[0], plain[1] + f.start)))
@@ -189,15 +171,15 @@ class _Extractor:
         for e in excluded:
             offset = at + e.start if at >= 0 else src.find(e.text, cursor)
             if offset >= 0:
-                line, col = _line_col(starts, offset)
-                self.out.excluded.append((first_line + line + 1, col + 1, e))
+                line, col = self.source.position(base + offset)
+                self.out.excluded.append((line, col, e))
                 try:
                     parsed = parse_number(e.text)
                 except ValueError:
                     continue
                 self.out.hidden.append(RawClaim(
-                    text=e.text, parsed=parsed, line=first_line + line + 1, col=col + 1,
-                    end_col=col + 1 + len(e.text), context=context, form="single",
+                    text=e.text, parsed=parsed, line=line, col=col,
+                    end_col=col + len(e.text), context=context, form="single",
                     role="value", group=-1, table=table, hidden=e.rule))
         # index inside each compound (for positional headers such as "L7 / L14 / L20")
         seen: dict[int, int] = {}
@@ -234,7 +216,7 @@ class _Extractor:
             elif t == "table_open":
                 below, consumed = caption_below(tokens, i)
                 caption = "\n".join(paragraphs[-CAPTION_PARAGRAPHS:] + ([below] if below else []))
-                i = self.table(tokens, i, table_no, caption)
+                i = self.table(self.by_open[i], table_no, caption)
                 table_no = self.tables
                 paragraphs = []
                 continue
@@ -260,28 +242,15 @@ class _Extractor:
             i += 1
         return self.out
 
-    def table(self, tokens: list[Token], i: int, table_no: int, caption: str) -> int:
+    def table(self, found: Table, table_no: int, caption: str) -> int:
         """Walk one markdown-it table; returns the index after it.
 
         Scraped or hand-pasted bodies often lack the blank line between a table and what follows,
         so one markdown-it table may hold several: a row whose source line has no pipe is a
         caption line (scanned as such), and a row followed by a delimiter row (``|---|``) starts
         a new table with its own headers."""
-        rows: list[list[Token]] = []
-        cells: list[Token] = []
-        head_rows: set[int] = set()
-        j = i
-        while j < len(tokens) and tokens[j].type != "table_close":
-            t = tokens[j].type
-            if t == "thead_close":
-                head_rows.add(len(rows) - 1)
-            elif t == "tr_open":
-                cells = []
-            elif t == "inline":
-                cells.append(tokens[j])
-            elif t == "tr_close" and cells:
-                rows.append(cells)
-            j += 1
+        rows = [list(row.cells) for row in found.rows]
+        head_rows = {r for r, row in enumerate(found.rows) if row.header}
         headers: list[str] = []
         body_row = 0
         loose = False
@@ -305,7 +274,7 @@ class _Extractor:
             self.table_row(cells, headers, table_no, body_row, caption)
             body_row += 1
         self.tables = table_no + 1
-        return j + 1
+        return found.close_index + 1
 
     def table_row(self, cells: list[Token], headers: list[str], table_no: int, row: int,
                   caption: str) -> None:
@@ -372,17 +341,6 @@ def _skip_paren(src: str, open_at: int) -> int:
     return open_at
 
 
-def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if starts[mid] <= offset:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo, offset - starts[lo]
-
-
 def _details_end(tokens: list[Token], i: int, n_lines: int) -> int:
     """Line after the ``</details>`` closing the card opened at token ``i``.
 
@@ -399,20 +357,16 @@ def _details_end(tokens: list[Token], i: int, n_lines: int) -> int:
     return n_lines
 
 
-def extract(source: str) -> Extraction:
-    """Every numeric claim of ``source`` (a markdown body) in document order."""
-    text = source.replace("\r\n", "\n").replace("\r", "\n")
-    body, title_line = strip_frontmatter(text)
+def extract(source: str | Body) -> Extraction:
+    """Every numeric claim of ``source`` (a markdown body, or the :class:`Body` already parsed)
+    in document order; the front matter's ``title:`` line comes first."""
+    body = source if isinstance(source, Body) else parse_body(source)
     ex = _Extractor(body)
-    out = ex.run(_MD.parse(body))
-    if title_line is not None:
-        line = text.split("\n")[title_line]
-        start = len("title:")
-        title = _extract_title(ex, line, start, title_line)
+    out = ex.run(body.tokens)
+    if body.front is not None and body.front.title_line is not None:
+        index = body.front.title_line
+        line = body.lines[index]
+        title = ex.scan_text(line[len("title:"):], line, body.source.offset(index + 1),
+                             len("title:"), "prose", None)
         out.claims = title + out.claims
     return out
-
-
-def _extract_title(ex: _Extractor, line: str, start: int, index: int) -> list[RawClaim]:
-    """Numbers of the frontmatter's ``title:`` value (positions in the original line)."""
-    return ex.scan_text(line[start:], line, [0], start, index, "prose", None)

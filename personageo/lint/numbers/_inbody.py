@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from personageo.files import sha256_text
 from personageo.lint.numbers._scan import Excluded, Found, scan
+from personageo.markdown import split_lines
 from personageo.schema import bindings as B
 from personageo.schema.claims import Claim, ClaimsSidecar
 
@@ -121,7 +122,7 @@ def read_in_body(source: str) -> InBody:
                              "the numbers are bound from their context only")
         return out
     out = InBody(None, keys=len(keys))
-    lines = B.split_lines(source)
+    lines = split_lines(source)
     claims: list[Claim] = []
     for k in keys:
         claims.extend(_claims_at(lines[k.line - 1], k.line, k, table, out))

@@ -48,7 +48,7 @@ def number_findings(doc, ctx) -> dict[str, list[Finding]] | None:
 
             inbody = read_in_body(ctx.text)
             sidecar = inbody.sidecar
-        report = check(ctx.text, path=ctx.path, results=results, sidecar=sidecar,
+        report = check(ctx.body or ctx.text, path=ctx.path, results=results, sidecar=sidecar,
                        strict=ctx.strict)
         out: dict[str, list[Finding]] = {}
         if inbody is not None:

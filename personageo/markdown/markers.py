@@ -1,7 +1,8 @@
 """The hidden markers of a rendered write-up: plain HTML comments, one per line.
 
 They are part of the contract between ``report render`` / ``report update`` (which write them)
-and ``lint`` (which reads the render marker), so they live here, below both. The full
+and ``lint`` (which reads the render marker), so they live in the markdown layer, below both
+(the regions they delimit are parsed by :mod:`personageo.markdown._regions`). The full
 description, with an example, is ``docs/regions.md``.
 
 Render marker (one, right after the front matter)::

@@ -1,4 +1,6 @@
-"""1-based line/column positions: the one helper every rule's locations come from.
+"""1-based line/column positions: the one position engine (lint findings, rendered claims).
+
+Columns count characters (code points), not bytes: ``αβ`` is two columns.
 
 markdown-it-py gives line maps only on block tokens (``token.map = [first_line, end_line)``,
 0-based, end exclusive). Inline items (text runs, code spans, images, links) have no map, so their
