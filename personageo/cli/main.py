@@ -33,19 +33,29 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported on first use.
+
+    ``lazy_commands`` maps a subcommand name to ``(module, one-line help)``; the module exposes
+    the click object as ``command`` (or as the attribute named after a colon: ``module:attr``).
+    """
+
+    def __init__(self, *args, lazy_commands: dict[str, tuple[str, str]] | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = COMMANDS if lazy_commands is None else lazy_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return list(self.lazy_commands)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
+        if cmd_name not in self.lazy_commands:
             return None
-        module_name, _ = COMMANDS[cmd_name]
-        return importlib.import_module(module_name).command  # a broken module is an error
+        module_name, _, attr = self.lazy_commands[cmd_name][0].partition(":")
+        module = importlib.import_module(module_name)  # a broken module is an error
+        return getattr(module, attr or "command")
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(n, COMMANDS[n][1]) for n in self.list_commands(ctx)]
+        rows = [(n, self.lazy_commands[n][1]) for n in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -1,9 +1,8 @@
-"""``personageo report post`` and the two CI steps (``fetch-issue``, ``lint-comment``).
+"""``personageo report post`` and the two CI steps ``report fetch-issue`` and ``report lint-comment``.
 
-``command`` is the ``post`` subcommand, added to the ``report`` group by
-:mod:`personageo.cli.report`. The CI steps are ``fetch_issue_command`` and
-``lint_comment_command``; all three are also reachable without the root CLI as
-``python -m personageo.cli.report_post {post,fetch-issue,lint-comment}`` (what ``action.yml`` runs).
+``command`` is the ``post`` subcommand; ``fetch_issue_command`` and ``lint_comment_command`` are
+the steps ``action.yml`` runs around ``personageo lint``. All three are subcommands of the
+``report`` group (:mod:`personageo.cli.report`).
 
 On an interactive terminal ``post`` shows the diff and the calls and asks before writing
 (``--yes`` skips the question; CI, with no terminal, is never asked). ``--dry-run`` only shows.
@@ -300,24 +299,3 @@ def lint_comment_command(repo, number, api_url, token_env, max_wait, verbose, re
     up = outcome.upsert
     extra = f", {len(up.deleted_duplicates)} duplicate(s) deleted" if up.deleted_duplicates else ""
     click.echo(f"lint comment {up.action} ({up.html_url or up.comment_id}){extra}")
-
-
-@click.group("report-post")
-def ci() -> None:
-    """Posting and CI steps of personageo (python -m personageo.cli.report_post)."""
-
-
-ci.add_command(command)
-ci.add_command(fetch_issue_command)
-ci.add_command(lint_comment_command)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run :data:`ci` like ``personageo`` runs its root: errors -> exit 2, findings -> 1."""
-    from personageo.cli.main import run_command
-
-    return run_command(ci, argv, "python -m personageo.cli.report_post")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
