@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from personageo.cli._options import set_option
-from personageo.files import inside_root, read_json
-from personageo.schema import save_run_result
 
 
 @click.command("analyze")
@@ -26,25 +24,15 @@ from personageo.schema import save_run_result
 def command(config: str, root: str, activations: str | None, runs: str | None,
             output: str | None, overwrite: bool, overrides=()) -> None:
     """Compute M1, tests, BH, comparisons and verdicts into a validated results file."""
-    from personageo.analysis import analyze, default_results_path
     from personageo.config import load_config
-    from personageo.errors import InputError, Location
+    from personageo.pipeline import stages
 
     cfg = load_config(config, overrides)
-    out = Path(output) if output else inside_root(root, default_results_path(cfg),
-                                                  "paths.results (or experiment id/issue)")
-    run = analyze(cfg, root=root, activations=activations, runs=runs, config_path=config,
-                  progress=lambda msg: click.echo(msg, err=True))
-    if out.exists() and not overwrite:
-        old = read_json(out)
-        new = run.model_dump(mode="json")
-        for volatile in ("started_at", "finished_at", "wall_time_s"):
-            old.get("provenance", {}).pop(volatile, None)
-            new["provenance"].pop(volatile, None)
-        if old != new:
-            raise InputError("results file exists with different content", Location(str(out)),
-                             hint="pass --overwrite to replace it")
-    save_run_result(run, out)
+    done = stages.analyze(stages.AnalyzeRequest(
+        cfg, config, root=Path(root), activations=Path(activations) if activations else None,
+        runs=Path(runs) if runs else None, output=Path(output) if output else None,
+        overwrite=overwrite), progress=lambda msg: click.echo(msg, err=True))
+    run, out = done.run, done.path
     for line in level_warnings(run):
         click.echo(f"warning: {line}", err=True)
     n_sig = sum(c.significant for c in run.cells)

@@ -31,6 +31,7 @@ from personageo.report.github_client import (
     RetryPolicy,
     resolve_token,
 )
+from personageo.report.target import PublishTarget
 
 #: extra keyword arguments for :class:`GitHubClient` (tests inject ``sleep``, ``throttle``)
 CLIENT_OPTIONS: dict = {}
@@ -99,16 +100,15 @@ def _api_options(fn):
     return fn
 
 
-
 def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
     """Error-severity lint findings for ``body_path`` checked against ``results`` (none given:
     found as ``personageo lint`` finds them); a body whose numbers could not be checked is one
     error too (posting it unchecked needs ``--force``).
 
-    The ONE place where posting calls :mod:`personageo.lint` (its API is young: if it moves, only this
-    function changes); tests monkeypatch it. It runs what ``personageo lint
-    BODY --results ...`` runs, with the ``[tool.personageo.lint]`` overrides found above BODY;
-    title, issue and labels come from the write-up's front matter.
+    The ONE place where posting calls the linter; tests monkeypatch it. It calls the lint
+    stage that ``personageo lint BODY --results ...`` calls
+    (:func:`personageo.pipeline.stages.lint`), with the ``[tool.personageo.lint]`` overrides
+    found above BODY; title, issue and labels come from the write-up's front matter.
 
     Raises
     ------
@@ -116,20 +116,15 @@ def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
         When the linter cannot be imported (post with ``--force`` to skip the gate).
     """
     try:
-        from personageo.lint.config import load_config
-        from personageo.lint.engine import LintOptions, lint_file
-        from personageo.lint.registry import all_rules
+        from personageo.lint.engine import LintOptions
+        from personageo.pipeline import stages
     except ImportError as exc:
         raise PersonageoError(
             f"the lint gate cannot run: personageo.lint is unavailable ({exc})",
             hint="pass --force to post without the lint gate") from None
-    from personageo.lint.discover import discover
-    from personageo.lint.engine import read_body
 
-    config = load_config(all_rules(), start=body_path)
-    found = tuple(str(p) for p in results) or tuple(
-        discover(Path(body_path), read_body(body_path)).results)
-    result = lint_file(body_path, LintOptions(results=found), config)
+    request = stages.LintRequest(str(body_path), LintOptions(results=tuple(map(str, results))))
+    result = stages.lint(request)
     unchecked = [f"{body_path}: numbers not checked: {result.unchecked}"] if result.unchecked \
         else []
     return [str(v) for v in result.errors] + unchecked
@@ -172,10 +167,9 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
     comment; posting the same write-up again changes nothing.
     """
     _setup_logging(verbose)
-    body = body or Path(f"reports/issue_{number}.md")
-    writeup = post_mod.read_writeup(body)  # length is checked here, before any request
-    owner, name = repo.split("/")
-    writeup, pinned = post_mod.pin_writeup(writeup, (owner, name), number)
+    target = PublishTarget(issue=number, repo=repo, body=body or Path(f"reports/issue_{number}.md"))
+    writeup = post_mod.read_writeup(target.body)  # length is checked here, before any request
+    writeup, pinned = post_mod.pin_writeup(writeup, target)
     title = post_mod.derive_title(writeup, claim, confidence) if set_title else None
     try:
         lint_errors = post_mod.lint_gate(writeup, results, force=force,

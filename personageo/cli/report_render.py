@@ -46,14 +46,15 @@ def _git_root() -> Path:
 def command(issue, root, results, baseline, narrative, output, figures_dir, repo, commit,
                allow_branch_url, figures_only, preview, overwrite, fmt) -> None:
     """Render the write-up of issue N: body (with its numbers' bindings) and figures."""
-    from personageo.report import RenderOptions, render_report
+    from personageo.pipeline import stages
+    from personageo.report import PublishTarget
 
-    opts = RenderOptions(issue=issue, root=root or _git_root(), results=results,
-                         baseline=baseline, narrative=narrative, output=output,
-                         figures_dir=figures_dir, repo=repo, commit=commit,
-                         allow_branch_url=allow_branch_url, overwrite=overwrite,
-                         figures_only=figures_only)
-    rendered = render_report(opts)
+    target = PublishTarget(issue=issue, root=root or _git_root(), repo=repo, commit=commit,
+                           allow_branch_url=allow_branch_url, results=results,
+                           baseline=baseline, narrative=narrative, body=output,
+                           figures_dir=figures_dir)
+    rendered = stages.render(stages.RenderRequest(target, overwrite=overwrite,
+                                                  figures_only=figures_only)).rendered
     written = [str(p) for p in rendered.files]
     if fmt == "json":
         click.echo(json.dumps({"written": written, "claims": len(rendered.sidecar.claims)

@@ -62,26 +62,22 @@ _PATH = dict(dir_okay=False, path_type=Path)
 def command(issue, root, body, claims, results, baseline, narrative, output, figures_dir, repo,
             commit, allow_branch_url, force, dry_run, figures_only, fmt) -> None:
     """Re-render the write-up of issue N against new results, keeping human-owned regions."""
-    from personageo.report.update import (
-        UpdateOptions,
-        apply_update,
-        plan_update,
-        write_figures,
-    )
+    from personageo.report import PublishTarget
+    from personageo.report.update import apply_update, plan_update, write_figures
 
-    opts = UpdateOptions(issue=issue, root=root or _git_root(), body=body, claims=claims,
-                         results=results, baseline=baseline, narrative=narrative,
-                         output=output, figures_dir=figures_dir, repo=repo, commit=commit,
-                         allow_branch_url=allow_branch_url, force=force)
+    target = PublishTarget(issue=issue, root=root or _git_root(), repo=repo, commit=commit,
+                           allow_branch_url=allow_branch_url, results=results,
+                           baseline=baseline, narrative=narrative, body=body,
+                           figures_dir=figures_dir)
     if figures_only:
-        written = write_figures(opts)
+        written = write_figures(target)
         if fmt == "json":
             click.echo(json.dumps({"written": [str(p) for p in written]}))
         else:
             for p in written:
                 click.echo(f"wrote {p}")
         return
-    plan = plan_update(opts)
+    plan = plan_update(target, output=output, claims=claims, force=force)
     written = [] if plan.blocked or dry_run or plan.unchanged else apply_update(plan)
     where = str(plan.body_path)
     if fmt == "json":

@@ -40,6 +40,7 @@ from personageo.report.post_comments import (
     has_marker,
     same_text,
 )
+from personageo.report.target import PublishTarget
 from personageo.yaml_safe import load_yaml
 
 CLEAN_RESULT_MARKER = "<!-- personageo:clean-result v1 -->"
@@ -108,12 +109,12 @@ def read_writeup(path: str | Path) -> WriteUp:
     return writeup
 
 
-def pin_writeup(writeup: WriteUp, owner_repo: tuple[str, str],
-                issue: int | None = None) -> tuple[WriteUp, list[PinnedFigure]]:
+def pin_writeup(writeup: WriteUp, target: PublishTarget) -> tuple[WriteUp, list[PinnedFigure]]:
     """The write-up with its relative figure links pinned to the pushed commit that holds each
-    figure (see :mod:`personageo.report._pin`); refused, with the git commands to run, when a
-    figure is not committed and pushed as it is now."""
-    body, pinned = pin_figures(writeup.body, writeup.path, owner_repo, issue)
+    figure in ``target``'s repository (see :mod:`personageo.report._pin`); refused, with the
+    git commands to run, when a figure is not committed and pushed as it is now."""
+    body, pinned = pin_figures(writeup.body, writeup.path, target.require_owner_repo(),
+                               target.issue)
     out = WriteUp(writeup.path, body, writeup.front_matter)
     check_length(out.posted_body(), writeup.path)
     return out, pinned

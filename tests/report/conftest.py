@@ -112,12 +112,12 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def render_238(root: Path, **kw):
-    from personageo.report import RenderOptions, render
+    from personageo.report import PublishTarget, render
 
     opts = dict(issue=238, root=root, results=R238, baseline=R205, narrative=NARRATIVE_238,
                 repo="acme/research", commit=FAKE_SHA)
     opts.update(kw)
-    return render(RenderOptions(**opts))
+    return render(PublishTarget(**opts))
 
 
 @pytest.fixture(scope="session")
