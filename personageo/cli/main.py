@@ -2,7 +2,8 @@
 
 Subcommands live in their own modules under :mod:`personageo.cli` and are imported only when
 invoked (click's documented lazy-group pattern), so ``personageo --help`` never imports torch.
-A command appears once its module exists; each module exposes a click object named ``command``.
+Each module exposes a click object named ``command``; a module that cannot be imported is
+an error, never a missing command.
 
 Exit codes: 0 clean, 1 findings (lint/verify errors), 2 usage or input errors.
 """

@@ -87,11 +87,8 @@ def read_writeup(path: str | Path) -> WriteUp:
         Unreadable file, bad front matter, or a posted body over 65,536 characters.
     """
     path = Path(path)
-    try:
+    try:  # a missing file: "write-up not found" (read_bytes names it by its second argument)
         text = read_bytes(path, "write-up", 4 * MAX_CHARS).decode("utf-8")
-    except InputError as exc:
-        raise InputError(exc.message.replace("file not found", "write-up not found"),
-                         exc.location) from None
     except (UnicodeDecodeError, IsADirectoryError) as exc:
         raise InputError(f"cannot read the write-up as UTF-8 text: {exc}",
                          Location(str(path))) from None

@@ -109,3 +109,24 @@ def test_train_rejects_an_unknown_condition_as_a_usage_error(config):
     assert res.exit_code == 2 and "unknown condition(s): ['nope']" in res.output
     with pytest.raises(stages.UnknownSelectionError):
         stages.TrainRequest(SimpleNamespace(conditions=[]), Path("runs"), ("nope",)).runs()
+
+
+#: what a stage does, which the commands reach only through :mod:`personageo.pipeline.stages`
+_STAGE_WORK = {"personageo.train.train_condition", "personageo.extract.extract_checkpoint",
+               "personageo.analysis.analyze", "personageo.schema.save_run_result",
+               "personageo.report.render", "personageo.report.render_report",
+               "personageo.report.write_outputs", "personageo.report.update.plan_update",
+               "personageo.lint.engine.lint_text", "personageo.lint.engine.lint_file",
+               "personageo.lint.discover.discover", "personageo.lint.config.load_config"}
+
+
+@pytest.mark.parametrize("module", ["train", "extract", "analyze", "report_render", "lint",
+                                    "run", "report_post"])
+def test_stage_commands_only_parse_call_and_print(module):
+    import ast
+
+    path = Path(__file__).resolve().parents[2] / "personageo" / "cli" / f"{module}.py"
+    imported = {f"{node.module}.{alias.name}"
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.ImportFrom) and node.module for alias in node.names}
+    assert not imported & _STAGE_WORK, f"cli/{module}.py does a stage's work itself"
