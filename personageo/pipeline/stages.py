@@ -25,11 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from personageo.config import BASE_CHECKPOINT, ExperimentConfig
 from personageo.errors import InputError, Location
 from personageo.files import inside_root, read_json
 from personageo.report.target import PublishTarget
+
+if TYPE_CHECKING:  # the config models load in ~0.3 s: not for `personageo lint`
+    from personageo.config import ExperimentConfig
 
 Progress = Callable[[str, int, int], None]
 Log = Callable[[str], None]
@@ -115,6 +118,7 @@ class ExtractRequest:
 
     def jobs(self, log: Log = _quiet) -> list[tuple[str, str | None]]:
         """(checkpoint id, model directory or None for base) of this process's share."""
+        from personageo.config import BASE_CHECKPOINT
         from personageo.extract import dist_env, shard
 
         if self.model and not self.checkpoint:
