@@ -33,28 +33,10 @@ def command(config: str, root: str, activations: str | None, runs: str | None,
         runs=Path(runs) if runs else None, output=Path(output) if output else None,
         overwrite=overwrite), progress=lambda msg: click.echo(msg, err=True))
     run, out = done.run, done.path
-    for line in level_warnings(run):
+    for line in done.warnings():
         click.echo(f"warning: {line}", err=True)
     n_sig = sum(c.significant for c in run.cells)
     click.echo(f"wrote {out}: {len(run.measurements)} measurements, {len(run.cells)} cells "
                f"({n_sig} significant), {len(run.comparisons)} comparisons, "
                f"{len(run.verdicts)} verdicts", err=True)
 
-
-def level_warnings(run) -> list[str]:
-    """Warnings about tests that cannot, or do not, hold their level (also checked by verify:
-    V106, V206)."""
-    from personageo.stats import unreachable_alpha
-
-    out = []
-    cells = {c.id: c for c in run.cells}
-    for fam in run.families:
-        tests = [cells[m].test for m in fam.members if m in cells]
-        why = unreachable_alpha(tests, fam.correction, fam.alpha, fam.reject_rule)
-        if why:
-            out.append(f"family {fam.id!r}: {why}")
-    pair = sum(c.test.kind == "pair_signflip" for c in run.cells)
-    if pair:
-        out.append(f"{pair} cells rely on the pair sign-flip test, which does not hold its level "
-                   "(its pairs share personas); it is here only to reproduce the original")
-    return out

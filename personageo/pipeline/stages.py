@@ -213,6 +213,25 @@ class AnalyzeOutcome:
     """The ``RunResult`` written."""
     path: Path
 
+    def warnings(self) -> list[str]:
+        """Tests that cannot, or do not, hold their level (also checked by verify: V106,
+        V206)."""
+        from personageo.stats import unreachable_alpha
+
+        run, out = self.run, []
+        cells = {c.id: c for c in run.cells}
+        for fam in run.families:
+            tests = [cells[m].test for m in fam.members if m in cells]
+            why = unreachable_alpha(tests, fam.correction, fam.alpha, fam.reject_rule)
+            if why:
+                out.append(f"family {fam.id!r}: {why}")
+        pair = sum(c.test.kind == "pair_signflip" for c in run.cells)
+        if pair:
+            out.append(f"{pair} cells rely on the pair sign-flip test, which does not hold its "
+                       "level (its pairs share personas); it is here only to reproduce the "
+                       "original")
+        return out
+
 
 def analyze(req: AnalyzeRequest, progress: Log | None = None) -> AnalyzeOutcome:
     """Compute the run result and write it atomically; an existing file with other content
