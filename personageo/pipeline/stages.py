@@ -6,15 +6,12 @@
 request, call, and print what comes back; the pipeline adds only the order of the stages and
 the skipping of those whose outputs are current.
 
-=================  ======================  =====================================
-stage              request                 function -> result
-=================  ======================  =====================================
-train              :class:`TrainRequest`    :func:`train` -> list of TrainResult
-extract            :class:`ExtractRequest`  :func:`extract` -> :class:`ExtractOutcome`
-analyze            :class:`AnalyzeRequest`  :func:`analyze` -> :class:`AnalyzeOutcome`
-render             :class:`RenderRequest`   :func:`render` -> :class:`RenderOutcome`
-lint               :class:`LintRequest`     :func:`lint` -> LintResult
-=================  ======================  =====================================
+- train: :class:`TrainRequest` -> :func:`train` -> list of ``TrainResult``
+- extract: :class:`ExtractRequest` -> :func:`extract` -> :class:`ExtractOutcome`
+- analyze: :class:`AnalyzeRequest` -> :func:`analyze` -> :class:`AnalyzeOutcome`
+- render: :class:`RenderRequest` (a :class:`~personageo.report.PublishTarget` inside) ->
+  :func:`render` -> :class:`RenderOutcome`
+- lint: :class:`LintRequest` -> :func:`lint` -> ``LintResult``
 
 ``progress(label, done, total)`` and ``log(message)`` are optional callbacks for people
 watching; no stage prints.
