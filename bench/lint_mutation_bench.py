@@ -50,10 +50,10 @@ FAKE_SHA = "189a247" + "0" * 33
 
 
 def _render(root: Path, issue: int, results: Path, baseline: Path | None, narrative: Path):
-    from personageo.report import RenderOptions, render
+    from personageo.report import PublishTarget, render
 
     (root / "reports").mkdir(parents=True)
-    return render(RenderOptions(issue=issue, root=root, results=results, baseline=baseline,
+    return render(PublishTarget(issue=issue, root=root, results=results, baseline=baseline,
                                 narrative=narrative, repo="acme/research", commit=FAKE_SHA))
 
 

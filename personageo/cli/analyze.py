@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from personageo.cli._options import set_option
-from personageo.files import inside_root, read_json
-from personageo.schema import save_run_result
 
 
 @click.command("analyze")
@@ -26,47 +24,19 @@ from personageo.schema import save_run_result
 def command(config: str, root: str, activations: str | None, runs: str | None,
             output: str | None, overwrite: bool, overrides=()) -> None:
     """Compute M1, tests, BH, comparisons and verdicts into a validated results file."""
-    from personageo.analysis import analyze, default_results_path
     from personageo.config import load_config
-    from personageo.errors import InputError, Location
+    from personageo.pipeline import stages
 
     cfg = load_config(config, overrides)
-    out = Path(output) if output else inside_root(root, default_results_path(cfg),
-                                                  "paths.results (or experiment id/issue)")
-    run = analyze(cfg, root=root, activations=activations, runs=runs, config_path=config,
-                  progress=lambda msg: click.echo(msg, err=True))
-    if out.exists() and not overwrite:
-        old = read_json(out)
-        new = run.model_dump(mode="json")
-        for volatile in ("started_at", "finished_at", "wall_time_s"):
-            old.get("provenance", {}).pop(volatile, None)
-            new["provenance"].pop(volatile, None)
-        if old != new:
-            raise InputError("results file exists with different content", Location(str(out)),
-                             hint="pass --overwrite to replace it")
-    save_run_result(run, out)
-    for line in level_warnings(run):
+    done = stages.analyze(stages.AnalyzeRequest(
+        cfg, config, root=Path(root), activations=Path(activations) if activations else None,
+        runs=Path(runs) if runs else None, output=Path(output) if output else None,
+        overwrite=overwrite), progress=lambda msg: click.echo(msg, err=True))
+    run, out = done.run, done.path
+    for line in done.warnings():
         click.echo(f"warning: {line}", err=True)
     n_sig = sum(c.significant for c in run.cells)
     click.echo(f"wrote {out}: {len(run.measurements)} measurements, {len(run.cells)} cells "
                f"({n_sig} significant), {len(run.comparisons)} comparisons, "
                f"{len(run.verdicts)} verdicts", err=True)
 
-
-def level_warnings(run) -> list[str]:
-    """Warnings about tests that cannot, or do not, hold their level (also checked by verify:
-    V106, V206)."""
-    from personageo.stats import unreachable_alpha
-
-    out = []
-    cells = {c.id: c for c in run.cells}
-    for fam in run.families:
-        tests = [cells[m].test for m in fam.members if m in cells]
-        why = unreachable_alpha(tests, fam.correction, fam.alpha, fam.reject_rule)
-        if why:
-            out.append(f"family {fam.id!r}: {why}")
-    pair = sum(c.test.kind == "pair_signflip" for c in run.cells)
-    if pair:
-        out.append(f"{pair} cells rely on the pair sign-flip test, which does not hold its level "
-                   "(its pairs share personas); it is here only to reproduce the original")
-    return out

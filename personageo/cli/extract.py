@@ -48,56 +48,33 @@ def command(config: str, checkpoint: str | None, model: str | None, methods: str
             no_resume: bool, fmt: str, overrides=()) -> None:
     """Extract persona activations (Method A/B) into resumable, content-keyed stores."""
     from personageo.config import load_config
-    from personageo.errors import InputError
-    from personageo.extract import BASE_CHECKPOINT, dist_env, extract_checkpoint, shard
+    from personageo.pipeline import stages
 
     cfg = load_config(config, overrides)
     overrides = {k: v for k, v in (("device", device), ("batch_size", batch_size)) if v}
     if overrides:
         cfg = cfg.model_copy(update={"extract": cfg.extract.model_copy(update=overrides)})
-    if model and not checkpoint:
-        raise InputError("--model needs --checkpoint (which checkpoint the model is)")
-    runs = Path(root) / cfg.paths.runs
-    if checkpoint:
-        jobs = [(checkpoint, model or (None if checkpoint == BASE_CHECKPOINT
-                                       else str(runs / checkpoint)))]
-    else:
-        jobs = [(ck.id, None if ck.id == BASE_CHECKPOINT else str(runs / ck.id))
-                for ck in cfg.checkpoints()]
-    missing = [ck for ck, m in jobs if m is not None and not Path(m).is_dir()]
-    if checkpoint and missing:
-        raise InputError(f"no model directory for checkpoint {checkpoint!r}",
-                         hint=f"train it first or pass --model (looked in {runs / checkpoint})")
-    for ck in missing:
-        click.echo(f"skipping {ck}: not trained yet ({runs / ck} missing)", err=True)
-    rank, world, _ = dist_env()
-    jobs = shard([j for j in jobs if j[0] not in missing], rank, world)
-    method_ids = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
-
-    rows, warned = [], set()
+    request = stages.ExtractRequest(
+        cfg, root=Path(root), out_root=Path(out_root) if out_root else None,
+        checkpoint=checkpoint, model=Path(model) if model else None,
+        methods=tuple(m.strip() for m in methods.split(",") if m.strip()) if methods else None,
+        resume=not no_resume)
     with _progress_bar() as bar:
         tasks: dict[str, int] = {}
 
-        for ck, path in jobs:
-            def progress(label, done, total, ck=ck):
-                name = f"{ck} {label}"
-                if name not in tasks:
-                    tasks[name] = bar.add_task(name, total=total)
-                bar.update(tasks[name], completed=done, total=total)
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done, total=total)
 
-            for r in extract_checkpoint(cfg, ck, path, out_root=out_root, methods=method_ids,
-                                        resume=not no_resume, root=root, progress=progress):
-                rows.append({"checkpoint": ck, "method": r.manifest.method,
-                             "status": "current" if r.skipped else "extracted",
-                             "store": str(r.store_dir), "cache_key": r.manifest.cache_key,
-                             "timings": r.timings})
-                for w in r.warnings:
-                    if w not in warned:
-                        warned.add(w)
-                        bar.console.print(f"warning: {w}", style="yellow")
+        done = stages.extract(request, progress, log=lambda msg: click.echo(msg, err=True),
+                              warn=lambda w: bar.console.print(f"warning: {w}", style="yellow"))
+    rows = [{"checkpoint": ck, "method": r.manifest.method,
+             "status": "current" if r.skipped else "extracted", "store": str(r.store_dir),
+             "cache_key": r.manifest.cache_key, "timings": r.timings} for ck, r in done.stores]
     if fmt == "json":
-        click.echo(json.dumps({"rank": rank, "world_size": world, "stores": rows,
-                               "warnings": sorted(warned)}, indent=2))
+        click.echo(json.dumps({"rank": done.rank, "world_size": done.world_size, "stores": rows,
+                               "warnings": sorted(done.warnings)}, indent=2))
     else:
         for row in rows:
             click.echo(f"{row['checkpoint']}/{row['method']}: {row['status']} -> {row['store']}")

@@ -68,17 +68,9 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
     """Lint BODIES (clean-result markdown files, folders or globs; - for stdin)."""
     from personageo.errors import InputError, PersonageoError
     from personageo.files import read_stream
-    from personageo.lint.config import load_config
-    from personageo.lint.engine import (
-        EXIT_UNCHECKED,
-        MAX_BYTES,
-        LintOptions,
-        decode_body,
-        lint_text,
-        read_body,
-    )
+    from personageo.lint.engine import EXIT_UNCHECKED, MAX_BYTES, LintOptions, decode_body
     from personageo.lint.output import FORMAT_VERSION, render, to_dict
-    from personageo.lint.registry import all_rules
+    from personageo.pipeline import stages
 
     if list_rules:
         click.echo(_list_rules(), nl=False)
@@ -98,11 +90,9 @@ def command(bodies, results, root, structure_only, claims, strict, fmt, select, 
     for path in paths:
         try:
             text = decode_body(read_stream(sys.stdin.buffer, "<stdin>", MAX_BYTES), "<stdin>") \
-                if path == "-" else read_body(path)
-            options = _with_inputs(base, path, text, root)
-            config = load_config(all_rules(), start=path if path != "-" else None,
-                                 pyproject=pyproject)
-            result = lint_text(text, "<stdin>" if path == "-" else path, options, config)
+                if path == "-" else None
+            result = stages.lint(stages.LintRequest(path, base, text=text, root=root,
+                                                    pyproject=pyproject))
         except PersonageoError as err:
             if len(paths) == 1:
                 raise
@@ -154,19 +144,6 @@ def _expand(args: tuple[str, ...]) -> list[str]:
         raise InputError(f"no markdown body (*.md) in the file(s) or directory given: "
                          f"{' '.join(args)}")
     return out
-
-
-def _with_inputs(options, path: str, text: str, root: str | None):
-    """``options`` with the body's results files found (unless given, or structure only)."""
-    from dataclasses import replace
-    from pathlib import Path
-
-    from personageo.lint.discover import discover
-
-    if options.results or options.structure_only or (path == "-" and root is None):
-        return options
-    found = discover(Path(path), text, root=Path(root) if root else None, issue=options.issue)
-    return replace(options, results=tuple(found.results), inputs=tuple(found.notes))
 
 
 def _summary(codes: dict[str, int]) -> str:

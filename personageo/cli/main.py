@@ -2,7 +2,8 @@
 
 Subcommands live in their own modules under :mod:`personageo.cli` and are imported only when
 invoked (click's documented lazy-group pattern), so ``personageo --help`` never imports torch.
-A command appears once its module exists; each module exposes a click object named ``command``.
+Each module exposes a click object named ``command``; a module that cannot be imported is
+an error, never a missing command.
 
 Exit codes: 0 clean, 1 findings (lint/verify errors), 2 usage or input errors.
 """
@@ -33,19 +34,29 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported on first use.
+
+    ``lazy_commands`` maps a subcommand name to ``(module, one-line help)``; the module exposes
+    the click object as ``command`` (or as the attribute named after a colon: ``module:attr``).
+    """
+
+    def __init__(self, *args, lazy_commands: dict[str, tuple[str, str]] | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = COMMANDS if lazy_commands is None else lazy_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return list(self.lazy_commands)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
+        if cmd_name not in self.lazy_commands:
             return None
-        module_name, _ = COMMANDS[cmd_name]
-        return importlib.import_module(module_name).command  # a broken module is an error
+        module_name, _, attr = self.lazy_commands[cmd_name][0].partition(":")
+        module = importlib.import_module(module_name)  # a broken module is an error
+        return getattr(module, attr or "command")
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(n, COMMANDS[n][1]) for n in self.list_commands(ctx)]
+        rows = [(n, self.lazy_commands[n][1]) for n in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -1,9 +1,8 @@
-"""``personageo report post`` and the two CI steps (``fetch-issue``, ``lint-comment``).
+"""``personageo report post`` and the two CI steps ``report fetch-issue`` and ``report lint-comment``.
 
-``command`` is the ``post`` subcommand, added to the ``report`` group by
-:mod:`personageo.cli.report`. The CI steps are ``fetch_issue_command`` and
-``lint_comment_command``; all three are also reachable without the root CLI as
-``python -m personageo.cli.report_post {post,fetch-issue,lint-comment}`` (what ``action.yml`` runs).
+``command`` is the ``post`` subcommand; ``fetch_issue_command`` and ``lint_comment_command`` are
+the steps ``action.yml`` runs around ``personageo lint``. All three are subcommands of the
+``report`` group (:mod:`personageo.cli.report`).
 
 On an interactive terminal ``post`` shows the diff and the calls and asks before writing
 (``--yes`` skips the question; CI, with no terminal, is never asked). ``--dry-run`` only shows.
@@ -32,6 +31,7 @@ from personageo.report.github_client import (
     RetryPolicy,
     resolve_token,
 )
+from personageo.report.target import PublishTarget
 
 #: extra keyword arguments for :class:`GitHubClient` (tests inject ``sleep``, ``throttle``)
 CLIENT_OPTIONS: dict = {}
@@ -100,16 +100,15 @@ def _api_options(fn):
     return fn
 
 
-
 def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
     """Error-severity lint findings for ``body_path`` checked against ``results`` (none given:
     found as ``personageo lint`` finds them); a body whose numbers could not be checked is one
     error too (posting it unchecked needs ``--force``).
 
-    The ONE place where posting calls :mod:`personageo.lint` (its API is young: if it moves, only this
-    function changes); tests monkeypatch it. It runs what ``personageo lint
-    BODY --results ...`` runs, with the ``[tool.personageo.lint]`` overrides found above BODY;
-    title, issue and labels come from the write-up's front matter.
+    The ONE place where posting calls the linter; tests monkeypatch it. It calls the lint
+    stage that ``personageo lint BODY --results ...`` calls
+    (:func:`personageo.pipeline.stages.lint`), with the ``[tool.personageo.lint]`` overrides
+    found above BODY; title, issue and labels come from the write-up's front matter.
 
     Raises
     ------
@@ -117,20 +116,15 @@ def lint_error_lines(body_path: Path, results: Sequence[Path]) -> list[str]:
         When the linter cannot be imported (post with ``--force`` to skip the gate).
     """
     try:
-        from personageo.lint.config import load_config
-        from personageo.lint.engine import LintOptions, lint_file
-        from personageo.lint.registry import all_rules
+        from personageo.lint.engine import LintOptions
+        from personageo.pipeline import stages
     except ImportError as exc:
         raise PersonageoError(
             f"the lint gate cannot run: personageo.lint is unavailable ({exc})",
             hint="pass --force to post without the lint gate") from None
-    from personageo.lint.discover import discover
-    from personageo.lint.engine import read_body
 
-    config = load_config(all_rules(), start=body_path)
-    found = tuple(str(p) for p in results) or tuple(
-        discover(Path(body_path), read_body(body_path)).results)
-    result = lint_file(body_path, LintOptions(results=found), config)
+    request = stages.LintRequest(str(body_path), LintOptions(results=tuple(map(str, results))))
+    result = stages.lint(request)
     unchecked = [f"{body_path}: numbers not checked: {result.unchecked}"] if result.unchecked \
         else []
     return [str(v) for v in result.errors] + unchecked
@@ -173,10 +167,9 @@ def command(body, repo, number, api_url, token_env, max_wait, verbose, results, 
     comment; posting the same write-up again changes nothing.
     """
     _setup_logging(verbose)
-    body = body or Path(f"reports/issue_{number}.md")
-    writeup = post_mod.read_writeup(body)  # length is checked here, before any request
-    owner, name = repo.split("/")
-    writeup, pinned = post_mod.pin_writeup(writeup, (owner, name), number)
+    target = PublishTarget(issue=number, repo=repo, body=body or Path(f"reports/issue_{number}.md"))
+    writeup = post_mod.read_writeup(target.body)  # length is checked here, before any request
+    writeup, pinned = post_mod.pin_writeup(writeup, target)
     title = post_mod.derive_title(writeup, claim, confidence) if set_title else None
     try:
         lint_errors = post_mod.lint_gate(writeup, results, force=force,
@@ -300,24 +293,3 @@ def lint_comment_command(repo, number, api_url, token_env, max_wait, verbose, re
     up = outcome.upsert
     extra = f", {len(up.deleted_duplicates)} duplicate(s) deleted" if up.deleted_duplicates else ""
     click.echo(f"lint comment {up.action} ({up.html_url or up.comment_id}){extra}")
-
-
-@click.group("report-post")
-def ci() -> None:
-    """Posting and CI steps of personageo (python -m personageo.cli.report_post)."""
-
-
-ci.add_command(command)
-ci.add_command(fetch_issue_command)
-ci.add_command(lint_comment_command)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run :data:`ci` like ``personageo`` runs its root: errors -> exit 2, findings -> 1."""
-    from personageo.cli.main import run_command
-
-    return run_command(ci, argv, "python -m personageo.cli.report_post")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -18,9 +18,9 @@ import click
 def command(issue: int, root: Path | None, body: Path | None, output: Path | None) -> None:
     """Write the body of issue N as one HTML page rendered as the tracker shows it
     (collapsible sections, tables, figures inlined), to open in any browser offline."""
-    from personageo.report._git import repo_toplevel
+    from personageo.cli._target import git_root
     from personageo.report.preview import write_preview
 
-    root = root or repo_toplevel(Path.cwd()) or Path.cwd()
+    root = root or git_root()
     out, preview = write_preview(body or root / "reports" / f"issue_{issue}.md", root, output)
     click.echo(f"wrote {out} ({len(preview.images)} figure(s) inlined)")

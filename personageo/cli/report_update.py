@@ -16,72 +16,42 @@ from pathlib import Path
 
 import click
 
-from personageo.cli._params import ISSUE, REPO
-
-
-def _git_root() -> Path:
-    from personageo.report._git import repo_toplevel
-
-    return repo_toplevel(Path.cwd()) or Path.cwd()
-
+from personageo.cli._target import publish_target_options
 
 _PATH = dict(dir_okay=False, path_type=Path)
 
 
 @click.command("update")
-@click.option("--issue", type=ISSUE, required=True, help="Tracker issue number N.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Research repo root (default: the current git repo's root).")
-@click.option("--body", type=click.Path(**_PATH), default=None,
-              help="Body to update (default: ROOT/reports/issue_N.md); may be a body copied "
-                   "from the tracker.")
+@publish_target_options(
+    ("--body",), "Body to update (default: ROOT/reports/issue_N.md); may be a body copied "
+                 "from the tracker.",
+    results_help="Results file (default: ROOT/eval_results/issue_N/run_result.json, else the "
+                 "one the body's binding table records).",
+    baseline_help="Baseline results file (default: the one the body's binding table records).",
+    commit_help="Pin figure URLs to this commit now (default: relative links).")
 @click.option("--claims", type=click.Path(**_PATH), default=None,
               help="Claims sidecar of a body rendered before bindings were kept in the body "
                    "(default: the bindings the body carries, else issue_N.claims.json).")
-@click.option("--results", type=click.Path(**_PATH), default=None,
-              help="Results file (default: ROOT/eval_results/issue_N/run_result.json, else "
-                   "the one the body's binding table records).")
-@click.option("--baseline", type=click.Path(**_PATH), default=None,
-              help="Baseline results file (default: the one the body's binding table records).")
-@click.option("--narrative", type=click.Path(**_PATH), default=None,
-              help="Narrative file (default: ROOT/reports/issue_N.narrative.md if present).")
 @click.option("--output", "-o", type=click.Path(**_PATH), default=None,
               help="Write the updated body here instead of over --body.")
-@click.option("--figures-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Figure folder (default: ROOT/figures/issue_N/).")
-@click.option("--repo", default=None, type=REPO, metavar="OWNER/NAME",
-              help="GitHub repository for issue links (default: from the origin remote).")
-@click.option("--commit", default=None, metavar="SHA",
-              help="Pin figure URLs to this commit now (default: relative links).")
-@click.option("--allow-branch-url", is_flag=True, help="Accept a branch name for --commit.")
 @click.option("--force", is_flag=True,
               help="Regenerate generated regions even where they were edited by hand.")
 @click.option("--dry-run", is_flag=True, help="Show conflicts and changes; write nothing.")
 @click.option("--figures-only", is_flag=True, help="Write only the new figures.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def command(issue, root, body, claims, results, baseline, narrative, output, figures_dir, repo,
-            commit, allow_branch_url, force, dry_run, figures_only, fmt) -> None:
+def command(target, claims, output, force, dry_run, figures_only, fmt) -> None:
     """Re-render the write-up of issue N against new results, keeping human-owned regions."""
-    from personageo.report.update import (
-        UpdateOptions,
-        apply_update,
-        plan_update,
-        write_figures,
-    )
+    from personageo.report.update import apply_update, plan_update, write_figures
 
-    opts = UpdateOptions(issue=issue, root=root or _git_root(), body=body, claims=claims,
-                         results=results, baseline=baseline, narrative=narrative,
-                         output=output, figures_dir=figures_dir, repo=repo, commit=commit,
-                         allow_branch_url=allow_branch_url, force=force)
     if figures_only:
-        written = write_figures(opts)
+        written = write_figures(target)
         if fmt == "json":
             click.echo(json.dumps({"written": [str(p) for p in written]}))
         else:
             for p in written:
                 click.echo(f"wrote {p}")
         return
-    plan = plan_update(opts)
+    plan = plan_update(target, output=output, claims=claims, force=force)
     written = [] if plan.blocked or dry_run or plan.unchanged else apply_update(plan)
     where = str(plan.body_path)
     if fmt == "json":

@@ -31,30 +31,26 @@ def command(config_path, conditions, seeds, runs_dir, no_resume, overwrite, dry_
             local_rank, overrides=()):
     """Train the checkpoints of CONFIG_PATH (finished runs with the same inputs are skipped)."""
     from personageo.config import load_config
-    from personageo.train import checkpoint_id, plan_runs
+    from personageo.pipeline import stages
+    from personageo.train import checkpoint_id
 
     cfg = load_config(config_path, overrides)
-    runs_dir = runs_dir or cfg.paths.runs
-    plan = [(c, s) for c, s in plan_runs(cfg)
-            if (not conditions or c in conditions) and (not seeds or s in seeds)]
-    unknown = set(conditions) - {c.id for c in cfg.conditions}
-    if unknown:
-        raise click.UsageError(f"unknown condition(s): {sorted(unknown)}")
+    request = stages.TrainRequest(cfg, runs_dir or cfg.paths.runs, conditions, seeds,
+                                  resume=not no_resume, overwrite=overwrite)
+    try:
+        plan = request.runs()
+    except stages.UnknownSelectionError as err:  # a --condition the config does not have
+        raise click.UsageError(err.message) from None
     if dry_run:
         rows = [{"condition": c, "seed": s, "checkpoint": checkpoint_id(c, s)} for c, s in plan]
         click.echo(json.dumps(rows, indent=2) if fmt == "json"
                    else "\n".join(f"{r['checkpoint']}" for r in rows))
         return
     from personageo.cli._progress import stage_progress
-    from personageo.train import train_condition
 
     results = []
     with stage_progress() as progress:
-        runs = []
-        for c, s in plan:
-            progress.log(f"training {checkpoint_id(c, s)} ...")
-            runs.append(train_condition(cfg, c, s, runs_dir=runs_dir, resume=not no_resume,
-                                        overwrite=overwrite, progress=progress))
+        runs = stages.train(request, progress=progress, log=progress.log)
     for res in runs:
         m = res.manifest
         if not m:  # non-zero ranks write nothing

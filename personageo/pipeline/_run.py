@@ -3,6 +3,7 @@
 Each stage is skipped when its outputs are current: training and extraction by their own
 content keys (run key / cache key in their manifests), analysis and rendering by stage stamps
 over the hashes of their inputs (:mod:`personageo.pipeline._stamps`). Lint always runs.
+Each stage is the same function the single command calls (:mod:`personageo.pipeline.stages`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from personageo import __version__
 from personageo.config import BASE_CHECKPOINT, ExperimentConfig
+from personageo.errors import InputError
 from personageo.files import inside_root, sha256_file, sha256_json
-from personageo.pipeline import _stamps
+from personageo.pipeline import _stamps, stages
+from personageo.report.target import PublishTarget
 
 Progress = Callable[[str, int, int], None]
 
@@ -62,9 +66,7 @@ class Pipeline:
         self.log = log or (lambda msg: None)
         self.runs = inside_root(self.root, cfg.paths.runs, "paths.runs")
         self.activations = inside_root(self.root, cfg.paths.activations, "paths.activations")
-        from personageo.analysis import default_results_path
-
-        self.results = inside_root(self.root, default_results_path(cfg), "paths.results")
+        self.results = self._analyze_request().results_path()
 
     # ------------------------------------------------------------------ plan
     def plan(self) -> list[StageOutcome]:
@@ -114,36 +116,21 @@ class Pipeline:
         return p.exists() and json.loads(p.read_text()).get("status") == "complete"
 
     def _train(self, summary: RunSummary) -> StageOutcome:
-        from personageo.train import plan_runs, train_condition
-
-        ran, runs = [], plan_runs(self.cfg)
-        for i, (cond, seed) in enumerate(runs):
-            self.progress(f"train {cond} seed {seed}", i, len(runs))
-            res = train_condition(self.cfg, cond, seed, runs_dir=self.runs,
-                                  resume=not self.force, overwrite=self.force,
-                                  data_root=self.root, progress=self.progress)
-            if not res.skipped:
-                ran.append(res.checkpoint_dir.name)
-        self.progress("train", len(runs), len(runs))
+        results = stages.train(stages.TrainRequest(
+            self.cfg, self.runs, resume=not self.force, overwrite=self.force,
+            data_root=self.root), progress=self.progress, log=self.log)
+        ran = [r.checkpoint_dir.name for r in results if not r.skipped]
         return StageOutcome("train", "ran" if ran else "current",
-                            f"trained {', '.join(ran)}" if ran else f"{len(runs)} runs current")
+                            f"trained {', '.join(ran)}" if ran else f"{len(results)} runs current")
 
     def _extract(self, summary: RunSummary) -> StageOutcome:
-        from personageo.extract import extract_checkpoint
-
-        ran, warned = [], set()
-        checkpoints = self.cfg.checkpoints()
-        for ck in checkpoints:
-            model = None if ck.id == BASE_CHECKPOINT else self.runs / ck.id
-            results = extract_checkpoint(
-                self.cfg, ck.id, model, out_root=self.activations, resume=not self.force,
-                root=self.root,
-                progress=lambda label, d, t, ck=ck: self.progress(f"extract {ck.id} {label}", d, t))
-            ran += [f"{ck.id}/{r.manifest.method}" for r in results if not r.skipped]
-            for w in dict.fromkeys(w for r in results for w in r.warnings):
-                if w not in warned:
-                    warned.add(w)
-                    self.log(f"extract: warning: {w}")
+        done = stages.extract(
+            stages.ExtractRequest(self.cfg, root=self.root, runs_dir=self.runs,
+                                  out_root=self.activations, resume=not self.force,
+                                  skip_untrained=False),
+            progress=lambda label, d, t: self.progress(f"extract {label}", d, t),
+            log=self.log, warn=lambda w: self.log(f"extract: warning: {w}"))
+        ran = [f"{ck}/{r.manifest.method}" for ck, r in done.stores if not r.skipped]
         return StageOutcome("extract", "ran" if ran else "current",
                             f"extracted {len(ran)} stores" if ran else "all stores current")
 
@@ -164,9 +151,13 @@ class Pipeline:
                             "inputs": [sha256_file(self.root / self.cfg.personas),
                                        sha256_file(self.root / self.cfg.questions)]})
 
+    def _analyze_request(self) -> stages.AnalyzeRequest:
+        return stages.AnalyzeRequest(self.cfg, self.config_path, root=self.root,
+                                     activations=self.activations, runs=self.runs,
+                                     overwrite=True)
+
     def _analyze(self, summary: RunSummary) -> StageOutcome:
-        from personageo.analysis import analyze
-        from personageo.schema import load_run_result, save_run_result
+        from personageo.schema import load_run_result
 
         summary.results_path = self.results
         key = self._analysis_inputs()
@@ -174,9 +165,7 @@ class Pipeline:
             run = load_run_result(self.results)
             status = "current"
         else:
-            run = analyze(self.cfg, root=self.root, activations=self.activations, runs=self.runs,
-                          config_path=self.config_path)
-            save_run_result(run, self.results)
+            run = stages.analyze(self._analyze_request()).run
             _stamps.write_stamp(self.root, "analyze", key, [self.results])
             status = "ran"
         summary.verdicts = [f"{v.method}/{v.group}: {v.result} "
@@ -185,12 +174,51 @@ class Pipeline:
                             f"{sum(c.significant for c in run.cells)} significant",
                             [str(self.results)])
 
-    def _render(self, summary: RunSummary) -> StageOutcome:
-        from personageo.pipeline._publish import render_stage
+    def publish_target(self) -> PublishTarget:
+        """Where the write-up of this experiment goes (``experiment.issue`` and ``repo``)."""
+        cfg, root = self.cfg, self.root
+        if cfg.experiment.issue is None:
+            raise InputError("experiment.issue is needed to render a write-up",
+                             hint="set experiment.issue in the config")
+        return PublishTarget(
+            issue=cfg.experiment.issue, root=root, repo=cfg.experiment.repo,
+            results=self.results, baseline=root / cfg.baseline.results if cfg.baseline else None,
+            body=inside_root(root, cfg.paths.report, "paths.report") if cfg.paths.report
+            else None,
+            figures_dir=(inside_root(root, cfg.paths.figures, "paths.figures")
+                         if cfg.paths.figures else None))
 
-        return render_stage(self, summary)
+    def _render(self, summary: RunSummary) -> StageOutcome:
+        target = self.publish_target()
+        narrative = self.root / "reports" / f"issue_{target.issue}.narrative.md"
+        key = sha256_json({"results": sha256_file(self.results),
+                           "narrative": sha256_file(narrative) if narrative.exists() else None,
+                           "version": __version__})
+        done = stages.render(stages.RenderRequest(
+            target, overwrite=True,
+            keep_current=not self.force and _stamps.is_current(self.root, "render", key)))
+        body = done.rendered.body_path
+        summary.report_path = body
+        outputs = [str(p) for p in sorted(done.rendered.files)]
+        if done.current:
+            return StageOutcome("render", "current", str(body), outputs)
+        _stamps.write_stamp(self.root, "render", key, sorted(done.rendered.files))
+        return StageOutcome("render", "ran", f"{body} + {len(outputs) - 1} figure files",
+                            outputs)
 
     def _lint(self, summary: RunSummary) -> StageOutcome:
-        from personageo.pipeline._publish import lint_stage
+        from personageo.lint.engine import LintOptions
+        from personageo.lint.output import format_text
 
-        return lint_stage(self, summary)
+        body = summary.report_path
+        if body is None or not Path(body).exists():
+            return StageOutcome("lint", "skipped", "no rendered body")
+        results = [str(self.results)]
+        if self.cfg.baseline:
+            results.append(str(self.root / self.cfg.baseline.results))
+        res = stages.lint(stages.LintRequest(str(body), LintOptions(results=tuple(results))))
+        summary.lint_errors = len(res.errors)
+        summary.lint_warnings = len(res.warnings)
+        summary.lint_text = format_text(res)
+        return StageOutcome("lint", "failed" if res.errors else "ran",
+                            f"{len(res.errors)} error(s), {len(res.warnings)} warning(s)")

@@ -39,6 +39,7 @@ from personageo.report.post_comments import (
     has_marker,
     same_text,
 )
+from personageo.report.target import PublishTarget
 
 CLEAN_RESULT_MARKER = "<!-- personageo:clean-result v1 -->"
 ORIGINAL_BODY_MARKER = "<!-- personageo:original-body v1 -->"
@@ -83,11 +84,8 @@ def read_writeup(path: str | Path) -> WriteUp:
         Unreadable file, bad front matter, or a posted body over 65,536 characters.
     """
     path = Path(path)
-    try:
+    try:  # a missing file: "write-up not found" (read_bytes names it by its second argument)
         text = read_bytes(path, "write-up", 4 * MAX_CHARS).decode("utf-8")
-    except InputError as exc:
-        raise InputError(exc.message.replace("file not found", "write-up not found"),
-                         exc.location) from None
     except (UnicodeDecodeError, IsADirectoryError) as exc:
         raise InputError(f"cannot read the write-up as UTF-8 text: {exc}",
                          Location(str(path))) from None
@@ -105,12 +103,12 @@ def read_writeup(path: str | Path) -> WriteUp:
     return writeup
 
 
-def pin_writeup(writeup: WriteUp, owner_repo: tuple[str, str],
-                issue: int | None = None) -> tuple[WriteUp, list[PinnedFigure]]:
+def pin_writeup(writeup: WriteUp, target: PublishTarget) -> tuple[WriteUp, list[PinnedFigure]]:
     """The write-up with its relative figure links pinned to the pushed commit that holds each
-    figure (see :mod:`personageo.report._pin`); refused, with the git commands to run, when a
-    figure is not committed and pushed as it is now."""
-    body, pinned = pin_figures(writeup.body, writeup.path, owner_repo, issue)
+    figure in ``target``'s repository (see :mod:`personageo.report._pin`); refused, with the
+    git commands to run, when a figure is not committed and pushed as it is now."""
+    body, pinned = pin_figures(writeup.body, writeup.path, target.require_owner_repo(),
+                               target.issue)
     out = WriteUp(writeup.path, body, writeup.front_matter)
     check_length(out.posted_body(), writeup.path)
     return out, pinned

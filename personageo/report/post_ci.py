@@ -1,7 +1,7 @@
 """The two API steps of the CI lint: fetch an issue's body, and keep one lint-report comment.
 
-Used by the composite action (``action.yml``) through
-``python -m personageo.cli.report_post fetch-issue`` and ``... lint-comment``.
+Used by the composite action (``action.yml``) through ``personageo report fetch-issue`` and
+``personageo report lint-comment``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,12 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from personageo import __version__
 from personageo.errors import InputError, Location
-from personageo.files import (
-    inside_root,
-    read_text,
-    sha256_file,
-    sha256_text,
-)
+from personageo.files import read_text, sha256_file, sha256_text
 from personageo.report import _embed, _git, _regions
 from personageo.report._bound import Bound, ClaimRecorder, DerivationError
 from personageo.report._env import (
@@ -41,6 +36,7 @@ from personageo.report._sandbox import render_bounded
 from personageo.report._untrusted import TemplateText
 from personageo.report._view import ExperimentView, MissingValue, Results
 from personageo.report.figures import planned_figures, render_figures
+from personageo.report.target import PublishTarget
 from personageo.schema import load_run_result
 from personageo.schema.claims import ClaimsSidecar, ResultsRef
 from personageo.yaml_safe import load_yaml
@@ -69,27 +65,6 @@ class Settings(BaseModel):
 
 
 @dataclass
-class RenderOptions:
-    """Inputs of one render; paths default to the research-repo convention under ``root``."""
-
-    issue: int
-    root: Path = field(default_factory=Path.cwd)
-    results: Path | None = None
-    baseline: Path | None = None
-    narrative: Path | None = None
-    output: Path | None = None
-    figures_dir: Path | None = None
-    repo: str | None = None
-    commit: str | None = None
-    """Pin figure URLs to this commit now; without it figures are linked by their path relative
-    to the body, and ``report post`` pins them to the commit that holds them."""
-    allow_branch_url: bool = False
-    overwrite: bool = False
-    figures_only: bool = False
-    preview: bool = False  # no effect (older callers): relative figure links unless ``commit``
-
-
-@dataclass
 class RenderedReport:
     """A finished render, not yet written: every output path with its bytes."""
 
@@ -98,35 +73,6 @@ class RenderedReport:
     files: dict[Path, bytes]
     body_path: Path
     claims_path: Path
-
-
-def default_paths(opts: RenderOptions) -> tuple[Path, Path, Path, Path | None]:
-    """(results, body, figures dir, narrative or None) by the ``--root`` convention."""
-    root = Path(opts.root)
-    check_issue(opts.issue)
-    results = opts.results or root / "eval_results" / f"issue_{opts.issue}" / "run_result.json"
-    if opts.results is None and not results.parent.is_dir():
-        raise InputError(f"unknown issue {opts.issue}: no eval_results/issue_{opts.issue}/ "
-                         "directory", Location(str(results.parent)),
-                         hint="check --issue and --root, or pass --results")
-    body = opts.output or inside_root(root, f"reports/issue_{opts.issue}.md", "report body")
-    figures = opts.figures_dir or inside_root(root, f"figures/issue_{opts.issue}",
-                                              "figures directory")
-    narrative = opts.narrative
-    if narrative is None:
-        candidate = root / "reports" / f"issue_{opts.issue}.narrative.md"
-        narrative = candidate if candidate.exists() else None
-    elif not Path(narrative).is_file():
-        raise InputError("narrative file not found", Location(str(narrative)))
-    return Path(results), Path(body), Path(figures), narrative and Path(narrative)
-
-
-def check_issue(issue) -> int:
-    """An issue number is a positive int (the CLI parses it from ASCII digits only)."""
-    if isinstance(issue, bool) or not isinstance(issue, int) or issue < 1:
-        raise InputError(f"issue number {issue!r} is not a positive integer",
-                         hint="e.g. --issue 238")
-    return issue
 
 
 def claims_path_for(body: Path) -> Path:
@@ -286,12 +232,13 @@ def _render_body(env: jinja2.Environment, name: str, ctx: dict, narrative: Path 
         raise InputError(f"cannot render: {exc}", Location(path, line)) from None
 
 
-def render(opts: RenderOptions) -> RenderedReport:
-    """Render the body (with its bindings) and figures in memory; nothing is written."""
-    root = Path(opts.root)
-    results_path, body_path, figures_dir, narrative = default_paths(opts)
+def render(target: PublishTarget, *, figures_only: bool = False) -> RenderedReport:
+    """Render the body (with its bindings) and figures of ``target`` in memory (only the
+    figures with ``figures_only``); nothing is written."""
+    root = Path(target.root)
+    results_path, body_path, figures_dir, narrative = target.files()
     main = _load(results_path, 0, root)
-    baseline = _load(Path(opts.baseline), 1, root) if opts.baseline else None
+    baseline = _load(Path(target.baseline), 1, root) if target.baseline else None
     narrative_source = None
     front = ""
     if narrative is not None:
@@ -306,10 +253,10 @@ def render(opts: RenderOptions) -> RenderedReport:
 
     refs = [ResultsRef(path=r.path, sha256=r.sha256) for r in (main, baseline) if r]
     claims_path = claims_path_for(body_path)
-    if opts.figures_only:
+    if figures_only:
         files = _figure_files(view, flag, main, refs, figures_dir)[0]
         return RenderedReport("", None, files, body_path, claims_path)
-    owner_repo = _git.find_owner_repo(root, opts.repo)
+    owner_repo = target.owner_repo()
     # the template is rendered first with URL placeholders (template errors surface before the
     # slow figure drawing); URLs are filled in once the figures' bytes and commits are known
     planned = planned_figures(view)
@@ -352,7 +299,7 @@ def render(opts: RenderOptions) -> RenderedReport:
         "samples": [{k: TemplateText(v) for k, v in s.items()}  # fenced: printed as is
                     for s in choose_samples(main.run, settings.n_samples)],
         "marker": marker,
-        "issue": opts.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,
+        "issue": target.issue, "v": main.v, "bv": bv, "v_or_none": main.maybe,
         "count_list": count_list,
         "link": link, "hub_dataset_link": lambda name: _trusted(hub_dataset_link(name)),
     }
@@ -363,14 +310,9 @@ def render(opts: RenderOptions) -> RenderedReport:
         raise RuntimeError(f"figures drawn {[f.name for f in figs]} differ from {planned}")
     top = _git.repo_toplevel(root) or root
     for f in figs:
-        rel = _rel(figures_dir / f"{f.name}.png", top)
-        if opts.commit is None:  # read in the repo as is; `report post` pins it to a commit
-            url = _rel(figures_dir / f"{f.name}.png", body_path.parent)
-        else:
-            if owner_repo is None:
-                owner_repo = _git.owner_repo(root, None)  # raises: names --repo
-            commit = _git.figure_commit(opts.commit, opts.allow_branch_url)
-            url = _git.raw_url(*owner_repo, commit, rel)
+        # without a commit: read in the repo as is; `report post` pins it to a commit
+        url = target.figure_url(_rel(figures_dir / f"{f.name}.png", top)) \
+            or _rel(figures_dir / f"{f.name}.png", body_path.parent)
         raw_body = raw_body.replace(f"\ue002{f.name}\ue003", url)
     body, claims = recorder.finalize(_tidy(raw_body))
     # the bindings go into the body: a key after each number, the table after the render marker
@@ -431,11 +373,12 @@ def write_outputs(rendered: RenderedReport, overwrite: bool) -> list[Path]:
     return sorted(rendered.files, key=lambda p: (p == rendered.body_path, str(p)))
 
 
-def render_report(opts: RenderOptions) -> RenderedReport:
+def render_report(target: PublishTarget, *, overwrite: bool = False,
+                  figures_only: bool = False) -> RenderedReport:
     """Render and write (see :func:`render` and :func:`write_outputs`); with ``overwrite``,
     the human regions of the body it replaces are carried over (never discarded)."""
-    rendered = render(opts)
-    if opts.overwrite:
+    rendered = render(target, figures_only=figures_only)
+    if overwrite:
         keep_human_regions(rendered)
-    write_outputs(rendered, opts.overwrite)
+    write_outputs(rendered, overwrite)
     return rendered

@@ -36,44 +36,23 @@ decided in memory (:func:`plan_update`) before anything is written (:func:`apply
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from personageo.errors import InputError, Location
-from personageo.files import inside_root, read_bytes, read_json, sha256_text
+from personageo.files import read_bytes, read_json, sha256_text
 from personageo.markdown import split_lines
 from personageo.markdown.markers import parse_render_marker
 from personageo.report import _regions as R
 from personageo.report._changes import ChangeSummary, summarize
+from personageo.report.target import PublishTarget, check_issue
 from personageo.schema.bindings import BindingError, claims_of, strip_keys
 from personageo.schema.claims import ClaimsSidecar
 
 MAX_BODY_CHARS = 65_536
 _NUM = re.compile(r"[+\-\u2212]?\d+(?:\.\d+)?")
-
-
-@dataclass
-class UpdateOptions:
-    """Inputs of one update; paths default to the research-repo convention under ``root``."""
-
-    issue: int
-    root: Path = field(default_factory=Path.cwd)
-    body: Path | None = None
-    """The body to update (default ``ROOT/reports/issue_N.md``)."""
-    claims: Path | None = None
-    """Its claims sidecar (default next to the body); used to list changed numbers."""
-    results: Path | None = None
-    baseline: Path | None = None
-    narrative: Path | None = None
-    output: Path | None = None
-    """Where the updated body goes (default: the body itself)."""
-    figures_dir: Path | None = None
-    repo: str | None = None
-    commit: str | None = None
-    allow_branch_url: bool = False
-    force: bool = False
 
 
 @dataclass
@@ -236,37 +215,38 @@ def _in_body(text: str) -> tuple[ClaimsSidecar | None, Conflict | None]:
         return None, Conflict("bindings", exc.line, f"binding table damaged: {exc}")
 
 
-def plan_update(opts: UpdateOptions) -> UpdatePlan:
-    """Render against the current results and splice the old body's human regions in; nothing
-    is written."""
-    from personageo.report import RenderOptions, render
-    from personageo.report.renderer import check_issue
+def plan_update(target: PublishTarget, *, output: Path | None = None,
+                claims: Path | None = None, force: bool = False) -> UpdatePlan:
+    """Render ``target`` against the current results and splice the human regions of its body
+    (``target.body``, default ``ROOT/reports/issue_N.md``) in; nothing is written.
 
-    root = Path(opts.root)
-    check_issue(opts.issue)
-    body_path = Path(opts.body or inside_root(root, f"reports/issue_{opts.issue}.md",
-                                              "report body"))
+    ``output`` is where the updated body goes (default: the body itself); ``claims`` the
+    claims sidecar of a body rendered before bindings were kept in the body; ``force``
+    regenerates generated regions edited by hand (conflicts are reported, not blocking).
+    """
+    from personageo.report import render
+
+    root = Path(target.root)
+    check_issue(target.issue)
+    body_path = target.body_path()
     old_text = _read_body(body_path)
-    output = Path(opts.output or body_path)
+    output = Path(output or body_path)
     damaged = None
-    if opts.claims is not None:
-        sidecar = _read_sidecar(Path(opts.claims), explicit=True)
+    if claims is not None:
+        sidecar = _read_sidecar(Path(claims), explicit=True)
     else:  # the bindings the body carries; a body rendered before them: its sidecar file
         sidecar, damaged = _in_body(old_text)
         if sidecar is None and damaged is None:
             sidecar = _read_sidecar(_claims_next_to(body_path), explicit=False)
-    results, baseline = opts.results, opts.baseline
+    results, baseline = target.results, target.baseline
     if sidecar is not None:  # the files the body was rendered from, unless told otherwise
         recorded = [(root / r.path).resolve() for r in sidecar.results]
         if results is None and recorded and recorded[0].is_file() and not (
-                root / "eval_results" / f"issue_{opts.issue}" / "run_result.json").is_file():
+                root / "eval_results" / f"issue_{target.issue}" / "run_result.json").is_file():
             results = recorded[0]
         if baseline is None and len(recorded) > 1 and recorded[1].is_file():
             baseline = recorded[1]
-    rendered = render(RenderOptions(
-        issue=opts.issue, root=root, results=results, baseline=baseline,
-        narrative=opts.narrative, output=output, figures_dir=opts.figures_dir, repo=opts.repo,
-        commit=opts.commit, allow_branch_url=opts.allow_branch_url, overwrite=True))
+    rendered = render(replace(target, results=results, baseline=baseline, body=output))
     new_text, new_claims = R.mark(rendered.body, rendered.sidecar.claims)
 
     old = R.parse(old_text)
@@ -295,20 +275,17 @@ def plan_update(opts: UpdateOptions) -> UpdatePlan:
     summary = summarize(old_text, sidecar, _old_results(old_text, sidecar), body, claims,
                         [r.sha256 for r in new_sidecar.results])
     same = old_text.replace("\r\n", "\n") == body and output == body_path
-    return UpdatePlan(body_path, output, sorted(conflicts, key=lambda c: c.line), opts.force,
+    return UpdatePlan(body_path, output, sorted(conflicts, key=lambda c: c.line), force,
                       summary, kept, [h.id for h in orphans], rendered, same)
 
 
-def write_figures(opts: UpdateOptions) -> list[Path]:
+def write_figures(target: PublishTarget) -> list[Path]:
     """Step 1 after a rerun: draw the figures of the new results and write them (they are
     generated files; replacing them is what an update is for). Commit them, then update, so
     that the body's image URLs pin the commit that holds the new figures."""
-    from personageo.report import RenderOptions, render, write_outputs
+    from personageo.report import render, write_outputs
 
-    rendered = render(RenderOptions(
-        issue=opts.issue, root=Path(opts.root), results=opts.results, baseline=opts.baseline,
-        narrative=opts.narrative, figures_dir=opts.figures_dir, figures_only=True,
-        overwrite=True))
+    rendered = render(replace(target, body=None), figures_only=True)
     return write_outputs(rendered, overwrite=True)
 
 
@@ -322,13 +299,16 @@ def apply_update(plan: UpdatePlan) -> list[Path]:
     return write_outputs(plan.rendered, overwrite=True)
 
 
-def update_report(opts: UpdateOptions) -> tuple[UpdatePlan, list[Path]]:
-    """Plan, then write unless blocked by conflicts (then nothing is written)."""
-    plan = plan_update(opts)
+def update_report(target: PublishTarget, *, output: Path | None = None,
+                  claims: Path | None = None, force: bool = False
+                  ) -> tuple[UpdatePlan, list[Path]]:
+    """Plan (see :func:`plan_update`), then write unless blocked by conflicts (then nothing is
+    written)."""
+    plan = plan_update(target, output=output, claims=claims, force=force)
     if plan.blocked:
         return plan, []
     return plan, apply_update(plan)
 
 
-__all__ = ["Conflict", "UpdateOptions", "UpdatePlan", "apply_update", "find_conflicts",
+__all__ = ["Conflict", "UpdatePlan", "apply_update", "find_conflicts",
            "plan_update", "update_report", "write_figures"]

@@ -13,7 +13,7 @@ import yaml
 from personageo.cli.main import main
 from personageo.config import load_config
 from personageo.config._load import SCHEMA_NAME
-from personageo.report import RenderOptions, render
+from personageo.report import PublishTarget, render
 from tests.builders import toy
 
 
@@ -36,7 +36,7 @@ def test_init_writes_a_valid_commented_config_and_a_narrative(tmp_path, capsys):
     results = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     results.parent.mkdir(parents=True)
     results.write_text(json.dumps(toy()))
-    body = render(RenderOptions(issue=7, root=tmp_path, repo="a/b")).body
+    body = render(PublishTarget(issue=7, root=tmp_path, repo="a/b")).body
     assert "TODO: what was known before this experiment" in body
 
 

@@ -40,10 +40,10 @@ def results_outcome(text: str, path: Path, body: str, render_root: Path | None =
     json.loads(format_json(verify_run(run, path=str(path))))
     lint_outcome(body, (str(path),))
     if render_root is not None:
-        from personageo.report import RenderOptions, render
+        from personageo.report import PublishTarget, render
 
         try:
-            render(RenderOptions(issue=7, root=render_root, results=path, repo="acme/research",
+            render(PublishTarget(issue=7, root=render_root, results=path, repo="acme/research",
                                  commit="189a247" + "0" * 33))
         except PersonageoError:
             return "input-error"

@@ -14,7 +14,7 @@ import click
 import pytest
 import yaml
 
-from personageo.cli import report_post
+from personageo.cli.report import command as report_group
 from personageo.report.post_comments import LINT_MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,14 +40,19 @@ def test_action_is_composite_and_inputs_are_declared():
 
 
 def test_action_uses_only_existing_commands_and_options():
-    cmds = {c.name: c for c in report_post.ci.commands.values()}
+    group = report_group
+    ctx = click.Context(group)
+    seen = []
     for s in ACTION["runs"]["steps"]:
         script = s.get("run", "").replace("\\\n", " ")
-        for m in re.finditer(r"python -m personageo\.cli\.report_post ([a-z-]+)([^\n]*)", script):
-            cmd = cmds[m.group(1)]
+        for m in re.finditer(r"personageo report ([a-z-]+)([^\n]*)", script):
+            seen.append(m.group(1))
+            cmd = group.get_command(ctx, m.group(1))
+            assert cmd is not None, f"personageo report has no subcommand {m.group(1)}"
             opts = {o for p in cmd.params if isinstance(p, click.Option) for o in p.opts}
             for opt in re.findall(r"(--[a-z-]+)", m.group(2)):
                 assert opt in opts, f"{m.group(1)} has no option {opt}"
+    assert seen == ["fetch-issue", "lint-comment"]
     from personageo.cli.lint import command as lint
     lint_opts = {o for p in lint.params if isinstance(p, click.Option) for o in p.opts}
     for opt in re.findall(r"personageo lint [^\n]*?(--[a-z-]+)", step("Lint")["run"]):
@@ -117,9 +122,10 @@ def _run_step(s: dict, inputs: dict, outputs: dict, env: dict) -> subprocess.Com
 def test_action_steps_keep_one_lint_comment(fake, token, tmp_path):
     """Fetch -> lint -> comment, twice (an edit in between): still one marked comment."""
     bin_dir = Path(sys.executable).parent
-    stub = tmp_path / "bin" / "personageo"  # the linter's own CLI is tested by its helper
-    stub.parent.mkdir()
-    stub.write_text('#!/bin/sh\nfor a; do last=$a; done\n'
+    stub = tmp_path / "bin" / "personageo"  # the linter's own CLI is tested by its helper;
+    stub.parent.mkdir()  # `personageo report ...` (fetch-issue, lint-comment) runs for real
+    stub.write_text(f'#!/bin/sh\nif [ "$1" = report ]; then exec {sys.executable} -m '
+                    'personageo.cli.main "$@"; fi\nfor a; do last=$a; done\n'
                     'if grep -q BROKEN "$2"; then echo "PG201 FAIL ($last)"; exit 1; fi\n'
                     'echo "all checks pass ($last)"\n')
     stub.chmod(0o755)

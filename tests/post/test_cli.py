@@ -1,4 +1,4 @@
-"""The click commands, run through the module's own entry point against the fake server."""
+"""The click commands, run as ``personageo report ...`` against the fake server."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from personageo.cli import report_post
+from personageo.cli.main import main
 from personageo.report.post import CLEAN_RESULT_MARKER, ORIGINAL_BODY_MARKER
 from personageo.report.post_comments import LINT_MARKER
 
@@ -18,7 +19,7 @@ from .test_post import WRITEUP
 def run(fake, capsys, *args: str) -> tuple[int, str, str]:
     argv = [args[0], "--repo", fake.full_name, "--issue", "7", "--api-url", fake.api_url,
             *args[1:]]
-    code = report_post.main(argv)
+    code = main(["report", *argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -79,12 +80,12 @@ def test_repo_defaults_to_the_origin_remote(cli_env, capsys, tmp_path, monkeypat
     subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
                     "git@github.com:acme/research.git"], check=True)
     monkeypatch.chdir(tmp_path)
-    code = report_post.main(["post", body_file(tmp_path), "--issue", "7", "--dry-run"])
+    code = main(["report", "post", body_file(tmp_path), "--issue", "7", "--dry-run"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "to acme/research#7" in out
     monkeypatch.chdir(tmp_path.parent)
-    code = report_post.main(["post", body_file(tmp_path), "--issue", "7", "--dry-run"])
+    code = main(["report", "post", body_file(tmp_path), "--issue", "7", "--dry-run"])
     assert code == 2 and "--repo OWNER/NAME" in capsys.readouterr().err
 
 
@@ -169,12 +170,23 @@ def test_fetch_issue_and_lint_comment_steps(cli_env, capsys, tmp_path):
     assert "FAIL" in lint["body"] and "PG101" in lint["body"]
 
 
-def test_module_entry_point_runs(tmp_path):
+def test_ci_steps_are_visible_subcommands_of_report():
+    proc = subprocess.run([sys.executable, "-m", "personageo.cli.main", "report", "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    listed = proc.stdout.split("Commands:", 1)[1]
+    for name in ("render", "update", "preview", "post", "fetch-issue", "lint-comment"):
+        assert f"  {name} " in listed
+    for name, option in (("fetch-issue", "--body-out"), ("lint-comment", "--exit-code")):
+        proc = subprocess.run([sys.executable, "-m", "personageo.cli.main", "report", name,
+                               "--help"], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and option in proc.stdout
+
+
+def test_the_hidden_second_root_is_gone():
     proc = subprocess.run([sys.executable, "-m", "personageo.cli.report_post", "--help"],
                           capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0
-    for name in ("post", "fetch-issue", "lint-comment"):
-        assert name in proc.stdout
+    assert "fetch-issue" not in proc.stdout
 
 
 def test_original_comment_is_created_once_through_the_cli(cli_env, capsys, tmp_path):
@@ -199,8 +211,6 @@ def test_interactive_terminal_asks_before_writing(cli_env, capsys, tmp_path, mon
 
 
 def test_reachable_as_personageo_report_post(cli_env, capsys, tmp_path):
-    from personageo.cli.main import main
-
     argv = ["report", "post", body_file(tmp_path), "--repo", cli_env.full_name, "--issue", "7",
             "--api-url", cli_env.api_url, "--dry-run", "--diff"]
     code = main(argv)

@@ -23,6 +23,7 @@ from personageo.report.post import (
 )
 from personageo.report.post_ci import post_lint_report
 from personageo.report.post_comments import LINT_MARKER
+from personageo.report.target import PublishTarget
 
 from .conftest import ORIGINAL
 
@@ -251,8 +252,8 @@ def test_relative_images_are_refused_until_the_figures_are_pushed(tmp_path):
     body.write_text("## Result\n\nSome text.\n\n![hero](../figures/issue_1/hero.png)\n")
     writeup = read_writeup(body)  # reading does not judge the links
     with pytest.raises(InputError, match="not in a git repository") as err:
-        pin_writeup(writeup, ("o", "r"), 1)
+        pin_writeup(writeup, PublishTarget(issue=1, repo="o/r"))
     assert f"{body}:5" in str(err.value)
     body.write_text("![hero](https://raw.githubusercontent.com/o/r/abc1234/f.png)\n")
     writeup = read_writeup(body)
-    assert pin_writeup(writeup, ("o", "r"), 1) == (writeup, [])
+    assert pin_writeup(writeup, PublishTarget(issue=1, repo="o/r")) == (writeup, [])

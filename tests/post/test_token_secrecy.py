@@ -7,7 +7,7 @@ import logging
 import github  # noqa: F401  (imported first: importing it resets its logger to INFO)
 import pytest
 
-from personageo.cli import report_post
+from personageo.cli.main import main
 from personageo.report.github_client import GitHubError
 
 from .test_post import WRITEUP
@@ -23,7 +23,7 @@ def debug_logs(caplog):
 def run(fake, capfd, *args: str) -> tuple[int, str]:
     argv = [args[0], "--repo", fake.full_name, "--issue", "7", "--api-url", fake.api_url,
             "--verbose", *args[1:]]
-    code = report_post.main(argv)
+    code = main(["report", *argv])
     out, err = capfd.readouterr()
     return code, out + err
 

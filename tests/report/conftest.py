@@ -31,12 +31,12 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 def render_238(root: Path, r238: Path, r205: Path, **kw):
     """Issue 238 (``r238``, the reference file) rendered against its baseline ``r205``."""
-    from personageo.report import RenderOptions, render
+    from personageo.report import PublishTarget, render
 
     opts = dict(issue=238, root=root, results=r238, baseline=r205, narrative=NARRATIVE_238,
                 repo="acme/research", commit=FAKE_SHA)
     opts.update(kw)
-    return render(RenderOptions(**opts))
+    return render(PublishTarget(**opts))
 
 
 @pytest.fixture(scope="session")

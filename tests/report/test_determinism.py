@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from personageo.report import RenderOptions, render, render_report
+from personageo.report import PublishTarget, render, render_report
 from tests.report.conftest import FAKE_SHA, render_238, snapshot
 
 
@@ -19,7 +19,7 @@ def test_issue_238_renders_to_identical_bytes_twice(tmp_path, r238, r205):
 
 
 def test_written_outputs_are_stable_and_rerender_needs_no_overwrite(toy_root):
-    opts = RenderOptions(issue=7, root=toy_root, repo="acme/research", commit=FAKE_SHA)
+    opts = PublishTarget(issue=7, root=toy_root, repo="acme/research", commit=FAKE_SHA)
     render_report(opts)
     before = snapshot(toy_root)
     render_report(opts)  # identical content: no --overwrite needed, nothing changes
@@ -33,7 +33,7 @@ def test_written_outputs_are_stable_and_rerender_needs_no_overwrite(toy_root):
 
 
 def test_png_and_pdf_carry_no_timestamp_or_software_tag(toy_root):
-    r = render(RenderOptions(issue=7, root=toy_root, repo="acme/research", commit=FAKE_SHA))
+    r = render(PublishTarget(issue=7, root=toy_root, repo="acme/research", commit=FAKE_SHA))
     for path, data in r.files.items():
         if path.suffix == ".pdf":
             assert b"/CreationDate" not in data and b"/Producer" not in data

@@ -7,12 +7,12 @@ import json
 import pytest
 
 from personageo.errors import InputError
-from personageo.report import RenderOptions, render, render_report, renderer
+from personageo.report import PublishTarget, render, render_report, renderer
 from tests.report.conftest import FAKE_SHA, snapshot
 
 
-def opts(root, **kw) -> RenderOptions:
-    return RenderOptions(issue=7, root=root, repo="acme/research", commit=FAKE_SHA, **kw)
+def opts(root, **kw) -> PublishTarget:
+    return PublishTarget(issue=7, root=root, repo="acme/research", commit=FAKE_SHA, **kw)
 
 
 def fails(options) -> InputError:
@@ -25,7 +25,7 @@ def fails(options) -> InputError:
 
 
 def test_unknown_issue_names_the_missing_directory(toy_root):
-    err = fails(RenderOptions(issue=99, root=toy_root, repo="a/b", commit=FAKE_SHA))
+    err = fails(PublishTarget(issue=99, root=toy_root, repo="a/b", commit=FAKE_SHA))
     assert "unknown issue 99" in str(err) and "eval_results/issue_99" in str(err)
 
 
@@ -88,14 +88,14 @@ def test_existing_different_body_is_not_overwritten(toy_root):
     body.write_text("hand-written body\n")
     err = fails(opts(toy_root))
     assert "--overwrite" in str(err)
-    render_report(opts(toy_root, overwrite=True))
+    render_report(opts(toy_root), overwrite=True)
     assert body.read_text().startswith("---\ntitle: ")
 
 
 def test_branch_commit_is_refused_unless_allowed(toy_root):
-    err = fails(RenderOptions(issue=7, root=toy_root, repo="a/b", commit="main"))
+    err = fails(PublishTarget(issue=7, root=toy_root, repo="a/b", commit="main"))
     assert "branch" in err.message
-    r = render(RenderOptions(issue=7, root=toy_root, repo="a/b", commit="main",
+    r = render(PublishTarget(issue=7, root=toy_root, repo="a/b", commit="main",
                              allow_branch_url=True))
     assert "raw.githubusercontent.com/a/b/main/figures/issue_7/hero.png" in r.body
 

@@ -120,15 +120,14 @@ def test_rendered_demo_title_follows_the_data_and_a_hand_edit_is_flagged(tmp_pat
     import shutil
 
     from personageo.lint.engine import LintOptions, lint_text
-    from personageo.report.renderer import RenderOptions, render
+    from personageo.report import PublishTarget, render
 
     root = tmp_path
     (root / "eval_results" / "issue_1").mkdir(parents=True)
     shutil.copy(DEMO, root / "eval_results" / "issue_1" / "run_result.json")
     (root / "reports").mkdir()
     shutil.copy(REPO / "reports" / "issue_1.narrative.md", root / "reports")
-    body = render(RenderOptions(issue=1, root=root, repo="example/persona-research",
-                                preview=True)).body
+    body = render(PublishTarget(issue=1, root=root, repo="example/persona-research")).body
     title = body.split("\n")[1]
     assert "at least as much" not in title and "in 7/20 compared cells" not in title
     assert title.startswith('title: "Full-param vs LoRA fine-tuning: no consistent direction')

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from personageo.lint.engine import LintOptions, lint_text
-from personageo.report import RenderOptions, render
+from personageo.report import PublishTarget, render
 from personageo.report._untrusted import escape_inline
 from tests.builders import toy
 from tests.report.conftest import FAKE_SHA
@@ -34,7 +34,7 @@ def _render_and_lint(tmp_path, doc, name):
     target = root / "eval_results" / "issue_7" / "run_result.json"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(doc), encoding="utf-8")
-    body = render(RenderOptions(issue=7, root=root, repo="acme/research", commit=FAKE_SHA)).body
+    body = render(PublishTarget(issue=7, root=root, repo="acme/research", commit=FAKE_SHA)).body
     result = lint_text(body, "body.md", LintOptions(results=(str(target),)))
     return body, sorted({(v.rule, v.message.split(":")[0]) for v in result.errors})
 

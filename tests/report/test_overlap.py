@@ -51,10 +51,10 @@ def test_a_clean_figure_passes_and_hidden_texts_are_ignored():
 
 
 def test_rendered_figures_have_no_overlap(toy_root):
-    from personageo.report import RenderOptions, render
+    from personageo.report import PublishTarget, render
 
-    r = render(RenderOptions(issue=7, root=toy_root, repo="a/b", commit="abcdef1",
-                             figures_only=True))
+    r = render(PublishTarget(issue=7, root=toy_root, repo="a/b", commit="abcdef1"),
+               figures_only=True)
     assert sorted(p.name for p in r.files if p.suffix == ".png") == [
         "hero.png", "ratio_by_layer.png", "weight_vs_collapse.png"]
 

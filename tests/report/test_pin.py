@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from personageo.errors import InputError
-from personageo.report import RenderOptions, render_report
+from personageo.report import PublishTarget, render_report
 from personageo.report import _regions as R
 from personageo.report._pin import pin_figures, relative_images
 from tests.report.gitrepo import git, research_repo
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 
 def _render(root):
-    return render_report(RenderOptions(issue=7, root=root, overwrite=True))
+    return render_report(PublishTarget(issue=7, root=root), overwrite=True)
 
 
 def _pin(root, body):

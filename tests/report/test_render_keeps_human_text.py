@@ -9,7 +9,7 @@ import pytest
 
 from personageo.cli.main import main
 from personageo.errors import InputError
-from personageo.report import RenderOptions, render, render_report
+from personageo.report import PublishTarget, render, render_report
 from tests.report.conftest import NARRATIVE_238
 
 PLACEHOLDER = "_(Human TL;DR — to be filled in by the user. Leave this line as-is in drafts.)_"
@@ -39,13 +39,13 @@ def test_overwrite_keeps_a_filled_in_human_tldr(toy_root, capsys):
     from personageo.files import sha256_text
     from personageo.schema.bindings import claims_of
 
-    fresh = render(RenderOptions(issue=7, root=toy_root, repo="a/b"))
+    fresh = render(PublishTarget(issue=7, root=toy_root, repo="a/b"))
     assert len(claims_of(body, sha256_text(body)).claims) == len(fresh.sidecar.claims) > 0
 
 
 def test_a_human_region_with_no_place_stops_the_render(toy_root):
-    opts = RenderOptions(issue=7, root=toy_root, repo="a/b", overwrite=True)
-    render_report(opts)
+    opts = PublishTarget(issue=7, root=toy_root, repo="a/b")
+    render_report(opts, overwrite=True)
     body_path = toy_root / "reports" / "issue_7.md"
     text = body_path.read_text(encoding="utf-8")
     notes = ("<!-- personageo:human begin id=my-notes -->\nkeep me\n"
@@ -53,7 +53,7 @@ def test_a_human_region_with_no_place_stops_the_render(toy_root):
     body_path.write_text(text + "\n" + notes, encoding="utf-8")
     before = body_path.read_bytes()
     with pytest.raises(InputError) as err:
-        render_report(opts)
+        render_report(opts, overwrite=True)
     assert "no place in the new render" in str(err.value) and "my-notes" in str(err.value)
     assert body_path.read_bytes() == before
 
@@ -66,7 +66,7 @@ def test_two_clones_render_the_same_body(tmp_path, r238, r205):
             target = root / "eval_results" / f"issue_{issue}" / "run_result.json"
             target.parent.mkdir(parents=True)
             shutil.copyfile(src, target)
-        bodies.append(render(RenderOptions(
+        bodies.append(render(PublishTarget(
             issue=238, root=root, baseline=root / "eval_results/issue_205/run_result.json",
             narrative=NARRATIVE_238, repo="acme/research")).body)
     assert bodies[0] == bodies[1]

@@ -15,7 +15,7 @@ import pytest
 
 from personageo.files import sha256_file
 from personageo.lint.engine import LintOptions, lint_file
-from personageo.report import RenderOptions, render_report
+from personageo.report import PublishTarget, render_report
 from personageo.schema.fileset import check_set, manifest_path
 from tests.builders import toy
 from tests.report.conftest import FAKE_SHA
@@ -23,9 +23,8 @@ from tests.report.conftest import FAKE_SHA
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _opts(root, **kw):
-    return RenderOptions(issue=7, root=root, repo="acme/research", commit=FAKE_SHA,
-                         overwrite=True, **kw)
+def _opts(root):
+    return PublishTarget(issue=7, root=root, repo="acme/research", commit=FAKE_SHA)
 
 
 def _results(root: Path, variant: int) -> Path:
@@ -50,7 +49,7 @@ def test_render_writes_a_manifest_and_cleans_orphans(tmp_path):
     fig_orphan = tmp_path / "figures" / "issue_7" / ".hero.png.x.tmp"
     fig_orphan.parent.mkdir(parents=True)
     fig_orphan.write_bytes(b"half")
-    rendered = render_report(_opts(tmp_path))
+    rendered = render_report(_opts(tmp_path), overwrite=True)
     assert _tmp_files(tmp_path) == []
     manifest = json.loads(manifest_path(rendered.body_path).read_text())
     assert set(manifest["files"]) >= {"issue_7.md", "../figures/issue_7/hero.png"}
@@ -60,7 +59,7 @@ def test_render_writes_a_manifest_and_cleans_orphans(tmp_path):
 
 def test_a_commit_interrupted_between_renames_is_detected_and_repaired(tmp_path, monkeypatch):
     _results(tmp_path, 0)
-    body = render_report(_opts(tmp_path)).body_path
+    body = render_report(_opts(tmp_path), overwrite=True).body_path
     _results(tmp_path, 5)
     real, calls = os.replace, []
 
@@ -72,13 +71,13 @@ def test_a_commit_interrupted_between_renames_is_detected_and_repaired(tmp_path,
 
     monkeypatch.setattr(os, "replace", dies_after_two)
     with pytest.raises(KeyboardInterrupt):
-        render_report(_opts(tmp_path))
+        render_report(_opts(tmp_path), overwrite=True)
     monkeypatch.setattr(os, "replace", real)
     problems = check_set(body)
     assert problems and all("differs" in p for p in problems)
     outcome = lint_file(body, LintOptions(select=("PG226",))).outcome("PG226")
     assert outcome.status == "FAIL"
-    render_report(_opts(tmp_path))
+    render_report(_opts(tmp_path), overwrite=True)
     assert check_set(body) == [] and _tmp_files(tmp_path) == []
 
 
@@ -106,7 +105,7 @@ def _consistent(body: Path) -> bool:
 @pytest.mark.parametrize("command", ["render", "update"])
 def test_sigkill_leaves_a_consistent_or_detected_set(tmp_path, command):
     _results(tmp_path, 0)
-    render_report(_opts(tmp_path))
+    render_report(_opts(tmp_path), overwrite=True)
     body = tmp_path / "reports" / "issue_7.md"
     start = time.monotonic()
     proc = _start(tmp_path, "render")
@@ -127,11 +126,11 @@ def test_sigkill_leaves_a_consistent_or_detected_set(tmp_path, command):
 def test_figures_only_render_leaves_the_manifest_and_is_reported_until_the_body_follows(
         tmp_path):
     _results(tmp_path, 0)
-    body = render_report(_opts(tmp_path)).body_path
+    body = render_report(_opts(tmp_path), overwrite=True).body_path
     manifest = manifest_path(body).read_bytes()
     _results(tmp_path, 3)
-    render_report(_opts(tmp_path, figures_only=True))
+    render_report(_opts(tmp_path), overwrite=True, figures_only=True)
     assert manifest_path(body).read_bytes() == manifest
     assert any("differs" in p for p in check_set(body))
-    render_report(_opts(tmp_path))
+    render_report(_opts(tmp_path), overwrite=True)
     assert check_set(body) == []

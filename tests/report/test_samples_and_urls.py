@@ -8,7 +8,7 @@ import re
 import pytest
 
 from personageo.errors import InputError
-from personageo.report import RenderOptions, render, render_report
+from personageo.report import PublishTarget, render, render_report
 from personageo.report.renderer import choose_samples
 from personageo.schema import parse_run_result
 from tests.builders import toy
@@ -20,7 +20,7 @@ FENCED_SAMPLE = re.compile(r"^```text\n\[persona\]: (.+)\n\[prompt\]: (.+)\n"
 
 
 def test_result_section_holds_three_samples_round_robin_over_checkpoints(toy_root):
-    body = render(RenderOptions(issue=7, root=toy_root, repo="a/b", commit=FAKE_SHA)).body
+    body = render(PublishTarget(issue=7, root=toy_root, repo="a/b", commit=FAKE_SHA)).body
     result = body.split("### Result 1:", 1)[1]
     blocks = FENCED_SAMPLE.findall(result)
     # design order of checkpoints, then personas in design order, then question id
@@ -53,14 +53,14 @@ def test_without_samples_the_body_says_so(tmp_path):
     f = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     f.parent.mkdir(parents=True)
     f.write_text(json.dumps(toy(samples=False)))
-    body = render(RenderOptions(issue=7, root=tmp_path, repo="a/b", commit=FAKE_SHA)).body
+    body = render(PublishTarget(issue=7, root=tmp_path, repo="a/b", commit=FAKE_SHA)).body
     assert "[persona]:" not in body.split("### Result 1:", 1)[1]
     assert "none are shown here rather than invented" in body
 
 
 def test_fresh_render_is_one_call_with_relative_figure_links(toy_root):
     research_repo(toy_root)
-    body = render_report(RenderOptions(issue=7, root=toy_root)).body
+    body = render_report(PublishTarget(issue=7, root=toy_root)).body
     links = re.findall(r"!\[[^\]]*\]\(([^)\s]+)", body)
     assert links and all(not u.startswith("http") for u in links)
     for link in links:  # each resolves, from the body's folder, to the figure just written
@@ -70,13 +70,13 @@ def test_fresh_render_is_one_call_with_relative_figure_links(toy_root):
 
 
 def test_without_a_remote_issue_references_are_plain(toy_root):
-    body = render(RenderOptions(issue=7, root=toy_root)).body
+    body = render(PublishTarget(issue=7, root=toy_root)).body
     assert "#205" in body and "github.com/" not in body.split("<!-- personageo:render")[1]
 
 
 def test_pinning_now_needs_a_repository(toy_root):
     with pytest.raises(InputError) as err:
-        render(RenderOptions(issue=7, root=toy_root, commit=FAKE_SHA))
+        render(PublishTarget(issue=7, root=toy_root, commit=FAKE_SHA))
     assert "--repo OWNER/NAME" in str(err.value)
 
 
@@ -86,7 +86,7 @@ def test_a_run_without_baseline_comparisons_still_renders(tmp_path):
     f = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     f.parent.mkdir(parents=True)
     f.write_text(json.dumps(doc))
-    r = render(RenderOptions(issue=7, root=tmp_path, repo="a/b", commit=FAKE_SHA))
+    r = render(PublishTarget(issue=7, root=tmp_path, repo="a/b", commit=FAKE_SHA))
     assert "raises M1 in 4/4 tested cells (LOW confidence)" in r.body.split("\n")[1]
     assert "no baseline comparison is recorded" in r.body
     assert not any(p.name.startswith("ratio_by_layer") for p in r.files)

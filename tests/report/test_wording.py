@@ -32,7 +32,7 @@ def test_rendered_toy_body_has_no_machine_paths_doubled_nouns_or_empty_headings(
     import json
     import re
 
-    from personageo.report.renderer import RenderOptions, render
+    from personageo.report.renderer import PublishTarget, render
     from tests.builders import toy
     from tests.report.conftest import FAKE_SHA
 
@@ -43,7 +43,7 @@ def test_rendered_toy_body_has_no_machine_paths_doubled_nouns_or_empty_headings(
     target = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(doc), encoding="utf-8")
-    body = render(RenderOptions(issue=7, root=tmp_path, repo="acme/research",
+    body = render(PublishTarget(issue=7, root=tmp_path, repo="acme/research",
                                 commit=FAKE_SHA)).body
     assert "/home/" not in body and "/mnt/" not in body
     assert "`toy.yaml` (config)" in body and "questions file questions.jsonl" in body
@@ -60,7 +60,7 @@ def test_a_tiny_non_zero_delta_shows_its_digit_and_lints_clean(tmp_path):
     import json
 
     from personageo.lint.engine import LintOptions, lint_file
-    from personageo.report.renderer import RenderOptions, render, write_outputs
+    from personageo.report.renderer import PublishTarget, render, write_outputs
     from tests.builders import TOY_BASE, toy, with_post
     from tests.report.conftest import FAKE_SHA
 
@@ -68,7 +68,7 @@ def test_a_tiny_non_zero_delta_shows_its_digit_and_lints_clean(tmp_path):
     target = tmp_path / "eval_results" / "issue_7" / "run_result.json"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(doc), encoding="utf-8")
-    rendered = render(RenderOptions(issue=7, root=tmp_path, repo="acme/research",
+    rendered = render(PublishTarget(issue=7, root=tmp_path, repo="acme/research",
                                     commit=FAKE_SHA))
     write_outputs(rendered, overwrite=False)
     assert "0.000000002" in rendered.body  # the full delta table, fixed(4) extended

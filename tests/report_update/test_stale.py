@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from personageo.lint.engine import LintOptions, lint_file
-from personageo.report import RenderOptions, render_report
+from personageo.report import PublishTarget, render_report
 from personageo.report.post import read_writeup
-from personageo.report.update import UpdateOptions, update_report
+from personageo.report.update import update_report
 from personageo.schema.bindings import strip_keys
 from personageo.markdown.markers import parse_render_marker
 from tests.builders import toy, with_post
@@ -35,7 +35,7 @@ def _opts(root: Path, **kw) -> dict:
 def rendered(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("stale")
     write_results(root, toy())
-    render_report(RenderOptions(**_opts(root)))
+    render_report(PublishTarget(**_opts(root)))
     return root
 
 
@@ -86,7 +86,7 @@ def test_rerun_makes_the_body_stale(root, sidecar):
         assert {"+0.1225", "1.31×", "0.1225", "4"} <= shown  # "4" of "4/4"
     else:
         assert per_number == []
-    update_report(UpdateOptions(**_opts(root)))
+    update_report(PublishTarget(**_opts(root)))
     assert _pg104(root, sidecar) == []
 
 
@@ -98,7 +98,7 @@ def test_body_as_posted_on_the_tracker_updates(root):
     copy = root / "from_tracker.md"
     copy.write_bytes(tracker_roundtrip(posted).encode("utf-8"))
     write_results(root, with_post(toy(), "full_em_lr2e5/A/L20", 0.90))
-    plan, written = update_report(UpdateOptions(**_opts(root, body=copy, output=local)))
+    plan, written = update_report(PublishTarget(**_opts(root, body=copy)), output=local)
     assert plan.conflicts == [] and written
     text = local.read_text(encoding="utf-8")
     assert text.startswith("---\ntitle:") and "Mine: 4/4 cells." in text
@@ -109,14 +109,14 @@ def test_body_as_posted_on_the_tracker_updates(root):
 def test_legacy_238_render_edit_update(tmp_path, r238, r205):
     opts = dict(issue=238, root=tmp_path, results=r238, baseline=r205,
                 narrative=NARRATIVE_238, repo="acme/research", commit=FAKE_SHA)
-    rendered = render_report(RenderOptions(**opts))
+    rendered = render_report(PublishTarget(**opts))
     body = rendered.body_path
     text = body.read_text(encoding="utf-8")
     assert text.count(PLACEHOLDER) == 1
     body.write_text(text.replace(PLACEHOLDER, "Full-param collapses too; 38/40 is the number."),
                     encoding="utf-8")
     # results and baseline default to the files the body's binding table records
-    plan, written = update_report(UpdateOptions(**{k: v for k, v in opts.items()
+    plan, written = update_report(PublishTarget(**{k: v for k, v in opts.items()
                                                    if k not in ("results", "baseline")}))
     assert plan.conflicts == [] and plan.kept == ["tldr"] and written
     assert not plan.summary.results_changed and plan.summary.numbers == []

@@ -17,9 +17,9 @@ import pytest
 
 from personageo.cli.main import main
 from personageo.lint.engine import LintOptions, lint_file
-from personageo.report import RenderOptions, render_report
+from personageo.report import PublishTarget, render_report
 from personageo.report import _regions as R
-from personageo.report.update import UpdateOptions, plan_update, update_report
+from personageo.report.update import plan_update, update_report
 from personageo.schema.bindings import claims_of, strip_keys
 from tests.builders import toy, with_post
 from tests.report_update.helpers import (
@@ -57,7 +57,7 @@ def rendered_root(tmp_path_factory) -> Path:
     write_results(root, toy())
     (root / "reports").mkdir()
     (root / "reports" / "issue_7.narrative.md").write_text(NARRATIVE, encoding="utf-8")
-    render_report(RenderOptions(**_opts(root)))
+    render_report(PublishTarget(**_opts(root)))
     return root
 
 
@@ -104,7 +104,7 @@ def test_update_keeps_human_text_and_updates_every_number(root):
     assert any("stale body" in v.message for v in stale)  # the rerun made the body stale
     assert any(v.extra.get("text") == "+0.1225" and "0.025" in v.message for v in stale)
 
-    plan, written = update_report(UpdateOptions(**_opts(root)))
+    plan, written = update_report(PublishTarget(**_opts(root)))
     assert plan.conflicts == [] and written
     raw = _body(root)
     text = strip_keys(raw)  # what a reader sees
@@ -132,7 +132,7 @@ def test_update_keeps_human_text_and_updates_every_number(root):
 
 
 def test_change_summary_names_numbers_counts_verdicts_and_title(root):
-    plan = plan_update(UpdateOptions(**_opts(root)))
+    plan = plan_update(PublishTarget(**_opts(root)))
     s = plan.summary
     counts = {(c.old_text, c.new_text) for c in s.numbers if c.kind == "count"}
     assert ("4/4", "2/4") in counts
@@ -189,7 +189,7 @@ def test_body_through_the_tracker_still_updates(root):
     tracked = tracker_roundtrip(body.read_text(encoding="utf-8"))
     assert "\r\n" in tracked
     body.write_bytes(tracked.encode("utf-8"))
-    plan, written = update_report(UpdateOptions(**_opts(root)))
+    plan, written = update_report(PublishTarget(**_opts(root)))
     assert plan.conflicts == [] and written
     text = _body(root)
     assert "\r" not in text and HUMAN in text and NOTES in text
@@ -199,7 +199,7 @@ def test_body_through_the_tracker_still_updates(root):
 
 
 def test_second_update_is_a_no_op(root, capsys):
-    update_report(UpdateOptions(**_opts(root)))
+    update_report(PublishTarget(**_opts(root)))
     before = _body(root)
     rc, out = _cli(capsys, "--issue", "7", "--root", str(root),
                                    "--repo", "acme/research", "--commit", FAKE_SHA)
@@ -212,7 +212,7 @@ def test_orphan_human_region_and_unmarked_body_are_conflicts(root):
     # the narrative no longer has the reviewer-notes region: its text would be lost
     (root / "reports" / "issue_7.narrative.md").write_text(
         NARRATIVE.split("<!--")[0] + "{% endblock %}\n", encoding="utf-8")
-    plan = plan_update(UpdateOptions(**_opts(root)))
+    plan = plan_update(PublishTarget(**_opts(root)))
     assert plan.blocked and [c.region for c in plan.conflicts] == ["reviewer-notes"]
     assert "would be lost" in plan.conflicts[0].message
     # a body with no markers at all (e.g. rendered before regions): update needs --force,
@@ -221,9 +221,9 @@ def test_orphan_human_region_and_unmarked_body_are_conflicts(root):
     bare = "\n".join(ln for ln in body.read_text(encoding="utf-8").split("\n")
                      if "personageo:gen" not in ln and "personageo:human" not in ln)
     body.write_text(bare, encoding="utf-8")
-    plan = plan_update(UpdateOptions(**_opts(root)))
+    plan = plan_update(PublishTarget(**_opts(root)))
     assert plan.blocked and plan.conflicts[0].region == "whole body"
-    plan, written = update_report(UpdateOptions(**_opts(root), force=True))
+    plan, written = update_report(PublishTarget(**_opts(root)), force=True)
     assert written and HUMAN in _body(root)
     assert re.search(r"personageo:human begin id=tldr", _body(root))
 
@@ -255,7 +255,7 @@ def test_a_generated_region_deleted_by_hand_comes_back_and_is_named(root):
                  "\n".join(parsed.lines[g.begin:g.end]))
     lines = parsed.lines[:norms.begin] + parsed.lines[norms.end + 1:]
     body.write_text("\n".join(lines), encoding="utf-8")
-    plan, written = update_report(UpdateOptions(**_opts(root)))
+    plan, written = update_report(PublishTarget(**_opts(root)))
     assert plan.conflicts == [] and written
     assert plan.summary.regions_added == [norms.id]
     assert f"regions new in this render: {norms.id}" in plan.summary.lines()
@@ -295,7 +295,7 @@ def test_keys_copied_into_human_text_are_dropped_by_an_update(root):
     copied = re.search(r"\d+/\d+<!--pg:\d+-->", text.split("## Human TL;DR")[1]).group(0)
     text = text.replace("A second paragraph, mine.", f"A second paragraph, mine: {copied}.")
     body.write_text(text, encoding="utf-8")
-    plan, written = update_report(UpdateOptions(**_opts(root)))
+    plan, written = update_report(PublishTarget(**_opts(root)))
     assert plan.conflicts == [] and written
     new = _body(root)
     assert f"A second paragraph, mine: {strip_keys(copied)}." in new

@@ -25,12 +25,12 @@ DEMO_RESULTS = REPO / "eval_results" / "issue_1" / "run_result.json"
 
 
 def _render_demo(root: Path):
-    from personageo.report import RenderOptions, render
+    from personageo.report import PublishTarget, render
 
     (root / "reports").mkdir()
     (root / "reports" / "issue_1.narrative.md").write_bytes(
         (REPO / "reports" / "issue_1.narrative.md").read_bytes())
-    return render(RenderOptions(issue=1, root=root, results=DEMO_RESULTS, repo="acme/research",
+    return render(PublishTarget(issue=1, root=root, results=DEMO_RESULTS, repo="acme/research",
                                 commit="189a247" + "0" * 33))
 
 
