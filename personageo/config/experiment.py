@@ -31,7 +31,7 @@ from pydantic import Field, model_validator
 from personageo.config._base import Section
 from personageo.config.analysis import AnalysisSettings
 from personageo.config.extract import ExtractSettings
-from personageo.config.train import LoraSpec, TrainSettings
+from personageo.config.train import LoraSpec, TrainOverrides, TrainSettings
 from personageo.files import sha256_json
 
 
@@ -88,8 +88,8 @@ class TrainingSpec(Section):
     """Optimizer steps; None = one epoch of the data."""
     seeds: list[int] = Field(default_factory=lambda: [42])
     lora: LoraSpec | None = None
-    overrides: dict = Field(default_factory=dict)
-    """Per-condition overrides of :class:`TrainSettings` fields."""
+    overrides: TrainOverrides = Field(default_factory=TrainOverrides)
+    """Per-condition overrides of ``train`` settings (:class:`TrainSettings` fields)."""
 
 
 class ConditionSpec(Section):
