@@ -90,6 +90,15 @@ def test_training_overrides_are_checked_at_load_with_yaml_positions(tmp_path):
     assert effective_settings(cfg, cfg.conditions[2].id) == cfg.train
 
 
+def test_analysis_settings_out_of_range_fail_at_load_not_after_training():
+    err = str(_err(DEMO, ["analysis.n_perm=0", "analysis.alpha=1.5",
+                          "analysis.verdict.min_votes=0"]))
+    assert "3 error(s)" in err
+    assert "analysis.n_perm: Input should be greater than or equal to 1" in err
+    assert "analysis.alpha: Input should be less than 1" in err
+    assert "analysis.verdict.min_votes: Input should be greater than or equal to 1" in err
+
+
 def test_set_overrides_values_and_names_itself_in_errors(tmp_path):
     cfg = load_config(DEMO, ["analysis.n_perm=99", "layers=[1, 2]", "subset.personas=[a, b]",
                              "conditions.0.training.lr=3e-4"])
