@@ -74,12 +74,16 @@ class _Checker:
         return self.config_path
 
     def add(self, path: tuple, message: str, error: bool = True) -> None:
-        self.problems.append(Problem(self.at(*path), message, error))
+        problem = Problem(self.at(*path), message, error)
+        if problem not in self.problems:  # the model's facts and its tokenizer fail alike
+            self.problems.append(problem)
 
     def input_error(self, path: tuple, err: PersonageoError) -> None:
         text = f"{err.location}: {err.message}" if err.location else err.message
         if err.details:
             text += " (" + "; ".join(err.details) + ")"
+        if err.hint:
+            text += f"; hint: {err.hint}"
         self.add(path, text)
 
 

