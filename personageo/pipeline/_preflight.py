@@ -199,14 +199,19 @@ _INTEGRATIONS = {"wandb": ("wandb",), "tensorboard": ("tensorboard", "tensorboar
 
 
 def _report_to(c: _Checker):
-    for i, name in enumerate(c.cfg.train.report_to):
-        modules = _INTEGRATIONS.get(name)
-        if modules is None:
-            c.add(("train", "report_to", i), f"unknown report_to integration {name!r} (known: "
-                  f"{', '.join(sorted(_INTEGRATIONS))})")
-        elif not any(importlib.util.find_spec(m) for m in modules):
-            c.add(("train", "report_to", i), f"report_to {name!r} needs the {modules[0]!r} "
-                  f"package: pip install {modules[0]}")
+    given = [(("train", "report_to"), c.cfg.train.report_to)]
+    given += [(("conditions", k, "training", "overrides", "report_to"), o.report_to or [])
+              for k, o in enumerate(cond.training.overrides for cond in c.cfg.conditions)
+              if "report_to" in o.model_fields_set]
+    for path, names in given:
+        for i, name in enumerate(names):
+            modules = _INTEGRATIONS.get(name)
+            if modules is None:
+                c.add((*path, i), f"unknown report_to integration {name!r} (known: "
+                      f"{', '.join(sorted(_INTEGRATIONS))})")
+            elif not any(importlib.util.find_spec(m) for m in modules):
+                c.add((*path, i), f"report_to {name!r} needs the {modules[0]!r} "
+                      f"package: pip install {modules[0]}")
 
 
 def _model(c: _Checker):
