@@ -11,12 +11,14 @@ playwright is absent, and under CI (``CI=true``) that absence is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from personageo.cli.main import main
 from tests.reference import in_ci
+from tests.report.conftest import NARRATIVE_238, needs_reference
 from tests.report.test_preview import make_repo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -120,6 +122,26 @@ def test_demo_body_in_chromium(tmp_path, browser):
     assert seen["sections"] == text.count("<details") >= 4
     assert len(seen["figures"]) == text.count("![") >= 3
     assert seen["tables"] >= 1
+
+
+@needs_reference
+def test_238_body_in_chromium(tmp_path, browser, reference_dir):
+    """The write-up of the README's 238 block (legacy results, 205 baseline, a narrative)."""
+    for issue in (238, 205):
+        target = tmp_path / "eval_results" / f"issue_{issue}" / "run_result.json"
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(reference_dir / f"issue_{issue}" / "run_result.json", target)
+    (tmp_path / "reports").mkdir()
+    shutil.copyfile(NARRATIVE_238, tmp_path / "reports" / "issue_238.narrative.md")
+    assert main(["report", "render", "--issue", "238", "--root", str(tmp_path), "--repo",
+                 "acme/research", "--baseline", str(target)]) == 0
+    assert main(["report", "preview", "--issue", "238", "--root", str(tmp_path)]) == 0
+    found, seen = problems(browser, tmp_path / "reports" / "issue_238.preview.html")
+    assert found == []
+    text = (tmp_path / "reports" / "issue_238.md").read_text(encoding="utf-8")
+    assert seen["sections"] == text.count("<details") >= 4
+    assert len(seen["figures"]) == text.count("![") >= 3
+    assert seen["tables"] >= 2
 
 
 def test_a_broken_page_is_caught(tmp_path, browser):
