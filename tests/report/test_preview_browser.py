@@ -124,6 +124,7 @@ def test_demo_body_in_chromium(tmp_path, browser):
     assert seen["tables"] >= 1
 
 
+@pytest.mark.slow  # a full render of 238 first
 @needs_reference
 def test_238_body_in_chromium(tmp_path, browser, reference_dir):
     """The write-up of the README's 238 block (legacy results, 205 baseline, a narrative)."""
