@@ -282,9 +282,10 @@ def _disk(c: _Checker, facts) -> None:
     per_full = facts.n_params * 4  # checkpoints are saved as float32 safetensors
     need = 0
     for cond in cfg.conditions:
-        n = len(cond.training.seeds) * (1 + len(cfg.train.save_steps))
+        settings = cfg.train_settings(cond.id)
+        n = len(cond.training.seeds) * (1 + len(settings.save_steps))
         need += n * (per_full if cond.training.method == "full" else per_full // 50)
-        if cfg.train.resume_every and (cond.training.steps or 0) >= cfg.train.resume_every:
+        if settings.resume_every and (cond.training.steps or 0) >= settings.resume_every:
             need += 3 * per_full  # one resumable Trainer checkpoint (weights + Adam state)
     runs = (c.root / cfg.paths.runs).resolve()
     existing = next((p for p in (runs, *runs.parents) if p.exists()), None)

@@ -53,9 +53,7 @@ def plan_runs(config: ExperimentConfig) -> list[tuple[str, int]]:
 def effective_settings(config: ExperimentConfig, condition_id: str) -> TrainSettings:
     """``config.train`` with the condition's ``training.overrides`` applied (each override was
     validated, at its YAML line, when the config loaded)."""
-    cond = config.condition(condition_id)
-    return TrainSettings.model_validate({**config.train.model_dump(),
-                                         **cond.training.overrides.model_dump()})
+    return config.train_settings(condition_id)
 
 
 def run_key(config: ExperimentConfig, condition_id: str, seed: int, settings: TrainSettings,

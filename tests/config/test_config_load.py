@@ -88,6 +88,12 @@ def test_training_overrides_are_checked_at_load_with_yaml_positions(tmp_path):
     assert (full.per_device_batch, full.logging_steps, full.grad_accum) == (
         2, 5, cfg.train.grad_accum)
     assert effective_settings(cfg, cfg.conditions[2].id) == cfg.train
+    # a condition's own save_steps are checkpoints the later stages measure, its alone
+    cfg = load_config(DEMO, ["conditions.3.training.overrides.save_steps=[4, 8]"])
+    last, other = cfg.conditions[3], cfg.conditions[2]
+    steps = [(ck.condition, ck.step) for ck in cfg.checkpoints() if ck.step is not None]
+    assert steps == [(last.id, 4), (last.id, 8)] and cfg.train.save_steps == []
+    assert cfg.train_settings(other.id) == cfg.train
 
 
 def test_analysis_settings_out_of_range_fail_at_load_not_after_training():
