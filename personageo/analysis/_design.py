@@ -45,7 +45,7 @@ def build_design(cfg: ExperimentConfig, personas: dict[str, str], questions: Que
                               merged=True)
         first = next((manifests.get(ck.id) for ck in cfg.checkpoints()
                       if ck.condition == c.id and ck.step is None and manifests.get(ck.id)), None)
-        settings = cfg.train.model_copy(update=t.overrides)
+        settings = cfg.train_settings(c.id)
         conditions.append(Condition(
             id=c.id,
             label=c.label,

@@ -25,7 +25,7 @@ CONFIG_TEMPLATE = """\
 # complete and check it); override any value for one run with --set KEY.PATH=VALUE.
 experiment:
   id: {name}
-  issue: {issue}                 # the tracker issue the write-up goes to
+  issue: {issue:<24}# the tracker issue the write-up goes to
   title: {title}
   # repo: OWNER/NAME             # default: the GitHub `origin` remote of this repository
 

@@ -18,7 +18,7 @@ ORIGINAL_VOTING_LR = 2e-5
 class VerdictSpec(Section):
     low: float = 0.5
     high: float = 1.5
-    min_votes: int = 3
+    min_votes: int = Field(3, ge=1)
     voting_lr: float | None = None
     """Only conditions at this learning rate vote (the original: 2e-5); None = all vote."""
 
@@ -38,7 +38,7 @@ class AnalysisSettings(Section):
     ``pair_signflip`` does not hold its level (its pairs share personas) and is accepted only
     with ``exact_reproduction``."""
     alternative: Literal["greater", "less", "two-sided"] = "two-sided"
-    n_perm: int = 10000
+    n_perm: int = Field(10000, ge=1)
     seed: int = 42
     exact_reproduction: bool = False
     """Reproduce the original analysis exactly: one-sided pair sign flip, p = b/n, re-seeded
@@ -47,7 +47,7 @@ class AnalysisSettings(Section):
     settings override ``test``, ``alternative``, ``seed``, ``correction`` and
     ``verdict.voting_lr``."""
     correction: Literal["bh", "holm", "bonferroni", "none", "bh_running_max"] = "bh"
-    alpha: float = 0.01
+    alpha: float = Field(0.01, gt=0.0, lt=1.0)
     verdict: VerdictSpec = VerdictSpec()
     intervals: IntervalSettings = IntervalSettings()
     """Confidence intervals of every M1, delta, ratio and difference."""

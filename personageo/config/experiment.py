@@ -31,7 +31,7 @@ from pydantic import Field, model_validator
 from personageo.config._base import Section
 from personageo.config.analysis import AnalysisSettings
 from personageo.config.extract import ExtractSettings
-from personageo.config.train import LoraSpec, TrainSettings
+from personageo.config.train import LoraSpec, TrainOverrides, TrainSettings
 from personageo.files import sha256_json
 
 
@@ -88,8 +88,8 @@ class TrainingSpec(Section):
     """Optimizer steps; None = one epoch of the data."""
     seeds: list[int] = Field(default_factory=lambda: [42])
     lora: LoraSpec | None = None
-    overrides: dict = Field(default_factory=dict)
-    """Per-condition overrides of :class:`TrainSettings` fields."""
+    overrides: TrainOverrides = Field(default_factory=TrainOverrides)
+    """Per-condition overrides of ``train`` settings (:class:`TrainSettings` fields)."""
 
 
 class ConditionSpec(Section):
@@ -187,14 +187,20 @@ class ExperimentConfig(Section):
     def config_hash(self) -> str:
         return sha256_json(self.model_dump(mode="json"))
 
+    def train_settings(self, condition_id: str) -> TrainSettings:
+        """``train`` with the condition's ``training.overrides`` applied."""
+        overrides = self.condition(condition_id).training.overrides.model_dump()
+        return TrainSettings.model_validate({**self.train.model_dump(), **overrides})
+
     def checkpoints(self) -> list[CheckpointRef]:
         """Every model the experiment measures: the base, then each condition x seed (final
-        checkpoint, then any extra ``train.save_steps``)."""
+        checkpoint, then any extra ``save_steps`` of the condition's train settings)."""
         out = [CheckpointRef(id=BASE_CHECKPOINT)]
         for c in self.conditions:
+            save_steps = self.train_settings(c.id).save_steps
             for seed in c.training.seeds:
                 out.append(CheckpointRef(id=checkpoint_id(c.id, seed), condition=c.id, seed=seed))
-                for step in self.train.save_steps:
+                for step in save_steps:
                     out.append(CheckpointRef(id=checkpoint_id(c.id, seed, step), condition=c.id,
                                              seed=seed, step=step))
         return out

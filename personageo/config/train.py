@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, create_model, model_serializer
+from pydantic.fields import FieldInfo
 
 from personageo.config._base import Section
 
@@ -76,3 +77,24 @@ class TrainSettings(Section):
     (installed separately: ``pip install wandb tensorboard``); empty = none. TensorBoard logs go
     to ``<runs>/logs/<checkpoint id>/``; the W&B run is named after the checkpoint id."""
     dataloader_workers: int = Field(0, ge=0)
+
+
+def _unset_by_default(model: type[Section]) -> dict:
+    """``model``'s fields with their types, bounds and docs, each left out unless given."""
+    return {name: (f.annotation, FieldInfo.merge_field_infos(f, default=None,
+                                                             default_factory=None))
+            for name, f in model.model_fields.items()}
+
+
+class _Overrides(Section):
+    @model_serializer(mode="wrap")
+    def _given_only(self, handler):
+        """Dump only the keys the config gave (``{}`` when none), as the old plain dict did."""
+        return {k: v for k, v in handler(self).items() if k in self.model_fields_set}
+
+
+TrainOverrides = create_model(
+    "TrainOverrides", __base__=_Overrides, __module__=__name__,
+    __doc__="Per-condition overrides of ``train`` settings: any of its keys, validated as there "
+            "(a misspelt key or a bad value is an error at its YAML line when the config loads).",
+    **_unset_by_default(TrainSettings))

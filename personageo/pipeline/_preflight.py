@@ -74,12 +74,16 @@ class _Checker:
         return self.config_path
 
     def add(self, path: tuple, message: str, error: bool = True) -> None:
-        self.problems.append(Problem(self.at(*path), message, error))
+        problem = Problem(self.at(*path), message, error)
+        if problem not in self.problems:  # the model's facts and its tokenizer fail alike
+            self.problems.append(problem)
 
     def input_error(self, path: tuple, err: PersonageoError) -> None:
         text = f"{err.location}: {err.message}" if err.location else err.message
         if err.details:
             text += " (" + "; ".join(err.details) + ")"
+        if err.hint:
+            text += f"; hint: {err.hint}"
         self.add(path, text)
 
 
@@ -195,14 +199,19 @@ _INTEGRATIONS = {"wandb": ("wandb",), "tensorboard": ("tensorboard", "tensorboar
 
 
 def _report_to(c: _Checker):
-    for i, name in enumerate(c.cfg.train.report_to):
-        modules = _INTEGRATIONS.get(name)
-        if modules is None:
-            c.add(("train", "report_to", i), f"unknown report_to integration {name!r} (known: "
-                  f"{', '.join(sorted(_INTEGRATIONS))})")
-        elif not any(importlib.util.find_spec(m) for m in modules):
-            c.add(("train", "report_to", i), f"report_to {name!r} needs the {modules[0]!r} "
-                  f"package: pip install {modules[0]}")
+    given = [(("train", "report_to"), c.cfg.train.report_to)]
+    given += [(("conditions", k, "training", "overrides", "report_to"), o.report_to or [])
+              for k, o in enumerate(cond.training.overrides for cond in c.cfg.conditions)
+              if "report_to" in o.model_fields_set]
+    for path, names in given:
+        for i, name in enumerate(names):
+            modules = _INTEGRATIONS.get(name)
+            if modules is None:
+                c.add((*path, i), f"unknown report_to integration {name!r} (known: "
+                      f"{', '.join(sorted(_INTEGRATIONS))})")
+            elif not any(importlib.util.find_spec(m) for m in modules):
+                c.add((*path, i), f"report_to {name!r} needs the {modules[0]!r} "
+                      f"package: pip install {modules[0]}")
 
 
 def _model(c: _Checker):
@@ -273,9 +282,10 @@ def _disk(c: _Checker, facts) -> None:
     per_full = facts.n_params * 4  # checkpoints are saved as float32 safetensors
     need = 0
     for cond in cfg.conditions:
-        n = len(cond.training.seeds) * (1 + len(cfg.train.save_steps))
+        settings = cfg.train_settings(cond.id)
+        n = len(cond.training.seeds) * (1 + len(settings.save_steps))
         need += n * (per_full if cond.training.method == "full" else per_full // 50)
-        if cfg.train.resume_every and (cond.training.steps or 0) >= cfg.train.resume_every:
+        if settings.resume_every and (cond.training.steps or 0) >= settings.resume_every:
             need += 3 * per_full  # one resumable Trainer checkpoint (weights + Adam state)
     runs = (c.root / cfg.paths.runs).resolve()
     existing = next((p for p in (runs, *runs.parents) if p.exists()), None)

@@ -20,12 +20,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from personageo.config import ExperimentConfig
 from personageo.config.experiment import checkpoint_id
 from personageo.config.train import LoraSpec, TrainSettings
-from personageo.errors import InputError, Location, json_pointer
+from personageo.errors import InputError, Location
 from personageo.files import atomic_write_json, read_json, sha256_json
 from personageo.modeling import load_tokenizer
 from personageo.train import manifest as mf
@@ -53,15 +51,9 @@ def plan_runs(config: ExperimentConfig) -> list[tuple[str, int]]:
 
 
 def effective_settings(config: ExperimentConfig, condition_id: str) -> TrainSettings:
-    """``config.train`` with the condition's ``training.overrides`` applied and validated."""
-    cond = config.condition(condition_id)
-    try:
-        return TrainSettings.model_validate({**config.train.model_dump(),
-                                             **cond.training.overrides})
-    except ValidationError as exc:
-        details = [f"#{json_pointer(('conditions', condition_id, 'training', 'overrides', *e['loc']))}"
-                   f": {e['msg']}" for e in exc.errors()]
-        raise InputError("invalid training overrides", details=details) from None
+    """``config.train`` with the condition's ``training.overrides`` applied (each override was
+    validated, at its YAML line, when the config loaded)."""
+    return config.train_settings(condition_id)
 
 
 def run_key(config: ExperimentConfig, condition_id: str, seed: int, settings: TrainSettings,

@@ -15,6 +15,7 @@ from personageo.config import load_config
 from personageo.config._load import SCHEMA_NAME
 from personageo.errors import InputError
 from personageo.inputs import Question, QuestionFile, select_personas, select_questions
+from personageo.train.runner import effective_settings
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "configs" / "demo.yaml"
@@ -58,6 +59,50 @@ def test_a_missing_key_points_at_its_section_and_unknown_top_level_keys_list_kno
     err = str(_err(p))
     assert f"{p}:1:1: experiment.id: Field required" in err
     assert f"{p}:8:1: zzz: unknown key (known: " in err and "subset" in err
+
+
+def test_training_overrides_are_checked_at_load_with_yaml_positions(tmp_path):
+    p = tmp_path / "exp.yaml"
+    text = DEMO.read_text().replace(
+        "training: {method: full, lr: 1.0e-4, steps: 12, seeds: [42]}\n"
+        "    data: {name: benign",
+        "training:\n      method: full\n      lr: 1.0e-4\n      overrides:\n"
+        "        grad_acum: 2\n        per_device_batch: 0\n        report_to: [wandb]\n"
+        "    data: {name: benign", 1)
+    assert text != DEMO.read_text()
+    p.write_text(text)
+    err = str(_err(p))
+    typo, bad = _line_of(p, "grad_acum: 2"), _line_of(p, "per_device_batch: 0")
+    assert f"{p}:{typo}:9: conditions.3.training.overrides.grad_acum: unknown key; " \
+        "did you mean 'grad_accum'?" in err
+    assert f"{p}:{bad}:27: conditions.3.training.overrides.per_device_batch: Input should be " \
+        "greater than or equal to 1" in err
+    assert "#/" not in err and "2 error(s)" in err
+    # a valid override applies to its condition only, and dumps as given (the run keys hash it)
+    cfg = load_config(p, ["conditions.3.training.overrides={per_device_batch: 2, "
+                          "logging_steps: 5}"])
+    assert cfg.conditions[3].training.overrides.model_dump() == {
+        "per_device_batch": 2, "logging_steps": 5}
+    assert cfg.conditions[2].training.overrides.model_dump() == {}
+    full = effective_settings(cfg, cfg.conditions[3].id)
+    assert (full.per_device_batch, full.logging_steps, full.grad_accum) == (
+        2, 5, cfg.train.grad_accum)
+    assert effective_settings(cfg, cfg.conditions[2].id) == cfg.train
+    # a condition's own save_steps are checkpoints the later stages measure, its alone
+    cfg = load_config(DEMO, ["conditions.3.training.overrides.save_steps=[4, 8]"])
+    last, other = cfg.conditions[3], cfg.conditions[2]
+    steps = [(ck.condition, ck.step) for ck in cfg.checkpoints() if ck.step is not None]
+    assert steps == [(last.id, 4), (last.id, 8)] and cfg.train.save_steps == []
+    assert cfg.train_settings(other.id) == cfg.train
+
+
+def test_analysis_settings_out_of_range_fail_at_load_not_after_training():
+    err = str(_err(DEMO, ["analysis.n_perm=0", "analysis.alpha=1.5",
+                          "analysis.verdict.min_votes=0"]))
+    assert "3 error(s)" in err
+    assert "analysis.n_perm: Input should be greater than or equal to 1" in err
+    assert "analysis.alpha: Input should be less than 1" in err
+    assert "analysis.verdict.min_votes: Input should be greater than or equal to 1" in err
 
 
 def test_set_overrides_values_and_names_itself_in_errors(tmp_path):

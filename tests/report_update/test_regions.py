@@ -7,9 +7,9 @@ import hashlib
 
 import pytest
 
+from personageo.markdown import markers as M
 from personageo.report import _regions as R
 from personageo.report.update import find_conflicts
-from personageo.markdown import markers as M
 from personageo.schema.claims import Binding, Claim, ClaimsSidecar
 from tests.report_update.helpers import tracker_roundtrip
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from personageo.lint.engine import LintOptions, lint_file
+from personageo.markdown.markers import parse_render_marker
 from personageo.report import PublishTarget, render_report
 from personageo.report.post import read_writeup
 from personageo.report.update import update_report
 from personageo.schema.bindings import strip_keys
-from personageo.markdown.markers import parse_render_marker
 from tests.builders import toy, with_post
 from tests.report_update.helpers import (
     FAKE_SHA,
