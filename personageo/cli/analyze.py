@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -44,7 +45,9 @@ def command(config: str, root: str, activations: str | None, runs: str | None,
         if old != new:
             raise InputError("results file exists with different content", Location(str(out)),
                              hint="pass --overwrite to replace it")
+    t_write = time.perf_counter()
     save_run_result(run, out)
+    click.echo(f"timings: write {time.perf_counter() - t_write:.2f} s", err=True)
     for line in level_warnings(run):
         click.echo(f"warning: {line}", err=True)
     n_sig = sum(c.significant for c in run.cells)

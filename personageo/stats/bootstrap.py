@@ -57,7 +57,7 @@ def _weights(idx: np.ndarray, n_questions: int) -> np.ndarray:
     return counts / idx.shape[1]
 
 
-def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
+def m1_replicates(vectors, idx: np.ndarray, dtype=None, device: str | None = None) -> np.ndarray:
     """M1 of the centroids of every bootstrap resample.
 
     Parameters
@@ -70,6 +70,11 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
     dtype : numpy dtype or None
         Precision of the resampling product. None: float64 below :data:`FLOAT32_FROM` numbers,
         float32 from there on. Cosines are always taken in float64.
+    device : str or None
+        None: numpy on the host. A torch device name ("cuda", "cpu"): the same algebra in torch
+        on that device (torch imported lazily), the resampling product in float32 (or
+        ``dtype``) and the Gram matrices in float64, as on the host; used when the question
+        test runs on a GPU.
 
     Returns
     -------
@@ -91,6 +96,8 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
         raise ValueError(f"`idx` must be [B, Q] indices into {n_questions} questions")
     if dtype is None:
         dtype = np.float64 if arr.size < FLOAT32_FROM else np.float32
+    if device is not None:
+        return _m1_replicates_torch(arr, idx, np.dtype(dtype), device)
     flat = arr.transpose(1, 0, 2).reshape(n_questions, n_personas * dim).astype(dtype)
     rows, cols = np.triu_indices(n_personas, k=1)
     step = max(1, CHUNK_BYTES // (8 * n_personas * dim))
@@ -99,6 +106,27 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
         w = _weights(idx[start:start + step], n_questions).astype(dtype)
         cents = (w @ flat).reshape(-1, n_personas, dim).astype(np.float64)
         gram = np.matmul(cents, cents.transpose(0, 2, 1))
+        if np.any(np.einsum("mii->mi", gram) == 0):
+            raise ValueError("a resample has a zero centroid: its cosine is undefined")
+        out[start:start + step] = _m1_from_gram(gram, rows, cols)
+    return out
+
+
+def _m1_replicates_torch(arr: np.ndarray, idx: np.ndarray, dtype, device: str) -> np.ndarray:
+    """:func:`m1_replicates` in torch: ``P`` products ``[B, Q] @ [Q, D]`` on ``device``."""
+    import torch
+
+    n_personas, n_questions, dim = arr.shape
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    x = torch.as_tensor(np.ascontiguousarray(arr)).to(device).to(tdtype)  # [P, Q, D]
+    rows, cols = np.triu_indices(n_personas, k=1)
+    step = max(1, 8 * CHUNK_BYTES // (8 * n_personas * dim))  # the GPU holds 8x the host's
+    out = np.empty(idx.shape[0])
+    for start in range(0, idx.shape[0], step):
+        w = torch.as_tensor(_weights(idx[start:start + step], n_questions), device=device)
+        cents = torch.matmul(w.to(tdtype).unsqueeze(0), x)  # [P, B, D]
+        cents = cents.transpose(0, 1).to(torch.float64)  # [B, P, D]
+        gram = torch.matmul(cents, cents.transpose(1, 2)).cpu().numpy()
         if np.any(np.einsum("mii->mi", gram) == 0):
             raise ValueError("a resample has a zero centroid: its cosine is undefined")
         out[start:start + step] = _m1_from_gram(gram, rows, cols)
