@@ -226,6 +226,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
             if progress:
                 progress(f"tested {ck.id} / {m}")
 
+    clock.lap("cells")
     fam = Family(id=metric.id, correction=cfg.analysis.correction, alpha=cfg.analysis.alpha,
                  reject_rule="lt" if cfg.analysis.exact_reproduction else "le",
                  members=[c.id for c in cells])
@@ -236,7 +237,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
             c.p_adjusted = float(min(1.0, max(pa, c.test.p)))
             c.significant = bool(s)
 
-    clock.lap("cells")
+    clock.lap("correction")  # mostly importing statsmodels, once per process
     ctx = _compare.Context(
         cfg=cfg, root=root, methods=methods, trained=trained, by_key=by_key, values=values,
         vectors=lambda ck, m, layer: stores[(ck, m)].layers[cfg.layers.index(layer)],

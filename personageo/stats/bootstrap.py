@@ -29,6 +29,8 @@ __all__ = [
     "seed_mean_replicates",
 ]
 
+NOT_FINITE = "`vectors` must contain only finite numbers (found NaN or inf)"
+
 #: Bytes of centroids held at once by :func:`m1_replicates` (the result does not depend on it).
 CHUNK_BYTES = 32 * 2**20
 
@@ -52,8 +54,9 @@ def draw_questions(rng: np.random.Generator, n_resamples: int, n_questions: int)
 
 def _weights(idx: np.ndarray, n_questions: int) -> np.ndarray:
     """Multiplicity of each question in each resample, divided by Q: ``[B, Q]``."""
-    counts = np.zeros((idx.shape[0], n_questions))
-    np.add.at(counts, (np.arange(idx.shape[0])[:, None], idx), 1.0)
+    n_rows = idx.shape[0]
+    flat = (np.arange(n_rows)[:, None] * n_questions + idx).ravel()
+    counts = np.bincount(flat, minlength=n_rows * n_questions).reshape(n_rows, n_questions)
     return counts / idx.shape[1]
 
 
@@ -86,8 +89,11 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None, device: str | None = Non
     arr = np.asarray(vectors)
     if arr.ndim != 3:
         raise ValueError(f"`vectors` must have shape (P, Q, D), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("`vectors` must contain only finite numbers (found NaN or inf)")
+    # one float64 sum is finite when every value is (the elementwise check only when it is
+    # not: huge finite values); the torch path checks on its device
+    if (device is None and not np.isfinite(arr.sum(dtype=np.float64))
+            and not np.all(np.isfinite(arr))):
+        raise ValueError(NOT_FINITE)
     n_personas, n_questions, dim = arr.shape
     if n_personas < 2:
         raise ValueError(f"`vectors` must hold at least 2 personas, got {n_personas}")
@@ -119,6 +125,8 @@ def _m1_replicates_torch(arr: np.ndarray, idx: np.ndarray, dtype, device: str) -
     n_personas, n_questions, dim = arr.shape
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     x = torch.as_tensor(np.ascontiguousarray(arr)).to(device).to(tdtype)  # [P, Q, D]
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(NOT_FINITE)
     rows, cols = np.triu_indices(n_personas, k=1)
     step = max(1, 8 * CHUNK_BYTES // (8 * n_personas * dim))  # the GPU holds 8x the host's
     out = np.empty(idx.shape[0])

@@ -146,3 +146,16 @@ def test_torch_resampling_refuses_a_zero_centroid():
     vectors[0] = 0.0
     with pytest.raises(ValueError, match="zero centroid"):
         m1_replicates(vectors, np.array([[0, 1, 2]]), device="cpu")
+
+
+@pytest.mark.parametrize("device", [None, "cpu"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_vectors_are_refused_on_every_path(device, bad):
+    if device:
+        pytest.importorskip("torch")
+    vectors = np.ones((2, 3, 2)) + np.arange(2)[:, None, None]
+    vectors[1, 2, 0] = bad
+    with pytest.raises(ValueError, match="only finite numbers"):
+        m1_replicates(vectors, np.array([[0, 1, 1]]), device=device)
+    huge = np.full((2, 3, 2), 1e308)  # finite, but its sum overflows: not refused
+    assert m1_replicates(huge, np.array([[0, 1, 2]]), dtype=np.float64).shape == (1,)
