@@ -24,6 +24,7 @@ from personageo.schema import (
     BaselineRef,
     Comparison,
     PermutationTest,
+    Rebase,
     SeedAggregate,
     SeedComparison,
     SeedTest,
@@ -118,16 +119,29 @@ def _external(ctx: Context, cell, cond, external, m: str, layer: int) -> Compari
                          Location(cfg.baseline.results, pointer="/cells"))
     bcell = match[0]
     bvals = {x.id: x.value for x in external.measurements}
-    base_value = bvals.get(bcell.base)
-    ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
-                      base_measurement=bcell.base, base_value=base_value)
-    fields = _ratio_fields(ctx, cell.delta, bcell.delta, None, None,
-                           significant=bcell.significant,
-                           baseline_ci=None if bcell.ci is None else (bcell.ci.low, bcell.ci.high))
-    fields["baseline_delta_ci"] = bcell.ci
-    same = None if base_value is None else base_value == ctx.values[cell.base]
+    base_value, ours = bvals.get(bcell.base), ctx.values[cell.base]
+    post_value = bvals.get(bcell.post) if bcell.post else None
+    if ctx.exact or post_value is None or base_value == ours:
+        # as the baseline file has it; same_base False (or None: not known) marks a mixed base
+        ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
+                          base_measurement=bcell.base, base_value=base_value)
+        bdelta, bci = bcell.delta, bcell.ci
+        same = None if base_value is None else base_value == ours
+    else:
+        # the baseline's post measurement is recorded: measure its delta from this file's base,
+        # so that delta and baseline delta share one base measurement (issue 13)
+        ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
+                          base_measurement=cell.base, base_value=ours,
+                          rebased=Rebase(post_measurement=bcell.post, post_value=post_value,
+                                         original_delta=bcell.delta,
+                                         original_base_measurement=bcell.base,
+                                         original_base_value=base_value))
+        bdelta, bci, same = post_value - ours, None, True  # the file's interval is of its delta
+    fields = _ratio_fields(ctx, cell.delta, bdelta, None, None, significant=bcell.significant,
+                           baseline_ci=None if bci is None else (bci.low, bci.high))
+    fields["baseline_delta_ci"] = bci
     return Comparison(id=f"cmp_{cell.id}", cell=cell.id, delta=cell.delta,
-                      baseline_delta=bcell.delta, baseline=ref, same_base=same, **fields)
+                      baseline_delta=bdelta, baseline=ref, same_base=same, **fields)
 
 
 def _ratio_fields(ctx: Context, delta, bdelta, delta_r, bdelta_r, *, significant,

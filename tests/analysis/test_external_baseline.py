@@ -1,0 +1,101 @@
+"""`analyze` with a baseline from another results file: rebased onto this file's base when the
+baseline's post measurement is recorded, marked as a mixed base otherwise (issue 13)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from personageo.analysis import analyze
+from personageo.config import load_config
+from personageo.schema import check_semantics, load_run_result, save_run_result
+from personageo.verify import verify_run
+from tests.analysis.test_analyze_uncertainty import single_seed
+from tests.analysis.synthetic import build
+
+SHIFT = 0.01  # the baseline file's base measurements read 0.01 higher: another extraction
+
+
+def _baseline_file(tmp_path, keep_post: bool):
+    """The internal run's results with every base measurement moved by SHIFT and its deltas
+    recomputed from it (as if the baseline file had extracted its own base)."""
+    cfg, _ = build(tmp_path, single_seed())
+    internal = analyze(cfg, root=tmp_path)
+    doc = json.loads(internal.model_dump_json())
+    values = {}
+    for m in doc["measurements"]:
+        if m["checkpoint"] == "base":
+            m["value"] += SHIFT
+        values[m["id"]] = m["value"]
+    for c in doc["cells"]:
+        c["delta"] = values[c["post"]] - values[c["base"]]
+        if not keep_post:
+            c["post"] = None
+    if not keep_post:
+        doc["measurements"] = [m for m in doc["measurements"] if m["checkpoint"] == "base"]
+    doc["comparisons"], doc["verdicts"], doc["aggregates"] = [], [], []
+    path = tmp_path / "baseline.json"
+    save_run_result(type(internal).model_validate(doc), path)
+    return internal, path
+
+
+def _external_run(tmp_path, path):
+    cfg = copy.deepcopy(single_seed())
+    cfg["conditions"] = [c for c in cfg["conditions"] if c["id"] != "lora_em"]
+    del cfg["conditions"][0]["baseline"]
+    cfg["baseline"] = {"results": path.name, "cell_map": {"em": "lora_em"}}
+    (tmp_path / "external.yaml").write_text(json.dumps(cfg))
+    return analyze(load_config(tmp_path / "external.yaml"), root=tmp_path)
+
+
+def test_a_recorded_post_measurement_is_rebased_onto_this_files_base(tmp_path):
+    internal, path = _baseline_file(tmp_path, keep_post=True)
+    run = _external_run(tmp_path, path)
+    want = {c.cell: c for c in internal.comparisons}
+    cells = {c.id: c for c in run.cells}
+    assert len(run.comparisons) == len(want) == 4
+    for cmp in run.comparisons:
+        rb, same = cmp.baseline.rebased, want[cmp.cell]
+        # rebased: lora post - this base, which is what the internal run measured directly
+        assert cmp.baseline_delta == pytest.approx(same.baseline_delta, abs=1e-12)
+        assert rb.original_delta == pytest.approx(same.baseline_delta - SHIFT, abs=1e-12)
+        assert rb.original_base_value == pytest.approx(cmp.baseline.base_value + SHIFT)
+        assert cmp.baseline.base_measurement == cells[cmp.cell].base
+        assert cmp.same_base is True
+        assert cmp.ratio == pytest.approx(same.delta / same.baseline_delta, rel=1e-9)
+        assert cmp.baseline_delta_ci is None  # the file's interval is of its own delta
+    assert check_semantics(run) == []
+
+
+def test_without_the_post_measurement_the_mixed_base_is_marked(tmp_path):
+    internal, path = _baseline_file(tmp_path, keep_post=False)
+    run = _external_run(tmp_path, path)
+    want = {c.cell: c for c in internal.comparisons}
+    ours = {m.id: m.value for m in run.measurements}
+    cells = {c.id: c for c in run.cells}
+    for cmp in run.comparisons:
+        assert cmp.baseline.rebased is None and cmp.same_base is False
+        assert cmp.baseline.base_value == pytest.approx(ours[cells[cmp.cell].base] + SHIFT)
+        assert cmp.baseline_delta == pytest.approx(want[cmp.cell].baseline_delta - SHIFT)
+
+
+def test_verify_accepts_the_rebase_and_catches_an_edited_one(tmp_path):
+    _, path = _baseline_file(tmp_path, keep_post=True)
+    run = _external_run(tmp_path, path)
+    baseline = load_run_result(path)
+    codes = {f.code for f in verify_run(run, baseline=baseline).findings}
+    assert not codes & {"V307", "V308", "V314", "V315", "V316"}
+    edited = run.model_copy(deep=True)
+    cmp = edited.comparisons[0]
+    cmp.baseline.rebased.post_value += 0.002
+    found = [f for f in verify_run(edited, baseline=baseline).findings if f.code == "V316"]
+    # the edited post value disagrees with the baseline file, and the delta no longer follows
+    assert [f.pointer for f in found] == [f"/comparisons/{cmp.id}/baseline/rebased/post_value",
+                                          f"/comparisons/{cmp.id}/baseline_delta"]
+    edited = run.model_copy(deep=True)
+    edited.comparisons[1].baseline_delta += 0.002
+    found = [f for f in verify_run(edited, baseline=baseline).findings if f.code == "V316"]
+    assert [f.pointer for f in found] == [
+        f"/comparisons/{edited.comparisons[1].id}/baseline_delta"]
