@@ -12,8 +12,8 @@ from personageo.analysis import analyze
 from personageo.config import load_config
 from personageo.schema import check_semantics, load_run_result, save_run_result
 from personageo.verify import verify_run
-from tests.analysis.test_analyze_uncertainty import single_seed
 from tests.analysis.synthetic import build
+from tests.analysis.test_analyze_uncertainty import single_seed
 
 SHIFT = 0.01  # the baseline file's base measurements read 0.01 higher: another extraction
 
