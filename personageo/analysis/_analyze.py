@@ -112,6 +112,26 @@ def _load_store(root: Path, checkpoint: str, method: str, cfg: ExperimentConfig,
                    for layer in cfg.layers], manifest, d)
 
 
+def _external_stores(cfg: ExperimentConfig, root: Path, external, methods: list[str],
+                     names: list[str], stores: dict) -> dict:
+    """The baseline run's post stores (``baseline.activations``), keyed like ``stores`` by
+    (``external:<checkpoint>``, method); each must hold this run's question ids."""
+    if external is None or not cfg.baseline.activations:
+        return {}
+    act_root = root / cfg.baseline.activations
+    ids = list(stores[(BASE_CHECKPOINT, methods[0])].manifest.question_ids)
+    out = {}
+    for ck in _compare.external_post_checkpoints(cfg, external):
+        for m in methods:
+            st = _load_store(act_root, ck, m, cfg, names)
+            if list(st.manifest.question_ids) != ids:
+                raise InputError("the baseline's activations hold other questions than this "
+                                 "run's (a joint bootstrap needs the same questions)",
+                                 Location(str(st.path / "manifest.json"), pointer="/question_ids"))
+            out[(_compare.EXTERNAL + ck, m)] = st
+    return out
+
+
 def _merge_duplicates(stores: dict, groups: list) -> list[QuestionMerge]:
     """Merge duplicated questions in every store (in place); the merges, for the results."""
     merges: list[QuestionMerge] = []
@@ -161,9 +181,11 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
               for ck in checkpoints for m in methods}
     manifests = {ck.id: read_train_manifest(runs_root, ck.id) for ck in checkpoints}
     a = cfg.analysis
+    external = _compare.load_external(cfg, root)
+    ext_stores = _external_stores(cfg, root, external, methods, names, stores)
     merges = []
     if a.merge_duplicate_questions and not a.exact_reproduction:
-        merges = _merge_duplicates(stores, questions.duplicates())
+        merges = _merge_duplicates({**stores, **ext_stores}, questions.duplicates())
 
     clock.lap("load")
     boot = Bootstrap(a.intervals.n_resamples, a.intervals.level, a.seed)
@@ -173,8 +195,10 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     if metric.id == "M1":
         for m in methods:
             for li, layer in enumerate(cfg.layers):
-                boot.add_block(m, layer, {ck.id: stores[(ck.id, m)].layers[li]
-                                          for ck in checkpoints})
+                boot.add_block(m, layer, {**{ck.id: stores[(ck.id, m)].layers[li]
+                                             for ck in checkpoints},
+                                          **{ck: st.layers[li] for (ck, mm), st
+                                             in ext_stores.items() if mm == m}})
     clock.lap("bootstrap")
     measurements: list[Measurement] = []
     meas_id: dict[tuple[str, str, int], str] = {}
@@ -240,8 +264,10 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     clock.lap("correction")  # mostly importing statsmodels, once per process
     ctx = _compare.Context(
         cfg=cfg, root=root, methods=methods, trained=trained, by_key=by_key, values=values,
-        vectors=lambda ck, m, layer: stores[(ck, m)].layers[cfg.layers.index(layer)],
-        boot=boot)
+        vectors=lambda ck, m, layer: ({**stores, **ext_stores})[(ck, m)].layers[
+            cfg.layers.index(layer)],
+        boot=boot, external=external,
+        external_checkpoints={ck for ck, _ in ext_stores})
     comparisons = _compare.comparisons(ctx)
     aggregates = _compare.aggregates(ctx)
     verdicts = _compare.verdicts(ctx, comparisons, aggregates)

@@ -41,11 +41,13 @@ def _baseline_file(tmp_path, keep_post: bool):
     return internal, path
 
 
-def _external_run(tmp_path, path):
+def _external_run(tmp_path, path, activations=None):
     cfg = copy.deepcopy(single_seed())
     cfg["conditions"] = [c for c in cfg["conditions"] if c["id"] != "lora_em"]
     del cfg["conditions"][0]["baseline"]
     cfg["baseline"] = {"results": path.name, "cell_map": {"em": "lora_em"}}
+    if activations:
+        cfg["baseline"]["activations"] = activations
     (tmp_path / "external.yaml").write_text(json.dumps(cfg))
     return analyze(load_config(tmp_path / "external.yaml"), root=tmp_path)
 
@@ -99,3 +101,27 @@ def test_verify_accepts_the_rebase_and_catches_an_edited_one(tmp_path):
     found = [f for f in verify_run(edited, baseline=baseline).findings if f.code == "V316"]
     assert [f.pointer for f in found] == [
         f"/comparisons/{edited.comparisons[1].id}/baseline_delta"]
+
+
+def test_with_the_baselines_activations_it_is_a_baseline_of_this_run(tmp_path):
+    """Jointly resampled, tested directly, verdicts from intervals: the same numbers as when
+    the baseline is a condition of this run (the stores are the internal run's own)."""
+    internal, path = _baseline_file(tmp_path, keep_post=True)
+    run = _external_run(tmp_path, path, activations="activations")
+    want = {c.cell: c for c in internal.comparisons}
+    for cmp in run.comparisons:
+        same = want[cmp.cell]
+        assert cmp.baseline.rebased.original_delta == pytest.approx(same.baseline_delta - SHIFT)
+        for name in ("baseline_delta", "ratio", "difference"):
+            assert getattr(cmp, name) == pytest.approx(getattr(same, name), abs=1e-12), name
+        for name in ("ratio_ci", "baseline_delta_ci", "difference_ci"):
+            got, exp = getattr(cmp, name), getattr(same, name)
+            assert (got.low, got.high) == pytest.approx((exp.low, exp.high), abs=1e-12), name
+        assert cmp.difference_test.b == same.difference_test.b
+        assert cmp.difference_p_adjusted == same.difference_p_adjusted
+        assert cmp.vote == same.vote and cmp.same_base is True
+    assert all(c.ratio_ci is not None for c in run.comparisons) and run.verdicts
+    assert [(v.result, v.votes_low, v.votes_high, v.abstentions) for v in run.verdicts] == [
+        (v.result, v.votes_low, v.votes_high, v.abstentions) for v in internal.verdicts]
+    codes = {f.code for f in verify_run(run, baseline=load_run_result(path)).findings}
+    assert not codes & {"V307", "V308", "V314", "V315", "V316"}
