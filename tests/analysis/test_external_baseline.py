@@ -125,3 +125,19 @@ def test_with_the_baselines_activations_it_is_a_baseline_of_this_run(tmp_path):
         (v.result, v.votes_low, v.votes_high, v.abstentions) for v in internal.verdicts]
     codes = {f.code for f in verify_run(run, baseline=load_run_result(path)).findings}
     assert not codes & {"V307", "V308", "V314", "V315", "V316"}
+
+
+def test_baseline_activations_on_other_questions_are_refused(tmp_path):
+    from personageo.activations import read_activations, store_dir, write_activations
+    from personageo.errors import InputError
+
+    _, path = _baseline_file(tmp_path, keep_post=True)
+    for method in ("A", "B"):  # the baseline's post store, copied with other question ids
+        vectors, manifest = read_activations(store_dir(tmp_path / "activations", "lora_em-s1",
+                                                       method))
+        other = manifest.model_copy(update={"question_ids": [q + 100 for q in
+                                                             manifest.question_ids]})
+        write_activations(store_dir(tmp_path / "other", "lora_em-s1", method), vectors, other)
+    with pytest.raises(InputError, match="other questions than this run's") as err:
+        _external_run(tmp_path, path, activations="other")
+    assert err.value.location.pointer == "/question_ids"
