@@ -48,7 +48,7 @@ def command(config: str, root: str, activations: str | None, runs: str | None,
     t_write = time.perf_counter()
     save_run_result(run, out)
     click.echo(f"timings: write {time.perf_counter() - t_write:.2f} s", err=True)
-    for line in level_warnings(run):
+    for line in level_warnings(run) + base_warnings(run):
         click.echo(f"warning: {line}", err=True)
     n_sig = sum(c.significant for c in run.cells)
     click.echo(f"wrote {out}: {len(run.measurements)} measurements, {len(run.cells)} cells "
@@ -73,3 +73,18 @@ def level_warnings(run) -> list[str]:
         out.append(f"{pair} cells rely on the pair sign-flip test, which does not hold its level "
                    "(its pairs share personas); it is here only to reproduce the original")
     return out
+
+
+def base_warnings(run) -> list[str]:
+    """A warning when ratios divide baseline deltas from another file measured from a base that
+    is not (or not known to be) this run's (``same_base`` false or null)."""
+    ext = [c for c in run.comparisons if c.baseline.source is not None]
+    mixed = sum(c.same_base is False for c in ext)
+    unknown = sum(c.same_base is None for c in ext)
+    if not mixed and not unknown:
+        return []
+    src = ext[0].baseline.source
+    return [f"{mixed} comparisons mix two base extractions and {unknown} use a baseline base not "
+            f"known to be this run's (same_base false / null); `personageo verify RESULTS "
+            f"--baseline {src}` recounts ratios and verdicts on a common base (or give "
+            "baseline.activations to measure the baseline here)"]

@@ -81,6 +81,12 @@ def test_without_the_post_measurement_the_mixed_base_is_marked(tmp_path):
         assert cmp.baseline.rebased is None and cmp.same_base is False
         assert cmp.baseline.base_value == pytest.approx(ours[cells[cmp.cell].base] + SHIFT)
         assert cmp.baseline_delta == pytest.approx(want[cmp.cell].baseline_delta - SHIFT)
+    from personageo.cli.analyze import base_warnings
+
+    (line,) = base_warnings(run)
+    assert line.startswith("4 comparisons mix two base extractions and 0 use")
+    assert "--baseline baseline.json" in line
+    assert base_warnings(internal) == []
 
 
 def test_verify_accepts_the_rebase_and_catches_an_edited_one(tmp_path):
