@@ -10,8 +10,10 @@ backend in one run (``PERSONAGEO_QUESTION_BACKEND``):
 * ``auto``    -- what a user gets: float32 quadratic forms on a CPU, torch on a CUDA device.
 
 and checks that every cell's count ``b`` (hence p, adjusted p and significance) is identical
-across backends. Prints wall times and the ratio; ``--record`` appends a dated section to
-``bench/RESULTS.md``.
+across backends, and how far the bootstrap intervals moved. Prints wall times, the ratio and the
+stage breakdown that ``analyze`` prints on stderr (``timings:`` lines: load, gpu_init,
+bootstrap, measurements, test, cells, compare, rest, write); ``--json PATH`` writes them all;
+``--record`` appends a dated section to ``bench/RESULTS.md``.
 
 Usage: ``python bench/question_bench.py [--dim 3584] [--backends float64,auto] [--record]``
 (``--dim 64 --n-perm 500`` for a quick dry run).
@@ -91,7 +93,8 @@ def make_inputs(root: Path, dim: int, n_perm: int, n_layers: int = len(LAYERS)) 
     return path
 
 
-def run_analyze(config: Path, out: Path, backend: str) -> float:
+def run_analyze(config: Path, out: Path, backend: str) -> tuple[float, dict[str, float]]:
+    """CLI wall time of one ``personageo analyze`` and the stage seconds it printed."""
     env = dict(os.environ, PERSONAGEO_QUESTION_BACKEND=backend)
     cmd = [sys.executable, "-m", "personageo.cli.main", "analyze", str(config),
            "--root", str(config.parent), "-o", str(out)]
@@ -100,7 +103,30 @@ def run_analyze(config: Path, out: Path, backend: str) -> float:
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise SystemExit(f"analyze ({backend}) failed:\n{res.stdout}\n{res.stderr}")
-    return wall
+    return wall, stage_seconds(res.stderr)
+
+
+def stage_seconds(stderr: str) -> dict[str, float]:
+    """``{stage: seconds}`` from analyze's ``timings: load 1.20 s, test 0.50 s`` lines."""
+    out: dict[str, float] = {}
+    for line in stderr.splitlines():
+        if line.startswith("timings: "):
+            for part in line[len("timings: "):].split(", "):
+                name, value, _unit = part.split(" ")
+                out[name] = out.get(name, 0.0) + float(value)
+    if "test" not in out:
+        raise SystemExit(f"analyze printed no stage timings:\n{stderr}")
+    return out
+
+
+def interval_shift(a: Path, b: Path) -> float:
+    """Largest difference between the two files' measurement and cell interval bounds."""
+    docs = [json.loads(p.read_text()) for p in (a, b)]
+    bounds = []
+    for doc in docs:
+        bounds.append([x["ci"][k] for part in ("measurements", "cells") for x in doc[part]
+                       if x.get("ci") for k in ("low", "high")])
+    return float(np.max(np.abs(np.subtract(*bounds)))) if bounds[0] else 0.0
 
 
 def cell_counts(path: Path) -> tuple[dict[str, tuple], float]:
@@ -177,6 +203,7 @@ def main() -> None:
     ap.add_argument("--interleave", type=int, default=0,
                     help="also time N cells in process, float64 and float32 alternating")
     ap.add_argument("--record", action="store_true")
+    ap.add_argument("--json", default="", help="write every number of the run to this file")
     args = ap.parse_args()
     backends = [b for b in args.backends.split(",") if b]
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,13 +211,20 @@ def main() -> None:
         t0 = time.perf_counter()
         config = make_inputs(root, args.dim, args.n_perm, args.layers)
         print(f"inputs written in {time.perf_counter() - t0:.1f} s", flush=True)
-        walls, inner, counts, alone = {}, {}, {}, {}
+        walls, inner, counts, alone, stages = {}, {}, {}, {}, {}
         for backend in backends:
             out = root / f"result_{backend}.json"
-            walls[backend] = run_analyze(config, out, backend)
+            walls[backend], stages[backend] = run_analyze(config, out, backend)
             counts[backend], inner[backend] = cell_counts(out)
             print(f"{backend:8s} analyze wall {walls[backend]:8.2f} s, of which analyze() "
                   f"{inner[backend]:.2f} s ({len(counts[backend])} cells)", flush=True)
+            print("         " + ", ".join(f"{k} {v:.2f} s" for k, v in stages[backend].items()),
+                  flush=True)
+        shift = (interval_shift(root / f"result_{backends[0]}.json",
+                                root / f"result_{backends[-1]}.json") if len(backends) > 1 else 0.0)
+        if len(backends) > 1:
+            print(f"largest interval bound difference {backends[0]} vs {backends[-1]}: "
+                  f"{shift:.2e}", flush=True)
         if args.interleave:
             pairs = time_interleaved(root, args.n_perm, args.interleave)
             ratios = sorted(a / b for a, b in pairs)
@@ -206,13 +240,20 @@ def main() -> None:
     print(f"every cell's b, p_adjusted and significance identical across backends: {same}")
     if len(backends) > 1:
         print(f"ratio {backends[0]}/{backends[-1]}: {walls[backends[0]] / walls[backends[-1]]:.1f}x")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "date": dt.date.today().isoformat(), "machine": device_name(), "args": vars(args),
+            "cells": len(first), "cli_wall_s": walls, "analyze_wall_s": inner, "stages_s": stages,
+            "tests_alone_s": alone, "identical_b_p_significance": same,
+            "largest_interval_bound_difference": shift,
+            "load_average_end": os.getloadavg()[0]}, indent=1))
     if not same:
         raise SystemExit("backends disagree")
     if args.record:
-        record(args, walls, inner, alone, len(first))
+        record(args, walls, inner, alone, len(first), stages)
 
 
-def record(args, walls, inner, alone, n_cells: int) -> None:
+def record(args, walls, inner, alone, n_cells: int, stages) -> None:
     lines = [f"\n### Question test at full scale through `personageo analyze` "
              f"({dt.date.today().isoformat()})\n",
              f"Command: `python bench/question_bench.py --dim {args.dim} --n-perm {args.n_perm} "
@@ -225,6 +266,9 @@ def record(args, walls, inner, alone, n_cells: int) -> None:
     lines += [f"| {b} | {w:.1f} | {inner[b]:.1f} | "
               f"{alone[b]:.2f} |" if b in alone else f"| {b} | {w:.1f} | {inner[b]:.1f} | - |"
               for b, w in walls.items()]
+    lines += ["", "Stages (s, as `personageo analyze` prints them):", ""]
+    lines += [f"- {b}: " + ", ".join(f"{k} {v:.2f}" for k, v in st.items())
+              for b, st in stages.items()]
     path = Path(__file__).resolve().parent / "RESULTS.md"
     with path.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")

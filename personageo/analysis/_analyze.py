@@ -55,14 +55,38 @@ from personageo.stats import (
     persona_test,
     question_test,
     reject,
+    warm_up,
 )
 
 SAMPLES_PER_CHECKPOINT = 2
 
 
+class StageClock:
+    """Seconds spent in each stage of :func:`analyze`, reported through its ``progress``."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self._last = time.perf_counter()
+        self._inner = 0.0
+
+    def part(self, stage: str, seconds: float) -> None:
+        """Charge ``seconds`` measured inside the current lap to ``stage``."""
+        self.spent[stage] = self.spent.get(stage, 0.0) + seconds
+        self._inner += seconds
+
+    def lap(self, stage: str) -> None:
+        """Charge the time since the previous lap (less its parts) to ``stage``."""
+        now = time.perf_counter()
+        self.spent[stage] = self.spent.get(stage, 0.0) + (now - self._last - self._inner)
+        self._last, self._inner = now, 0.0
+
+    def line(self) -> str:
+        return "timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.spent.items())
+
+
 @dataclass
 class _Store:
-    vectors: np.ndarray  # [P, Q, L, D] restricted to the config's layers
+    layers: list[np.ndarray]  # one contiguous [P, Q, D] array per layer of the config
     manifest: object
     path: Path
 
@@ -83,8 +107,29 @@ def _load_store(root: Path, checkpoint: str, method: str, cfg: ExperimentConfig,
         raise InputError(f"layer convention {manifest.layer_convention!r} differs from the "
                          f"config's {cfg.layer_convention!r}",
                          Location(str(d / "manifest.json"), pointer="/layer_convention"))
-    idx = [manifest.layers.index(layer) for layer in cfg.layers]
-    return _Store(vectors[:, :, idx, :], manifest, d)
+    # contiguous per layer: every test, bootstrap and transfer to a GPU reads one block
+    return _Store([np.ascontiguousarray(vectors[:, :, manifest.layers.index(layer), :])
+                   for layer in cfg.layers], manifest, d)
+
+
+def _external_stores(cfg: ExperimentConfig, root: Path, external, methods: list[str],
+                     names: list[str], stores: dict) -> dict:
+    """The baseline run's post stores (``baseline.activations``), keyed like ``stores`` by
+    (``external:<checkpoint>``, method); each must hold this run's question ids."""
+    if external is None or not cfg.baseline.activations:
+        return {}
+    act_root = root / cfg.baseline.activations
+    ids = list(stores[(BASE_CHECKPOINT, methods[0])].manifest.question_ids)
+    out = {}
+    for ck in _compare.external_post_checkpoints(cfg, external):
+        for m in methods:
+            st = _load_store(act_root, ck, m, cfg, names)
+            if list(st.manifest.question_ids) != ids:
+                raise InputError("the baseline's activations hold other questions than this "
+                                 "run's (a joint bootstrap needs the same questions)",
+                                 Location(str(st.path / "manifest.json"), pointer="/question_ids"))
+            out[(_compare.EXTERNAL + ck, m)] = st
+    return out
 
 
 def _merge_duplicates(stores: dict, groups: list) -> list[QuestionMerge]:
@@ -93,8 +138,9 @@ def _merge_duplicates(stores: dict, groups: list) -> list[QuestionMerge]:
     for st in stores.values():
         ids = list(st.manifest.question_ids)
         present = [[q for q in g if q in ids] for g in groups]
-        st.vectors, _, done = merge_duplicate_questions(st.vectors, ids,
-                                                        [g for g in present if len(g) > 1])
+        groups_here, done = [g for g in present if len(g) > 1], []
+        for li, vectors in enumerate(st.layers):
+            st.layers[li], _, done = merge_duplicate_questions(vectors, ids, groups_here)
         merges = [QuestionMerge(kept=k, ids=g) for k, g in done]
     return merges
 
@@ -119,6 +165,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
             progress=None) -> RunResult:
     """Compute the run result of ``cfg`` from stored activations under ``activations``."""
     t0, started = time.perf_counter(), now_iso()
+    clock = StageClock()
     root = Path(root)
     act_root = Path(activations) if activations else root / cfg.paths.activations
     runs_root = Path(runs) if runs else root / cfg.paths.runs
@@ -134,33 +181,43 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
               for ck in checkpoints for m in methods}
     manifests = {ck.id: read_train_manifest(runs_root, ck.id) for ck in checkpoints}
     a = cfg.analysis
+    external = _compare.load_external(cfg, root)
+    ext_stores = _external_stores(cfg, root, external, methods, names, stores)
     merges = []
     if a.merge_duplicate_questions and not a.exact_reproduction:
-        merges = _merge_duplicates(stores, questions.duplicates())
+        merges = _merge_duplicates({**stores, **ext_stores}, questions.duplicates())
 
+    clock.lap("load")
     boot = Bootstrap(a.intervals.n_resamples, a.intervals.level, a.seed)
+    if boot.device:  # torch import and CUDA context: once per process, timed on their own
+        warm_up(boot.device)
+        clock.lap("gpu_init")
     if metric.id == "M1":
         for m in methods:
             for li, layer in enumerate(cfg.layers):
-                boot.add_block(m, layer, {ck.id: stores[(ck.id, m)].vectors[:, :, li, :]
-                                          for ck in checkpoints})
+                boot.add_block(m, layer, {**{ck.id: stores[(ck.id, m)].layers[li]
+                                             for ck in checkpoints},
+                                          **{ck: st.layers[li] for (ck, mm), st
+                                             in ext_stores.items() if mm == m}})
+    clock.lap("bootstrap")
     measurements: list[Measurement] = []
     meas_id: dict[tuple[str, str, int], str] = {}
     for (ck, m), st in stores.items():
         for li, layer in enumerate(cfg.layers):
             mid = f"{ck}/{m}/L{layer}/{metric.id}"
-            c = centroids(st.vectors[:, :, li, :])
+            c = centroids(st.layers[li])
             measurements.append(Measurement(
                 id=mid, checkpoint=ck, method=m, layer=layer, metric=metric.id,
                 value=float(metric.fn(c)), n_personas=len(names),
-                n_pairs=len(names) * (len(names) - 1) // 2, n_questions=st.vectors.shape[1],
+                n_pairs=len(names) * (len(names) - 1) // 2, n_questions=st.layers[li].shape[1],
                 inputs_sha256=st.manifest.vectors_sha256, ci=boot.ci(boot.m1(ck, m, layer)),
-                cross_fitted=(cross_fitted_m1(st.vectors[:, :, li, :])
-                              if metric.id == "M1" and st.vectors.shape[1] > 1 else None)))
+                cross_fitted=(cross_fitted_m1(st.layers[li])
+                              if metric.id == "M1" and st.layers[li].shape[1] > 1 else None)))
             meas_id[(ck, m, layer)] = mid
     values = {x.id: x.value for x in measurements}
     crossfit = {x.id: x.cross_fitted for x in measurements}
 
+    clock.lap("measurements")
     cells: list[TestedCell] = []
     by_key: dict[tuple[str, str, int], TestedCell] = {}
     raw: list[tuple[str, object]] = []
@@ -169,9 +226,11 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
         for m in methods:
             for li, layer in enumerate(cfg.layers):
                 cid = f"{metric.id}_{m}_L{layer}_{ck.id}"
-                base_v = stores[(BASE_CHECKPOINT, m)].vectors[:, :, li, :]
-                post_v = stores[(ck.id, m)].vectors[:, :, li, :]
+                base_v = stores[(BASE_CHECKPOINT, m)].layers[li]
+                post_v = stores[(ck.id, m)].layers[li]
+                t_test = time.perf_counter()
                 res = _run_test(cfg, base_v, post_v, stream_seed(cfg.analysis.seed, cid))
+                clock.part("test", time.perf_counter() - t_test)
                 raw.append((cid, res))
                 b, p = meas_id[(BASE_CHECKPOINT, m, layer)], meas_id[(ck.id, m, layer)]
                 xf = (None if crossfit[p] is None or crossfit[b] is None
@@ -191,6 +250,7 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
             if progress:
                 progress(f"tested {ck.id} / {m}")
 
+    clock.lap("cells")
     fam = Family(id=metric.id, correction=cfg.analysis.correction, alpha=cfg.analysis.alpha,
                  reject_rule="lt" if cfg.analysis.exact_reproduction else "le",
                  members=[c.id for c in cells])
@@ -201,13 +261,17 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
             c.p_adjusted = float(min(1.0, max(pa, c.test.p)))
             c.significant = bool(s)
 
+    clock.lap("correction")  # mostly importing statsmodels, once per process
     ctx = _compare.Context(
         cfg=cfg, root=root, methods=methods, trained=trained, by_key=by_key, values=values,
-        vectors=lambda ck, m, layer: stores[(ck, m)].vectors[:, :, cfg.layers.index(layer), :],
-        boot=boot)
+        vectors=lambda ck, m, layer: ({**stores, **ext_stores})[(ck, m)].layers[
+            cfg.layers.index(layer)],
+        boot=boot, external=external,
+        external_checkpoints={ck for ck, _ in ext_stores})
     comparisons = _compare.comparisons(ctx)
     aggregates = _compare.aggregates(ctx)
     verdicts = _compare.verdicts(ctx, comparisons, aggregates)
+    clock.lap("compare")
     weight_norms = [WeightNorm(checkpoint=ck, global_l2=man["weight_norms"]["global_l2"],
                                per_block={int(k): v for k, v in
                                           man["weight_norms"].get("per_block", {}).items()},
@@ -233,6 +297,9 @@ def analyze(cfg: ExperimentConfig, *, root: str | Path = ".", activations: str |
     if cfg.baseline and cfg.baseline.source_issue:
         src_issues.append(SourceIssue(number=cfg.baseline.source_issue,
                                       role="supplies the baseline deltas"))
+    clock.lap("rest")
+    if progress:
+        progress(clock.line())
     return RunResult(
         experiment=Experiment(id=cfg.experiment.id, issue=cfg.experiment.issue,
                               title=cfg.experiment.title, source_issues=src_issues),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,8 @@ from personageo.schema import (
     BaselineRef,
     Comparison,
     PermutationTest,
+    Rebase,
+    RunResult,
     SeedAggregate,
     SeedComparison,
     SeedTest,
@@ -35,6 +37,8 @@ from personageo.schema import (
 from personageo.stats import (
     adjust_pvalues,
     aggregate_seeds,
+    centroids,
+    get_metric,
     question_test,
     undefined_ratio_reason,
     vote,
@@ -52,10 +56,31 @@ class Context:
     values: dict[str, float]
     vectors: Callable[[str, str, int], np.ndarray]
     boot: Bootstrap
+    external: RunResult | None = None
+    """The baseline results file (``cfg.baseline.results``), when there is one."""
+    external_checkpoints: set[str] = field(default_factory=set)
+    """``EXTERNAL + checkpoint`` of the baseline post stores read from
+    ``baseline.activations``."""
 
     @property
     def exact(self) -> bool:
         return self.cfg.analysis.exact_reproduction
+
+
+EXTERNAL = "external:"
+"""Prefix of the baseline run's checkpoints among this run's stores and bootstrap replicates."""
+
+
+def load_external(cfg: ExperimentConfig, root: Path) -> RunResult | None:
+    return load_run_result(root / cfg.baseline.results) if cfg.baseline else None
+
+
+def external_post_checkpoints(cfg: ExperimentConfig, external: RunResult) -> list[str]:
+    """Checkpoints of the post measurements of the baseline cells that ``cell_map`` names."""
+    conds = set(cfg.baseline.cell_map.values())
+    checkpoint = {x.id: x.checkpoint for x in external.measurements}
+    return sorted({checkpoint[c.post] for c in external.cells
+                   if c.condition in conds and c.post in checkpoint})
 
 
 def _test_record(res) -> PermutationTest:
@@ -71,7 +96,7 @@ def _baseline_checkpoint(ck, bcond) -> str:
 
 def comparisons(ctx: Context) -> list[Comparison]:
     cfg, out = ctx.cfg, []
-    external = load_run_result(ctx.root / cfg.baseline.results) if cfg.baseline else None
+    external = ctx.external
     for ck in ctx.trained:
         cond = cfg.condition(ck.condition)
         if ck.step is not None or cond.role == "baseline":
@@ -118,16 +143,59 @@ def _external(ctx: Context, cell, cond, external, m: str, layer: int) -> Compari
                          Location(cfg.baseline.results, pointer="/cells"))
     bcell = match[0]
     bvals = {x.id: x.value for x in external.measurements}
-    base_value = bvals.get(bcell.base)
-    ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
-                      base_measurement=bcell.base, base_value=base_value)
-    fields = _ratio_fields(ctx, cell.delta, bcell.delta, None, None,
-                           significant=bcell.significant,
-                           baseline_ci=None if bcell.ci is None else (bcell.ci.low, bcell.ci.high))
-    fields["baseline_delta_ci"] = bcell.ci
-    same = None if base_value is None else base_value == ctx.values[cell.base]
+    base_value, ours = bvals.get(bcell.base), ctx.values[cell.base]
+    post_value = bvals.get(bcell.post) if bcell.post else None
+    checkpoint = {x.id: x.checkpoint for x in external.measurements}.get(bcell.post)
+    if not ctx.exact and f"{EXTERNAL}{checkpoint}" in ctx.external_checkpoints:
+        return _external_measured(ctx, cell, bcell, f"{EXTERNAL}{checkpoint}", bref, m, layer,
+                                  base_value)
+    if ctx.exact or post_value is None or base_value == ours:
+        # as the baseline file has it; same_base False (or None: not known) marks a mixed base
+        ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
+                          base_measurement=bcell.base, base_value=base_value)
+        bdelta, bci = bcell.delta, bcell.ci
+        same = None if base_value is None else base_value == ours
+    else:
+        # the baseline's post measurement is recorded: measure its delta from this file's base,
+        # so that delta and baseline delta share one base measurement (issue 13)
+        ref = BaselineRef(source=cfg.baseline.results, cell=bcell.id, condition=bref,
+                          base_measurement=cell.base, base_value=ours,
+                          rebased=Rebase(post_measurement=bcell.post, post_value=post_value,
+                                         original_delta=bcell.delta,
+                                         original_base_measurement=bcell.base,
+                                         original_base_value=base_value))
+        bdelta, bci, same = post_value - ours, None, True  # the file's interval is of its delta
+    fields = _ratio_fields(ctx, cell.delta, bdelta, None, None, significant=bcell.significant,
+                           baseline_ci=None if bci is None else (bci.low, bci.high))
+    fields["baseline_delta_ci"] = bci
     return Comparison(id=f"cmp_{cell.id}", cell=cell.id, delta=cell.delta,
-                      baseline_delta=bcell.delta, baseline=ref, same_base=same, **fields)
+                      baseline_delta=bdelta, baseline=ref, same_base=same, **fields)
+
+
+def _external_measured(ctx: Context, cell, bcell, bpost_ck: str, bref: str, m: str, layer: int,
+                       base_value) -> Comparison:
+    """A baseline whose post vectors are at hand: measured from this run's base, resampled
+    jointly and tested directly, as a baseline condition of this run is."""
+    base_ck, post_ck = cell.base.split("/")[0], cell.post.split("/")[0]
+    bvectors = ctx.vectors(bpost_ck, m, layer)
+    post_value = float(get_metric(cell.metric).fn(centroids(bvectors)))
+    ours = ctx.values[cell.base]
+    ref = BaselineRef(source=ctx.cfg.baseline.results, cell=bcell.id, condition=bref,
+                      base_measurement=cell.base, base_value=ours,
+                      rebased=Rebase(post_measurement=bcell.post, post_value=post_value,
+                                     original_delta=bcell.delta,
+                                     original_base_measurement=bcell.base,
+                                     original_base_value=base_value))
+    bdelta = post_value - ours
+    fields = _ratio_fields(ctx, cell.delta, bdelta, ctx.boot.delta(post_ck, base_ck, m, layer),
+                           ctx.boot.delta(bpost_ck, base_ck, m, layer),
+                           significant=bcell.significant)
+    a = ctx.cfg.analysis
+    res = question_test(bvectors, ctx.vectors(post_ck, m, layer), n_perm=a.n_perm,
+                        alternative="two-sided", seed=stream_seed(a.seed, f"difference:{cell.id}"))
+    fields["difference_test"] = _test_record(res)
+    return Comparison(id=f"cmp_{cell.id}", cell=cell.id, delta=cell.delta,
+                      baseline_delta=bdelta, baseline=ref, same_base=True, **fields)
 
 
 def _ratio_fields(ctx: Context, delta, bdelta, delta_r, bdelta_r, *, significant,

@@ -13,6 +13,7 @@ import hashlib
 import numpy as np
 
 from personageo.schema import Interval, IntervalSpec
+from personageo.stats import gpu_selected
 from personageo.stats.bootstrap import (
     draw_questions,
     m1_replicates,
@@ -41,6 +42,8 @@ class Bootstrap:
         self.seed = int(seed)
         self.reps: dict[tuple[str, str, int], np.ndarray] = {}
         self.multi_seed = False
+        #: the resampling products run where the question test runs (a CUDA device or the host)
+        self.device = "cuda" if gpu_selected() else None
 
     @property
     def enabled(self) -> bool:
@@ -62,7 +65,7 @@ class Bootstrap:
         rng = np.random.default_rng(stream_seed(self.seed, f"bootstrap:{method}:L{layer}"))
         idx = draw_questions(rng, self.n_resamples, n_questions)
         for ck, v in vectors.items():
-            self.reps[(ck, method, layer)] = m1_replicates(v, idx)
+            self.reps[(ck, method, layer)] = m1_replicates(v, idx, device=self.device)
 
     def m1(self, ck: str, method: str, layer: int) -> np.ndarray | None:
         return self.reps.get((ck, method, layer))

@@ -109,6 +109,12 @@ class BaselineSpec(Section):
     cell_map: dict[str, str]
     """data_type -> baseline condition id in that file (e.g. ``em: E0_assistant``)."""
     source_issue: int | None = None
+    activations: str | None = None
+    """Activation store root of the baseline's run, laid out as ``extract`` writes it, holding
+    the post checkpoints of the baseline cells on this run's personas, questions and layers.
+    With it the baseline's post M1 is measured here: its delta is taken from this run's base,
+    resampled jointly with this run's deltas, and tested directly against them (as for a
+    baseline condition of this run). Without it, a recorded post measurement is rebased."""
 
 
 class RenderSpec(Section):

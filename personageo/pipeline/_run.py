@@ -146,10 +146,14 @@ class Pipeline:
         baseline = None
         if self.cfg.baseline:
             baseline = sha256_file(self.root / self.cfg.baseline.results)
-        return sha256_json({"config": self.cfg.config_hash(), "stores": stores,
-                            "train": trains, "baseline": baseline,
-                            "inputs": [sha256_file(self.root / self.cfg.personas),
-                                       sha256_file(self.root / self.cfg.questions)]})
+        key = {"config": self.cfg.config_hash(), "stores": stores, "train": trains,
+               "baseline": baseline, "inputs": [sha256_file(self.root / self.cfg.personas),
+                                                sha256_file(self.root / self.cfg.questions)]}
+        if self.cfg.baseline and self.cfg.baseline.activations:  # the baseline run's stores
+            ext = self.root / self.cfg.baseline.activations
+            key["baseline_activations"] = {str(p.relative_to(ext)): sha256_file(p)
+                                           for p in sorted(ext.glob("*/*/manifest.json"))}
+        return sha256_json(key)
 
     def _analyze_request(self) -> stages.AnalyzeRequest:
         return stages.AnalyzeRequest(self.cfg, self.config_path, root=self.root,

@@ -19,6 +19,7 @@ watching; no stage prints.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,7 +228,21 @@ class AnalyzeOutcome:
             out.append(f"{pair} cells rely on the pair sign-flip test, which does not hold its "
                        "level (its pairs share personas); it is here only to reproduce the "
                        "original")
-        return out
+        return out + self._base_warnings()
+
+    def _base_warnings(self) -> list[str]:
+        """A warning when ratios divide baseline deltas from another file measured from a base
+        that is not (or not known to be) this run's (``same_base`` false or null)."""
+        ext = [c for c in self.run.comparisons if c.baseline.source is not None]
+        mixed = sum(c.same_base is False for c in ext)
+        unknown = sum(c.same_base is None for c in ext)
+        if not mixed and not unknown:
+            return []
+        src = ext[0].baseline.source
+        return [f"{mixed} comparisons mix two base extractions and {unknown} use a baseline base "
+                f"not known to be this run's (same_base false / null); `personageo verify "
+                f"RESULTS --baseline {src}` recounts ratios and verdicts on a common base (or "
+                "give baseline.activations to measure the baseline here)"]
 
 
 def analyze(req: AnalyzeRequest, progress: Log | None = None) -> AnalyzeOutcome:
@@ -248,7 +263,10 @@ def analyze(req: AnalyzeRequest, progress: Log | None = None) -> AnalyzeOutcome:
         if old != new:
             raise InputError("results file exists with different content", Location(str(out)),
                              hint="pass --overwrite to replace it")
+    t_write = time.perf_counter()
     save_run_result(run, out)
+    if progress is not None:
+        progress(f"timings: write {time.perf_counter() - t_write:.2f} s")
     return AnalyzeOutcome(run, out)
 
 

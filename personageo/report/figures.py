@@ -288,9 +288,11 @@ def weight_vs_collapse(view: ExperimentView, layer: int) -> Figure | None:
     if not conds:
         return None
     methods = view.methods
+    cis = _intervals(view)
     fig, axes = plt.subplots(1, len(methods), figsize=(5.2 * len(methods), 4.2), squeeze=False,
                              layout="constrained")
     for ax, m in zip(axes[0], methods, strict=True):
+        ys = [0.0]  # the y range always holds zero: the spread in Δ is shown at its true scale
         for ci, c in enumerate(conds):
             cell = view.select(condition=c.id, method=m, layer=layer)
             if not cell:
@@ -298,11 +300,9 @@ def weight_vs_collapse(view: ExperimentView, layer: int) -> Figure | None:
             ax.scatter(norms[c.id], cell[0].delta.value, s=70, color=PALETTE[ci % len(PALETTE)],
                        marker=MARKERS[ci % len(MARKERS)], edgecolor="black", linewidth=0.6,
                        label=f"{view.group_label(c.group)} "
-                       + (f"lr={_lr_text(c.lr.value)}" if c.lr else c.id), zorder=3)
+                       + (f"lr={_lr_text(c.lr.value)}" if c.lr else c.id), zorder=4)
+            ys += _error_bar(ax, norms[c.id], cell[0].delta.value, cis.get(("cell", cell[0].id)))
         ax.set_xlim(0, max(norms.values()) * 1.1)
-        # the y range always holds zero: the spread in Δ is shown at its true scale
-        ys = [0.0] + [cell[0].delta.value for c in conds
-                      for cell in [view.select(condition=c.id, method=m, layer=layer)] if cell]
         pad = 0.1 * ((max(ys) - min(ys)) or 1.0)
         ax.set_ylim(min(ys) - pad if min(ys) < 0 else 0, max(ys) + pad)
         if min(ys) < 0:
@@ -311,6 +311,9 @@ def weight_vs_collapse(view: ExperimentView, layer: int) -> Figure | None:
         ax.set_title(f"Method {m}")
     axes[0][0].set_ylabel(f"Δ {view.metric or 'metric'} (post − base), L{layer}")
     handles, labels = axes[0][0].get_legend_handles_labels()
+    if any(k[0] == "cell" for k in cis):
+        extra = _interval_handle(view)
+        handles, labels = handles + extra, labels + [h.get_label() for h in extra]
     _fit_legend(fig, handles, labels)
     return fig
 

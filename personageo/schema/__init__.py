@@ -30,6 +30,7 @@ from personageo.schema._models import (
     Provenance,
     QuestionMerge,
     QuestionSet,
+    Rebase,
     RunResult,
     Sample,
     SeedAggregate,
@@ -46,7 +47,7 @@ from personageo.schema._models import (
 from personageo.schema._semantics import Issue, check_semantics, is_significant
 
 __all__ = [
-    "SCHEMA_FILE", "SCHEMA_VERSION", "BaselineRef", "Checkpoint", "Comparison", "Condition",
+    "SCHEMA_FILE", "SCHEMA_VERSION", "BaselineRef", "Rebase", "Checkpoint", "Comparison", "Condition",
     "DataRef", "Design", "Experiment", "Family", "Hardware", "Interval", "IntervalSpec",
     "Issue", "LoraParams", "Measurement", "Method", "PermutationTest", "Persona", "Provenance",
     "QuestionMerge", "QuestionSet", "RunResult", "Sample", "SeedAggregate", "SeedComparison",

@@ -327,6 +327,19 @@ class TestedCell(_Model):
     """Recorded values without a schema field (legacy imports: ``ci_95``, ``p_holm``, ...)."""
 
 
+class Rebase(_Model):
+    """How a baseline delta from another results file was put onto this file's base
+    measurement: ``baseline_delta = post_value - `` this file's base value (v1.1)."""
+
+    post_measurement: str
+    """Id of the baseline's post measurement in its own results file."""
+    post_value: float
+    original_delta: float
+    """The baseline file's own delta (from its own base measurement)."""
+    original_base_measurement: str | None = None
+    original_base_value: float | None = None
+
+
 class BaselineRef(_Model):
     source: str | None = None
     """Baseline results file or issue (e.g. ``issue_205``)."""
@@ -337,6 +350,9 @@ class BaselineRef(_Model):
     """Id of the measurement the baseline delta was taken from (None = not recorded)."""
     base_value: float | None = None
     """The baseline's base metric value (None = not recorded)."""
+    rebased: Rebase | None = None
+    """Set when the baseline delta was rebased onto this file's base measurement (then
+    ``base_measurement``/``base_value`` are this file's); None = as the baseline file has it."""
 
 
 class Comparison(_Model):

@@ -17,6 +17,8 @@ Public surface (implementation lives in the submodules):
 * duplicated questions -- :func:`merge_duplicate_questions`.
 """
 
+from personageo.stats._exchange import gpu_selected
+from personageo.stats._question_torch import warm_up
 from personageo.stats.crossfit import cross_fitted_m1
 from personageo.stats.geometry import (
     Metric,
@@ -71,6 +73,7 @@ __all__ = [
     "centroids",
     "cosine_matrix",
     "get_metric",
+    "gpu_selected",
     "m1",
     "metric_ids",
     "offdiag",
@@ -84,4 +87,5 @@ __all__ = [
     "smallest_adjusted_p",
     "unreachable_alpha",
     "vote",
+    "warm_up",
 ]

@@ -188,7 +188,7 @@ def question_test(
     ('question', 999, 1, 0.002)
     """
     base, post = pat.paired_arrays(base_vectors, post_vectors, ("base_vectors", "post_vectors"), 3,
-                                   keep_float32=True)
+                                   keep_float32=True, check_finite=False)
     n_perm = pat.check_n_perm(n_perm)
     alternative = pat.check_alternative(alternative)
     seed = pat.check_seed(seed)
@@ -198,6 +198,9 @@ def question_test(
         raise ValueError(f"`base_vectors` must hold at least 2 personas, got {n_personas}")
     engine = _engine(_pick_backend(backend, n_personas, n_questions, dim), base, post)
     data = qe.QuestionData(base, post, getattr(engine, "centroids", None))
+    # the centroids are float64 sums over the questions: finite exactly when every vector is
+    pat.require_finite(base, "base_vectors", data.c_base)
+    pat.require_finite(post, "post_vectors", data.c_post)
     _unit_rows(data.c_base, "base_vectors")
     _unit_rows(data.c_post, "post_vectors")
     observed = data.observed()
@@ -207,7 +210,8 @@ def question_test(
     exact = pat.is_exact(n_perm, n_questions)
     seed = seed if exact else pat.resolve_seed(seed)
     rng = np.random.default_rng(seed)
-    row_bytes = 3 * 8 * n_personas * dim if engine is None else 4 * engine.shape[1]
+    row_bytes = (3 * 8 * n_personas * dim if engine is None
+                 else getattr(engine, "row_bytes", 4 * engine.shape[1]))
     b = 0
     chunks = pat.pattern_chunks(
         rng, n_perm, n_questions, row_bytes, exact=exact, batch_size=batch_size
@@ -238,11 +242,22 @@ def _pick_backend(backend, n_personas: int, n_questions: int, dim: int) -> str:
         raise ValueError(f"`backend` must be one of {BACKENDS}, got {backend!r}")
     if backend != "auto":
         return backend
-    from personageo.stats._question_torch import cuda_available
-
-    if cuda_available():
+    if gpu_selected("auto"):
         return "torch"
     return "float32" if dim > n_questions * (n_personas + 1) / 2 else "float64"
+
+
+def gpu_selected(backend: str | None = None) -> bool:
+    """True when ``backend`` (None: the environment's, else "auto") is "torch" or "auto" and
+    torch sees a CUDA device. The question test and the question bootstrap of one run follow
+    the same choice ("torch" without a device is the test's error to report)."""
+    if backend is None:
+        backend = os.environ.get(BACKEND_ENV) or "auto"
+    if backend not in ("auto", "torch"):
+        return False
+    from personageo.stats._question_torch import cuda_available
+
+    return cuda_available()
 
 
 def _engine(backend: str, base: np.ndarray, post: np.ndarray):

@@ -54,8 +54,10 @@ def resolve_seed(seed: int | None) -> int:
     return secrets.randbits(63)
 
 
-def finite_array(x, name: str, ndim: int, keep_float32: bool = False) -> np.ndarray:
-    """``x`` as a finite float64 array (float32 kept as is when ``keep_float32``)."""
+def finite_array(x, name: str, ndim: int, keep_float32: bool = False,
+                 check_finite: bool = True) -> np.ndarray:
+    """``x`` as a finite float64 array (float32 kept as is when ``keep_float32``); with
+    ``check_finite=False`` the caller checks (:func:`require_finite`)."""
     arr = np.asarray(x)
     if not (keep_float32 and arr.dtype == np.float32):
         arr = np.asarray(x, dtype=np.float64)
@@ -63,17 +65,29 @@ def finite_array(x, name: str, ndim: int, keep_float32: bool = False) -> np.ndar
         raise ValueError(f"`{name}` must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"`{name}` must not be empty, got shape {arr.shape}")
-    # a sum in float64 is finite when every value is (float32 values cannot overflow it); the
-    # elementwise check runs only when the sum is not, to keep large inputs cheap
-    if not np.isfinite(arr.sum(dtype=np.float64)) and not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must contain only finite numbers (found NaN or inf)")
+    if check_finite:
+        require_finite(arr, name)
     return arr
 
 
-def paired_arrays(base, post, names: tuple[str, str], ndim: int, keep_float32: bool = False):
-    """``base`` and ``post`` as finite float arrays of ``ndim`` dimensions and one shape."""
-    a = finite_array(base, names[0], ndim, keep_float32)
-    b = finite_array(post, names[1], ndim, keep_float32)
+def require_finite(arr: np.ndarray, name: str, sums=None) -> None:
+    """Raise unless every value of ``arr`` is finite.
+
+    A sum in float64 is finite when every value is (float32 values cannot overflow it), so one
+    float64 sum -- or partial sums over a partition of ``arr`` that the caller has already, such
+    as centroids -- decides; the elementwise check runs only when a sum is not finite.
+    """
+    total = arr.sum(dtype=np.float64) if sums is None else np.asarray(sums).sum()
+    if not np.isfinite(total) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` must contain only finite numbers (found NaN or inf)")
+
+
+def paired_arrays(base, post, names: tuple[str, str], ndim: int, keep_float32: bool = False,
+                  check_finite: bool = True):
+    """``base`` and ``post`` as float arrays of ``ndim`` dimensions and one shape, finite unless
+    ``check_finite`` is False (the caller then calls :func:`require_finite`)."""
+    a = finite_array(base, names[0], ndim, keep_float32, check_finite)
+    b = finite_array(post, names[1], ndim, keep_float32, check_finite)
     if a.shape != b.shape:
         raise ValueError(f"`{names[0]}` and `{names[1]}` must have the same shape, "
                          f"got {a.shape} and {b.shape}")

@@ -29,6 +29,8 @@ __all__ = [
     "seed_mean_replicates",
 ]
 
+NOT_FINITE = "`vectors` must contain only finite numbers (found NaN or inf)"
+
 #: Bytes of centroids held at once by :func:`m1_replicates` (the result does not depend on it).
 CHUNK_BYTES = 32 * 2**20
 
@@ -52,12 +54,13 @@ def draw_questions(rng: np.random.Generator, n_resamples: int, n_questions: int)
 
 def _weights(idx: np.ndarray, n_questions: int) -> np.ndarray:
     """Multiplicity of each question in each resample, divided by Q: ``[B, Q]``."""
-    counts = np.zeros((idx.shape[0], n_questions))
-    np.add.at(counts, (np.arange(idx.shape[0])[:, None], idx), 1.0)
+    n_rows = idx.shape[0]
+    flat = (np.arange(n_rows)[:, None] * n_questions + idx).ravel()
+    counts = np.bincount(flat, minlength=n_rows * n_questions).reshape(n_rows, n_questions)
     return counts / idx.shape[1]
 
 
-def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
+def m1_replicates(vectors, idx: np.ndarray, dtype=None, device: str | None = None) -> np.ndarray:
     """M1 of the centroids of every bootstrap resample.
 
     Parameters
@@ -70,6 +73,11 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
     dtype : numpy dtype or None
         Precision of the resampling product. None: float64 below :data:`FLOAT32_FROM` numbers,
         float32 from there on. Cosines are always taken in float64.
+    device : str or None
+        None: numpy on the host. A torch device name ("cuda", "cpu"): the same algebra in torch
+        on that device (torch imported lazily), the resampling product in float32 (or
+        ``dtype``) and the Gram matrices in float64, as on the host; used when the question
+        test runs on a GPU.
 
     Returns
     -------
@@ -81,8 +89,11 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
     arr = np.asarray(vectors)
     if arr.ndim != 3:
         raise ValueError(f"`vectors` must have shape (P, Q, D), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("`vectors` must contain only finite numbers (found NaN or inf)")
+    # one float64 sum is finite when every value is (the elementwise check only when it is
+    # not: huge finite values); the torch path checks on its device
+    if (device is None and not np.isfinite(arr.sum(dtype=np.float64))
+            and not np.all(np.isfinite(arr))):
+        raise ValueError(NOT_FINITE)
     n_personas, n_questions, dim = arr.shape
     if n_personas < 2:
         raise ValueError(f"`vectors` must hold at least 2 personas, got {n_personas}")
@@ -91,6 +102,8 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
         raise ValueError(f"`idx` must be [B, Q] indices into {n_questions} questions")
     if dtype is None:
         dtype = np.float64 if arr.size < FLOAT32_FROM else np.float32
+    if device is not None:
+        return _m1_replicates_torch(arr, idx, np.dtype(dtype), device)
     flat = arr.transpose(1, 0, 2).reshape(n_questions, n_personas * dim).astype(dtype)
     rows, cols = np.triu_indices(n_personas, k=1)
     step = max(1, CHUNK_BYTES // (8 * n_personas * dim))
@@ -99,6 +112,29 @@ def m1_replicates(vectors, idx: np.ndarray, dtype=None) -> np.ndarray:
         w = _weights(idx[start:start + step], n_questions).astype(dtype)
         cents = (w @ flat).reshape(-1, n_personas, dim).astype(np.float64)
         gram = np.matmul(cents, cents.transpose(0, 2, 1))
+        if np.any(np.einsum("mii->mi", gram) == 0):
+            raise ValueError("a resample has a zero centroid: its cosine is undefined")
+        out[start:start + step] = _m1_from_gram(gram, rows, cols)
+    return out
+
+
+def _m1_replicates_torch(arr: np.ndarray, idx: np.ndarray, dtype, device: str) -> np.ndarray:
+    """:func:`m1_replicates` in torch: ``P`` products ``[B, Q] @ [Q, D]`` on ``device``."""
+    import torch
+
+    n_personas, n_questions, dim = arr.shape
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    x = torch.as_tensor(np.ascontiguousarray(arr)).to(device).to(tdtype)  # [P, Q, D]
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(NOT_FINITE)
+    rows, cols = np.triu_indices(n_personas, k=1)
+    step = max(1, 8 * CHUNK_BYTES // (8 * n_personas * dim))  # the GPU holds 8x the host's
+    out = np.empty(idx.shape[0])
+    for start in range(0, idx.shape[0], step):
+        w = torch.as_tensor(_weights(idx[start:start + step], n_questions), device=device)
+        cents = torch.matmul(w.to(tdtype).unsqueeze(0), x)  # [P, B, D]
+        cents = cents.transpose(0, 1).to(torch.float64)  # [B, P, D]
+        gram = torch.matmul(cents, cents.transpose(1, 2)).cpu().numpy()
         if np.any(np.einsum("mii->mi", gram) == 0):
             raise ValueError("a resample has a zero centroid: its cosine is undefined")
         out[start:start + step] = _m1_from_gram(gram, rows, cols)

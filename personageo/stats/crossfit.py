@@ -19,6 +19,10 @@ import numpy as np
 
 __all__ = ["cross_fitted_m1", "cross_fitted_gram"]
 
+#: float64 numbers converted at a time by :func:`cross_fitted_gram` (does not change the result
+#: beyond rounding)
+BLOCK_NUMBERS = 2**20
+
 
 def cross_fitted_gram(vectors) -> np.ndarray:
     """``U`` of the module docstring: ``[P, P]`` inner products without same-question terms.
@@ -28,14 +32,26 @@ def cross_fitted_gram(vectors) -> np.ndarray:
     vectors : array_like, shape (P, Q, D)
         Per-question vectors of one checkpoint, one layer, ``Q >= 2``.
     """
-    arr = np.asarray(vectors, dtype=np.float64)
+    arr = np.asarray(vectors)
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float64, copy=False)
     if arr.ndim != 3 or arr.shape[1] < 2:
         raise ValueError(f"`vectors` must have shape (P, Q, D) with Q >= 2, got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    n_personas, n_questions, _ = arr.shape
+    sums = arr.sum(axis=1, dtype=np.float64)
+    # the sums are finite when every value is, unless huge finite values overflow them
+    if not np.all(np.isfinite(sums)) and not np.all(np.isfinite(arr)):
         raise ValueError("`vectors` must contain only finite numbers (found NaN or inf)")
-    n_questions = arr.shape[1]
-    sums = arr.sum(axis=1)
-    same = np.einsum("iqd,jqd->ij", arr, arr)
+    # sum_q v_iq . v_jq is one product over (q, d), taken in float64 block by block (no float64
+    # copy of the whole input)
+    flat = np.ascontiguousarray(arr).reshape(n_personas, -1)
+    step = max(1, BLOCK_NUMBERS // n_personas)
+    buf = np.empty((n_personas, min(step, flat.shape[1])))
+    same = np.zeros((n_personas, n_personas))
+    for start in range(0, flat.shape[1], step):
+        block = buf[:, : min(step, flat.shape[1] - start)]
+        block[...] = flat[:, start:start + step]
+        same += block @ block.T
     return (sums @ sums.T - same) / (n_questions * (n_questions - 1))
 
 

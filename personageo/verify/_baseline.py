@@ -1,4 +1,4 @@
-"""Checks of comparisons against the baseline file they were taken from (V305-V315).
+"""Checks of comparisons against the baseline file they were taken from (V305-V316).
 
 The key check (V308): a comparison's ratio divides a delta measured from this file's base
 measurement by a baseline delta measured from the baseline file's base measurement. When those
@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from personageo.schema import RunResult
 from personageo.verify._context import Context, close, fmt
-from personageo.verify._rebase import MixedBase, infer_base, report_inferred, report_recount
+from personageo.verify._rebase import (
+    MixedBase,
+    check_rebased,
+    infer_base,
+    report_inferred,
+    report_recount,
+)
 
 
 def check_baseline_unrecorded(ctx: Context, resolved: set[str]) -> None:
@@ -55,6 +61,9 @@ def check_against_baseline(ctx: Context, other: RunResult, other_path: str | Non
         if bcell is None:
             ctx.add("V306", at + ("cell",), f"baseline cell {ref.cell!r} is not in {label}",
                     "a cell id of the baseline file")
+            continue
+        if ref.rebased is not None:  # already on this file's base: V308/V314/V315 do not apply
+            check_rebased(ctx, base_ctx, cmp, bcell, label)
             continue
         if bcell.delta is not None and not close(cmp.baseline_delta, bcell.delta):
             ctx.add("V307", ("comparisons", cmp.id, "baseline_delta"),

@@ -70,6 +70,9 @@ _TABLE = [
     ("V315", "mixed-base-recount", "warning",
      "ratio counts and verdicts recomputed with the baseline deltas rebased onto this file's "
      "base measurements"),
+    ("V316", "rebased-baseline-mismatch", "error",
+     "a baseline delta rebased onto this file's base does not follow from the baseline file's "
+     "post measurement and this file's base measurement"),
     ("V401", "votes-mismatch", "error", "verdict vote counts do not follow from the ratios"),
     ("V402", "verdict-mismatch", "error", "verdict result does not follow from its rule"),
     ("V403", "verdict-comparisons", "error",

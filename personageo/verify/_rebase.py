@@ -55,6 +55,32 @@ def report_inferred(ctx: Context, cmp, bcell, cell, inferred: tuple[str, float],
             "both deltas measured from one base measurement, recorded in the baseline cell")
 
 
+def check_rebased(ctx: Context, base_ctx: Context, cmp, bcell, label: str) -> None:
+    """V316: a baseline delta that analyze rebased onto this file's base measurement
+    (``baseline.rebased``) follows from the baseline file's post value and this file's base."""
+    rb, at = cmp.baseline.rebased, ("comparisons", cmp.id, "baseline", "rebased")
+    theirs_post = base_ctx.value(bcell.post)
+    if bcell.post != rb.post_measurement or theirs_post is None \
+            or not close(theirs_post, rb.post_value):
+        ctx.add("V316", at + ("post_value",), f"rebased from post measurement "
+                f"{rb.post_measurement} = {fmt(rb.post_value)}, but {label} has "
+                f"{bcell.post} = {fmt(theirs_post)} for {bcell.id!r}",
+                f"{bcell.post} = {fmt(theirs_post)}")
+    if bcell.delta is not None and not close(rb.original_delta, bcell.delta):
+        ctx.add("V316", at + ("original_delta",), f"original delta {fmt(rb.original_delta)} "
+                f"but {label} has delta {fmt(bcell.delta)} for {bcell.id!r}", f"{bcell.delta!r}")
+    ours = ctx.value(cmp.baseline.base_measurement)
+    cell = ctx.cells.get(cmp.cell)
+    if cell is not None and cmp.baseline.base_measurement != cell.base:
+        ctx.add("V316", ("comparisons", cmp.id, "baseline", "base_measurement"),
+                f"rebased onto {cmp.baseline.base_measurement}, but the cell's base is "
+                f"{cell.base}", cell.base)
+    elif ours is not None and not close(cmp.baseline_delta, rb.post_value - ours):
+        ctx.add("V316", ("comparisons", cmp.id, "baseline_delta"),
+                f"baseline_delta = {fmt(cmp.baseline_delta)} but post {fmt(rb.post_value)} - "
+                f"base {fmt(ours)} = {fmt(rb.post_value - ours)}", f"{rb.post_value - ours!r}")
+
+
 def _counts(ratios, high: float) -> tuple[int, int]:
     defined = [r for r in ratios if r is not None]
     return sum(r > high for r in defined), sum(r < 1.0 for r in defined)

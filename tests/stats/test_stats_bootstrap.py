@@ -123,3 +123,39 @@ def test_large_inputs_resample_in_float32_by_default(monkeypatch):
     monkeypatch.setattr(bs, "FLOAT32_FROM", 10)
     np.testing.assert_array_equal(m1_replicates(vectors, idx),
                                   m1_replicates(vectors, idx, dtype=np.float32))
+
+
+@pytest.mark.parametrize("dtype, atol", [(np.float64, 1e-12), (np.float32, 1e-6)])
+def test_torch_resampling_on_the_cpu_equals_the_loop(monkeypatch, dtype, atol):
+    """The torch path's code, run by CPU torch (a CUDA machine runs it on the GPU), in chunks."""
+    pytest.importorskip("torch")
+    import personageo.stats.bootstrap as bs
+
+    rng = np.random.default_rng(7)
+    vectors = (rng.normal(size=(4, 12, 6)) + 0.4).astype(dtype)
+    idx = draw_questions(rng, 25, 12)
+    monkeypatch.setattr(bs, "CHUNK_BYTES", 8 * 4 * 6 * 3)  # 8x this / row bytes = 3 per chunk
+    got = m1_replicates(vectors, idx, device="cpu")
+    want = [loop_m1(vectors.astype(np.float64), row) for row in idx]
+    np.testing.assert_allclose(got, want, rtol=0, atol=atol)
+
+
+def test_torch_resampling_refuses_a_zero_centroid():
+    pytest.importorskip("torch")
+    vectors = np.ones((2, 3, 2))
+    vectors[0] = 0.0
+    with pytest.raises(ValueError, match="zero centroid"):
+        m1_replicates(vectors, np.array([[0, 1, 2]]), device="cpu")
+
+
+@pytest.mark.parametrize("device", [None, "cpu"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_vectors_are_refused_on_every_path(device, bad):
+    if device:
+        pytest.importorskip("torch")
+    vectors = np.ones((2, 3, 2)) + np.arange(2)[:, None, None]
+    vectors[1, 2, 0] = bad
+    with pytest.raises(ValueError, match="only finite numbers"):
+        m1_replicates(vectors, np.array([[0, 1, 1]]), device=device)
+    huge = np.full((2, 3, 2), 1e308)  # finite, but its sum overflows: not refused
+    assert m1_replicates(huge, np.array([[0, 1, 2]]), dtype=np.float64).shape == (1,)

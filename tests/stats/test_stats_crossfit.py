@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from personageo.stats import m1
-from personageo.stats.crossfit import cross_fitted_m1
+from personageo.stats.crossfit import cross_fitted_gram, cross_fitted_m1
 
 
 def split_half_m1(vectors: np.ndarray) -> float:
@@ -60,3 +60,23 @@ def test_spread_alone_moves_plain_m1_but_not_the_cross_fitted_one():
     assert z_plain > 8, z_plain
     assert abs(z_fitted) < 2, z_fitted
     assert abs(np.mean(fitted)) < np.mean(plain) / 10
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_vectors_are_refused(bad):
+    v = np.ones((2, 3, 2))
+    v[1, 2, 1] = bad
+    with pytest.raises(ValueError, match="only finite numbers"):
+        cross_fitted_gram(v)
+
+
+def test_blocked_float32_input_equals_the_float64_einsum(monkeypatch):
+    import personageo.stats.crossfit as cf
+
+    rng = np.random.default_rng(4)
+    v = (rng.normal(size=(3, 5, 7)) + 0.2).astype(np.float32)
+    monkeypatch.setattr(cf, "BLOCK_NUMBERS", 3 * 4)  # 4 columns per block, ragged last block
+    v64 = v.astype(np.float64)
+    want = (np.einsum("iq,jq->ij", v64.sum(1).reshape(3, -1), v64.sum(1).reshape(3, -1))
+            - np.einsum("iqd,jqd->ij", v64, v64)) / (5 * 4)
+    np.testing.assert_allclose(cross_fitted_gram(v), want, rtol=1e-12, atol=1e-12)

@@ -117,3 +117,14 @@ def test_torch_engine_algebra_on_the_cpu_matches_the_reference(seed):
     for alternative in ALTERNATIVES:
         assert qe.refined_count(data, null, band, swaps, observed, alternative) == int(
             pat.count_extreme(ref, observed, alternative, 2.0))
+
+
+@pytest.mark.parametrize("backend", ["float64", "float32"])
+@pytest.mark.parametrize("which, bad", [(0, np.nan), (1, np.inf), (1, -np.inf)])
+def test_non_finite_vectors_are_refused_by_every_backend(backend, which, bad):
+    """The check reads the centroids (float64 sums over the questions), so one value decides."""
+    arrays = list(_pair(0, dtype=np.float32))
+    arrays[which][3, 7, 11] = bad
+    name = ("base_vectors", "post_vectors")[which]
+    with pytest.raises(ValueError, match=f"`{name}` must contain only finite numbers"):
+        question_test(*arrays, n_perm=10, seed=0, backend=backend)
