@@ -209,12 +209,9 @@ class Context:
             vectors = flat.reshape(len(ps.personas), len(ps.question_ids), *flat.shape[1:])
             manifest = self._manifest(plan, vectors.shape[-1], answers)
             return _done(self._write(plan, vectors, manifest, answers, parts, timing))
-        host = self._vectors_fused(plan, items, parts, pre, timing)
-        vectors = host.numpy().reshape(len(ps.personas), len(ps.question_ids),
-                                       *host.shape[1:])
-        manifest = self._manifest(plan, vectors.shape[-1], answers)
-        return self.writer.submit(self._write, plan, vectors, manifest, answers, parts, timing,
-                                  host)
+        manifest = self._manifest(plan, self.fused.hidden, answers)
+        return self._stream_fused(plan, items, parts, pre, timing, manifest,
+                                  self._answer_records(answers) if answers else None)
 
     def _vectors_transformers(self, plan, items, parts: PartStore, timing) -> np.ndarray:
         from personageo.extract._forward import iter_pooled
@@ -232,17 +229,28 @@ class Context:
         timing["forward_s"] = time.perf_counter() - t0
         return np.stack([done[i] for i in range(len(items))])
 
-    def _vectors_fused(self, plan, items, parts: PartStore, pre, timing):
+    def _stream_fused(self, plan, items, parts: PartStore, pre, timing, manifest,
+                      records) -> Future:
+        """Vectors on the fused engine, streamed into the store while they are computed.
+
+        Items are computed in order (one persona's prompts after the other); whenever the
+        items before some index are final, they are copied from the device into a pinned host
+        buffer and written by the store's own thread (:class:`StoreStream`), so that only the
+        last rows, the rename and the manifest are left once the device is done.
+        """
         import torch
 
-        from personageo.extract._fused_pool import fused_pooled, to_host
+        from personageo.extract._fused_pool import fused_pooled
+        from personageo.extract._writer import StoreStream
 
-        dev, sites = self.fused.device, self.sites()
+        ps, dev, sites = self.prompts, self.fused.device, self.sites()
+        n = len(items)
+        t0 = time.perf_counter()
         done = parts.load()
         if pre is not None:
             out, have = pre[0], set(pre[1])
         else:
-            out = torch.zeros((len(items), len(sites), self.fused.hidden), dtype=torch.float32,
+            out = torch.zeros((n, len(sites), self.fused.hidden), dtype=torch.float32,
                               device=dev)
             have = set()
         old = sorted(i for i in done if i not in have)
@@ -250,37 +258,58 @@ class Context:
             out[torch.as_tensor(old, device=dev)] = torch.from_numpy(
                 np.stack([done[i] for i in old])).to(dev)
         have.update(old)
-        todo = [i for i in range(len(items)) if i not in have]
-        every = self.config.extract.part_every_s
-        state = {"pending": [], "last": time.perf_counter(), "n": len(have)}
+        todo = [i for i in range(n) if i not in have]
+        copier = _HostCopy(out, (len(ps.personas), len(ps.question_ids), len(sites),
+                                 self.fused.hidden))
+        stream = StoreStream(plan.directory, copier.host, manifest)
+        state = {"front": 0, "pending": [], "last": time.perf_counter(), "n": len(have)}
+
+        def advance() -> None:
+            f = state["front"]
+            while f < n and f in have:
+                f += 1
+            if f > state["front"]:
+                stream.advance(f, copier.after_queued(state["front"], f))
+                state["front"] = f
 
         def on_batch(idx):
+            have.update(idx)
             state["pending"] += idx
             state["n"] += len(idx)
-            if time.perf_counter() - state["last"] >= every:
+            if time.perf_counter() - state["last"] >= self.config.extract.part_every_s:
                 pend = state["pending"]
                 parts.save(pend, out[torch.as_tensor(pend, device=dev)].cpu().numpy())
                 state["pending"], state["last"] = [], time.perf_counter()
+            advance()
             self.progress(f"method {plan.method.id}", state["n"], len(items))
 
-        t0 = time.perf_counter()
-        fused_pooled(self.fused, items, sites, pad_id=self.tokenizer.pad_token_id,
-                     indices=todo, rows=self.config.extract.batch_size, out=out,
-                     on_batch=on_batch)
+        try:
+            advance()  # rows already final (pooled while generating, or resumed)
+            fused_pooled(self.fused, items, sites, pad_id=self.tokenizer.pad_token_id,
+                         indices=todo, rows=self.config.extract.batch_size, out=out,
+                         on_batch=on_batch)
+            advance()
+        except BaseException:
+            stream.abort()
+            raise
         _sync(dev)
         t1 = time.perf_counter()
-        host = to_host(out)
-        timing.update(forward_s=t1 - t0, copy_s=time.perf_counter() - t1, computed=len(todo))
-        return host
+        timing.update(forward_s=t1 - t0, computed=len(todo))
 
-    def _write(self, plan, vectors, manifest, answers, parts: PartStore, timing, host=None):
+        def after() -> None:
+            parts.remove()
+            now = time.perf_counter()
+            timing.update(copy_s=copier.seconds, store_tail_s=now - t1, method_s=now - t0)
+
+        return stream.finish(records, after=after)
+
+    def _write(self, plan, vectors, manifest, answers, parts: PartStore, timing):
         t0 = time.perf_counter()
         written = write_store(plan.directory, vectors, manifest,
                               self._answer_records(answers) if answers else None,
                               centroids=write_centroids)
         parts.remove()
         timing["store_s"] = time.perf_counter() - t0
-        del host  # the pinned buffer returns to PyTorch's cache only now
         return written
 
     def _answer_records(self, answers: list[Answer]) -> list[dict]:
@@ -342,6 +371,51 @@ def _cuda_version(device: str | None) -> str | None:
     import torch
 
     return torch.version.cuda
+
+
+class _HostCopy:
+    """The host side of a device buffer ``out``: pinned memory filled row range by row range.
+
+    On CUDA the pinned buffer is allocated on the store's thread (a fresh 1 GB pinned block
+    takes most of a second; PyTorch's host allocator caches it for the next store), and each
+    range is copied on a side stream after the batches that computed it. On the CPU the host
+    side is ``out`` itself.
+    """
+
+    def __init__(self, out, shape) -> None:
+        self.out, self.shape, self.seconds = out, shape, 0.0
+        self.cuda = out.device.type == "cuda"
+        self._host = self.side = None
+
+    def host(self):
+        """The host array ``[personas, questions, layers, dim]`` (called on the store's thread)."""
+        import torch
+
+        if not self.cuda:
+            return self.out.numpy().reshape(self.shape)
+        t = time.perf_counter()
+        self._host = torch.empty(self.out.shape, dtype=self.out.dtype, pin_memory=True)
+        self.side = torch.cuda.Stream(self.out.device)
+        self.seconds += time.perf_counter() - t
+        return self._host.numpy().reshape(self.shape)
+
+    def after_queued(self, lo: int, hi: int):
+        """A callable that copies rows ``lo:hi`` once the work queued so far has run."""
+        if not self.cuda:
+            return None
+        import torch
+
+        event = torch.cuda.Event()
+        event.record()
+
+        def copy() -> None:
+            t = time.perf_counter()
+            with torch.cuda.stream(self.side):
+                self.side.wait_event(event)
+                self._host[lo:hi].copy_(self.out[lo:hi], non_blocking=True)
+            self.side.synchronize()
+            self.seconds += time.perf_counter() - t
+        return copy
 
 
 def _sync(device) -> None:

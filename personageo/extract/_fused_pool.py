@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from personageo.extract._batching import bucket, plan_batches
+from personageo.extract._batching import bucket
 from personageo.extract._fused import FusedDecoder, sdpa_backends
-from personageo.extract._layers import Site, span_pooler
+from personageo.extract._layers import Site
 from personageo.extract._tokens import PoolItem
 
 _CUDA_TOKENS = (1024, 32768)
 """Bounds of the padded tokens per forward pass on CUDA (the budget comes from free memory)."""
 CPU_TOKENS = 4096
 """Padded tokens per forward pass on the CPU."""
+MIN_SHARED = 4
+"""Shortest token prefix worth computing once for a run of items."""
 
 
 def token_budget(fused: FusedDecoder, reserve_bytes: int = 0) -> int:
@@ -55,15 +57,114 @@ def right_pad(seqs: Sequence[Sequence[int]], width: int, pad_id: int, device):
     for b, s in enumerate(seqs):
         if len(s):
             ids[b, :len(s)] = torch.as_tensor(list(s), dtype=torch.long)
+    return _to(ids, device)
+
+
+def _to(t, device):
     if device.type == "cuda":
-        return ids.pin_memory().to(device, non_blocking=True)
-    return ids.to(device)
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
+
+def _common(a: Sequence[int], b: Sequence[int], limit: int) -> int:
+    n = min(limit, len(a), len(b))
+    for k in range(n):
+        if a[k] != b[k]:
+            return k
+    return n
+
+
+def prefix_groups(seqs: Sequence[Sequence[int]], order: Sequence[int], limits: Sequence[int],
+                  min_shared: int = MIN_SHARED) -> list[tuple[int, list[int]]]:
+    """``(prefix length, members)``: consecutive runs of ``order`` that share a token prefix.
+
+    A run grows while its common prefix stays at least ``min_shared`` tokens long and, once it
+    has two members, keeps at least half its length (persona-major prompts: one run per
+    persona, the prefix being the system prompt and the template around it). The prefix used
+    is capped by ``limits[i]`` (member ``i`` needs its positions from ``limits[i]`` on computed
+    as its own tokens). A run with one member or a shorter prefix gets 0; neighbouring runs
+    with prefix 0 are merged.
+    """
+    runs: list[tuple[int, list[int]]] = []
+    cur: list[int] = []
+    lcp = 0
+    for i in order:
+        if cur:
+            new = _common(seqs[cur[0]], seqs[i], lcp)
+            if new >= min_shared and (len(cur) == 1 or 2 * new >= lcp):
+                cur.append(i)
+                lcp = new
+                continue
+            runs.append((lcp, cur))
+        cur, lcp = [i], len(seqs[i])
+    if cur:
+        runs.append((lcp, cur))
+    out: list[tuple[int, list[int]]] = []
+    for lcp, members in runs:
+        p = min([lcp] + [limits[i] for i in members])
+        if len(members) < 2 or p < min_shared:
+            p = 0
+        if p == 0 and out and out[-1][0] == 0:
+            out[-1][1].extend(members)
+        else:
+            out.append((p, list(members)))
+    return out
+
+
+def _chunks(members: list[int], lengths: Sequence[int], prefix: int, rows: int | None,
+            tokens: int | None) -> list[list[int]]:
+    """Batches of ``members`` in order: ``rows`` rows, or at most ``tokens`` packed tokens
+    (and an attention grid of at most twice that)."""
+    if rows is not None:
+        return [members[i:i + rows] for i in range(0, len(members), rows)]
+    out: list[list[int]] = []
+    cur: list[int] = []
+    used = widest = 0
+    for i in members:
+        n = lengths[i] - prefix
+        if cur and (used + n > tokens or (len(cur) + 1) * (prefix + max(widest, n)) > 2 * tokens):
+            out.append(cur)
+            cur, used, widest = [], 0, 0
+        cur.append(i)
+        used, widest = used + n, max(widest, n)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def packed_pooler(offsets, start, end, single: bool):
+    """``hidden [N, d] -> [rows, d]`` float32 for packed rows (row ``r``'s tokens start at
+    ``offsets[r]``): the token at ``start[r]`` when every span is one token, else the mean over
+    ``[start[r], end[r])`` (positions within the row)."""
+    import torch
+
+    if single:
+        sel = offsets + start
+
+        def pool(hidden):
+            return hidden[sel].float()
+        return pool
+    counts = (end - start).clamp(min=0)
+    seg = torch.repeat_interleave(torch.arange(len(start), device=start.device), counts)
+    first = torch.repeat_interleave(offsets + start - (counts.cumsum(0) - counts), counts)
+    tok = first + torch.arange(int(counts.sum()), device=start.device)
+
+    def pool(hidden):
+        out = torch.zeros((len(start), hidden.shape[-1]), dtype=torch.float32,
+                          device=hidden.device)
+        out.index_add_(0, seg, hidden[tok].float())
+        return out / counts.clamp(min=1)[:, None].float()
+    return pool
 
 
 def fused_pooled(fused: FusedDecoder, items: Sequence[PoolItem], sites: list[Site], *,
                  pad_id: int, indices: Sequence[int] | None = None, rows: int | None = None,
                  out=None, on_batch: Callable[[list[int]], None] | None = None):
     """Vectors ``[len(items), len(sites), dim]`` float32 on the model's device.
+
+    Items are computed in the order of ``indices`` (default: all, in order), in packed batches
+    (no padding in the matrix products); consecutive items that share a token prefix (one
+    persona's prompts) share its keys and values, computed once (:func:`prefix_groups`).
 
     Parameters
     ----------
@@ -87,35 +188,59 @@ def fused_pooled(fused: FusedDecoder, items: Sequence[PoolItem], sites: list[Sit
                           device=dev)
     if not todo:
         return out
-    lengths = [len(items[i].ids) for i in todo]
-    multiple = width_multiple(fused)
-    batches = plan_batches(lengths, rows=rows, tokens=None if rows else token_budget(fused),
-                           multiple=multiple)
+    lengths = [len(it.ids) for it in items]
     depth = _depth(sites, fused.n_blocks)
     where: dict[tuple, list[int]] = {}
     for s_i, s in enumerate(sites):
         where.setdefault((s.kind, s.block), []).append(s_i)
+    groups = prefix_groups([it.ids for it in items], todo,
+                           [max(0, min(it.start, len(it.ids) - 1)) for it in items])
+    budget = None if rows else token_budget(fused)
     with torch.inference_mode(), sdpa_backends():
-        for batch in batches:
-            idx = [todo[b] for b in batch]
-            width = bucket(max(len(items[i].ids) for i in idx), multiple)
-            ids = right_pad([items[i].ids for i in idx], width, pad_id, dev)
-            start = torch.as_tensor([items[i].start for i in idx]).to(dev, non_blocking=True)
-            end = torch.as_tensor([items[i].end for i in idx]).to(dev, non_blocking=True)
-            target = torch.as_tensor(idx).to(dev, non_blocking=True)
-            pool = span_pooler(start, end, all(items[i].end - items[i].start == 1 for i in idx))
-
-            def on_site(kind, block, hidden, pool=pool, target=target):
-                slots = where.get((kind, block))
-                if slots:
-                    vec = pool(hidden)
-                    for s_i in slots:
-                        out[target, s_i] = vec
-
-            fused.forward(ids, depth=max(depth, 0), on_site=on_site)
-            if on_batch is not None:
-                on_batch(idx)
+        for prefix, members in groups:
+            past = None
+            if prefix and depth:
+                past = fused.prefix_kv(_to(torch.as_tensor(items[members[0]].ids[:prefix]),
+                                           dev), depth)
+            for idx in _chunks(members, lengths, prefix, rows, budget):
+                _packed_batch(fused, items, idx, prefix, past, depth, where, out)
+                if on_batch is not None:
+                    on_batch(idx)
     return out
+
+
+def _packed_batch(fused: FusedDecoder, items, idx: list[int], prefix: int, past, depth: int,
+                  where: dict, out) -> None:
+    import numpy as np
+    import torch
+
+    from personageo.extract._fused import Layout
+
+    dev = fused.device
+    lens = np.array([len(items[i].ids) - prefix for i in idx], dtype=np.int64)
+    t = bucket(int(lens.max()), width_multiple(fused))
+    offsets = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    cols = np.arange(int(lens.sum())) - np.repeat(offsets, lens)
+    rows = np.repeat(np.arange(len(idx)), lens)
+    ids = np.concatenate([np.asarray(items[i].ids[prefix:], dtype=np.int64) for i in idx])
+    start = np.array([items[i].start - prefix for i in idx], dtype=np.int64)
+    end = np.array([items[i].end - prefix for i in idx], dtype=np.int64)
+    dense = bool((lens == t).all())
+    host = {"ids": ids, "pos": cols + prefix, "flat": rows * t + cols, "offsets": offsets,
+            "start": start, "end": end, "target": np.asarray(idx, dtype=np.int64)}
+    d = {k: _to(torch.from_numpy(np.ascontiguousarray(v)), dev) for k, v in host.items()}
+    layout = Layout(len(idx), t, None if dense else d["flat"], prefix)
+    pool = packed_pooler(d["offsets"], d["start"], d["end"], bool(((end - start) == 1).all()))
+    target = d["target"]
+
+    def on_site(kind, block, hidden):
+        slots = where.get((kind, block))
+        if slots:
+            vec = pool(hidden)
+            for s_i in slots:
+                out[target, s_i] = vec
+
+    fused.forward_packed(d["ids"], d["pos"], layout, past=past, depth=depth, on_site=on_site)
 
 
 def to_host(vectors):

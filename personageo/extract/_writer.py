@@ -110,6 +110,125 @@ def write_store(directory: str | Path, vectors: np.ndarray, manifest: Activation
     return manifest
 
 
+class StoreStream:
+    """A store written while its vectors are still being computed.
+
+    ``vectors`` is the whole ``[personas, questions, layers, dim]`` float32 host array (or a
+    callable returning it, run on the stream's thread), filled in item order; :meth:`advance`
+    says that the items before ``upto`` are final (after ``ready()``, run on the stream's
+    thread: a device copy to wait for). The stream's own thread
+    appends them to a temp file, hashes them, syncs them to disk and computes the centroid of
+    every persona that is complete, so that :meth:`finish` has only the last rows, the rename,
+    the answers and the manifest left. Files as :func:`write_store` writes them (the vectors
+    file byte-identical, the manifest last).
+    """
+
+    def __init__(self, directory: str | Path, vectors, manifest: ActivationManifest) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.dir = Path(directory)
+        self.shape = (len(manifest.personas), len(manifest.question_ids), len(manifest.layers),
+                      manifest.dim)
+        self.manifest, self.items = manifest, self.shape[0] * self.shape[1]
+        self.cent = np.empty((self.shape[0], *self.shape[2:]), dtype=np.float32)
+        self.done = self.sent = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personageo-stream")
+        self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personageo-hash")
+        self._jobs = [self._pool.submit(self._open, vectors)]
+
+    def _open(self, vectors) -> None:
+        """``vectors``: the host array, or a callable that returns it (run on this thread)."""
+        vectors = vectors() if callable(vectors) else vectors
+        if tuple(vectors.shape) != self.shape or vectors.dtype != np.float32 \
+                or not vectors.flags.c_contiguous:
+            raise ValueError(f"vectors {vectors.shape} {vectors.dtype} do not match the "
+                             f"manifest {self.shape} (float32, contiguous)")
+        self.vectors, self.flat = vectors, vectors.reshape(self.items, -1)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.dir / VECTORS
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.dir)
+        self.fh = os.fdopen(fd, "wb")
+        head = safetensors_header("vectors", vectors.shape, vectors.nbytes)
+        self.digest = hashlib.sha256(head)
+        self.fh.write(head)
+
+    def advance(self, upto: int, ready: Callable[[], object] | None = None) -> None:
+        """Items ``< upto`` are final once ``ready()`` returns."""
+        if upto > self.sent:
+            lo, self.sent = self.sent, upto
+            self._jobs.append(self._pool.submit(self._write, lo, upto, ready))
+
+    def _write(self, lo: int, hi: int, ready) -> None:
+        if ready is not None:
+            ready()
+        body = memoryview(self.flat[lo:hi]).cast("B")
+        hashed = self._side.submit(self.digest.update, body)
+        for off in range(0, len(body), _CHUNK):
+            self.fh.write(body[off:off + _CHUNK])
+        q = self.vectors.shape[1]
+        for p in range(self.done // q, hi // q):  # personas completed by these rows
+            self.cent[p] = self.vectors[p].mean(axis=0, dtype=np.float64)
+        self.fh.flush()
+        getattr(os, "fdatasync", os.fsync)(self.fh.fileno())  # the final fsync has little left
+        hashed.result()
+        self.done = hi
+
+    def finish(self, answers: list[dict] | None = None, centroids: bool = True,
+               after: Callable[[], object] | None = None):
+        """A future of the written manifest (with ``vectors_sha256``); every item must be final.
+
+        ``after()`` runs on the stream's thread once the manifest is written.
+        """
+        if self.sent != self.items:
+            raise ValueError(f"only {self.sent} of {self.items} items were advanced")
+        return self._pool.submit(self._finish, answers, centroids, after)
+
+    def _finish(self, answers, centroids, after) -> ActivationManifest:
+        from safetensors.numpy import save
+
+        from personageo.extract._store import CENTROIDS
+        from personageo.files import atomic_write_bytes
+
+        self._side.shutdown()
+        try:
+            for job in self._jobs:
+                job.result()  # re-raise an error of an earlier write
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            os.chmod(self.tmp, 0o666 & ~_umask())
+            os.replace(self.tmp, self.dir / VECTORS)
+        except BaseException:
+            self._drop()
+            raise
+        finally:
+            self._jobs = []
+        if centroids:
+            atomic_write_bytes(self.dir / CENTROIDS, save({"centroids": self.cent}))
+        if answers is not None:
+            atomic_write_text(self.dir / ANSWERS,
+                              "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers))
+        manifest = self.manifest.model_copy(update={"vectors_sha256": self.digest.hexdigest()})
+        atomic_write_text(self.dir / MANIFEST, dump_json(manifest.model_dump(mode="json")))
+        if after is not None:
+            after()
+        self._pool.shutdown(wait=False)
+        return manifest
+
+    def _drop(self) -> None:
+        self._side.shutdown()
+        fh = getattr(self, "fh", None)
+        if fh is not None:
+            fh.close()
+            Path(self.tmp).unlink(missing_ok=True)
+        self._pool.shutdown(wait=False)
+
+    def abort(self) -> None:
+        """Finish the queued writes, then remove the temp file (an interrupted extraction)."""
+        self._pool.submit(self._drop)
+        self._pool.shutdown(wait=True)
+
+
 class StoreWriter:
     """Runs submitted jobs on one background thread, in order; :meth:`join` re-raises."""
 

@@ -149,8 +149,8 @@ def test_a_wrong_block_fails_the_probe():
     broken, _ = load_model_and_tokenizer(tiny_spec(seed=3), dtype="float32")
     real = FusedDecoder.block
 
-    def wrong_block(self, i, x, normed, cos, sin, kv_out=None):
-        out, nxt = real(self, i, x, normed, cos, sin, kv_out)
+    def wrong_block(self, i, x, normed, cos, sin, layout, past=None, kv_out=None):
+        out, nxt = real(self, i, x, normed, cos, sin, layout, past, kv_out)
         return (out * 1.5 if i == 2 else out), nxt
 
     with pytest.MonkeyPatch.context() as mp:
