@@ -1,8 +1,10 @@
 """One checkpoint's extraction once a model is needed: engine choice, answers, vectors, stores.
 
-The fused engine (``extract.engine: auto|fused``, :mod:`personageo.extract._fused`) keeps every
-vector on the device until a method is complete, copies it to the host once and hands the
-store to a background writer; answer-based methods get their vectors from generation itself.
+The fused engine (``extract.engine: auto|fused``, :mod:`personageo.extract._fused`) computes a
+method's vectors on the device in item order and streams each finished row range through one
+pinned host buffer into the store while the next rows compute (:class:`StoreStream`);
+answer-based methods get their vectors from generation itself, and their stores are written
+while the other methods compute.
 The transformers engine is the plain path (hooks, ``model.generate``, a second forward pass).
 """
 
@@ -21,7 +23,7 @@ from personageo.extract._generate import generate_vllm, iter_generate_transforme
 from personageo.extract._layers import resolve_sites
 from personageo.extract._store import AnswerParts, PartStore, write_centroids
 from personageo.extract._tokens import Answer, pool_item
-from personageo.extract._writer import write_store
+from personageo.extract._writer import HostCopy, write_store
 from personageo.files import sha256_json, sha256_text
 
 TRANSFORMERS_BATCH = 32
@@ -117,9 +119,14 @@ class Context:
                 answers[gid] = self._answers(gen, parts)
             gen_dirs.append(parts)
         self.load()
-        futures = [self._method(p, answers.get(sha256_json(p.generation)), pooled.get(p.key))
-                   for p in plans]
-        out = [f.result() for f in futures]
+        # stores whose vectors were pooled while generating first: their writes then overlap
+        # the forward passes of the other methods
+        futures = {}
+        for k in sorted(range(len(plans)), key=lambda k: plans[k].key not in pooled):
+            p = plans[k]
+            futures[k] = self._method(p, answers.get(sha256_json(p.generation)),
+                                      pooled.get(p.key))
+        out = [futures[k].result() for k in range(len(plans))]
         for parts in gen_dirs:
             parts.remove()
         return out
@@ -259,7 +266,7 @@ class Context:
                 np.stack([done[i] for i in old])).to(dev)
         have.update(old)
         todo = [i for i in range(n) if i not in have]
-        copier = _HostCopy(out, (len(ps.personas), len(ps.question_ids), len(sites),
+        copier = HostCopy(out, (len(ps.personas), len(ps.question_ids), len(sites),
                                  self.fused.hidden))
         stream = StoreStream(plan.directory, copier.host, manifest)
         state = {"front": 0, "pending": [], "last": time.perf_counter(), "n": len(have)}
@@ -371,51 +378,6 @@ def _cuda_version(device: str | None) -> str | None:
     import torch
 
     return torch.version.cuda
-
-
-class _HostCopy:
-    """The host side of a device buffer ``out``: pinned memory filled row range by row range.
-
-    On CUDA the pinned buffer is allocated on the store's thread (a fresh 1 GB pinned block
-    takes most of a second; PyTorch's host allocator caches it for the next store), and each
-    range is copied on a side stream after the batches that computed it. On the CPU the host
-    side is ``out`` itself.
-    """
-
-    def __init__(self, out, shape) -> None:
-        self.out, self.shape, self.seconds = out, shape, 0.0
-        self.cuda = out.device.type == "cuda"
-        self._host = self.side = None
-
-    def host(self):
-        """The host array ``[personas, questions, layers, dim]`` (called on the store's thread)."""
-        import torch
-
-        if not self.cuda:
-            return self.out.numpy().reshape(self.shape)
-        t = time.perf_counter()
-        self._host = torch.empty(self.out.shape, dtype=self.out.dtype, pin_memory=True)
-        self.side = torch.cuda.Stream(self.out.device)
-        self.seconds += time.perf_counter() - t
-        return self._host.numpy().reshape(self.shape)
-
-    def after_queued(self, lo: int, hi: int):
-        """A callable that copies rows ``lo:hi`` once the work queued so far has run."""
-        if not self.cuda:
-            return None
-        import torch
-
-        event = torch.cuda.Event()
-        event.record()
-
-        def copy() -> None:
-            t = time.perf_counter()
-            with torch.cuda.stream(self.side):
-                self.side.wait_event(event)
-                self._host[lo:hi].copy_(self.out[lo:hi], non_blocking=True)
-            self.side.synchronize()
-            self.seconds += time.perf_counter() - t
-        return copy
 
 
 def _sync(device) -> None:

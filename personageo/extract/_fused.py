@@ -4,15 +4,19 @@ The transformers model stays the source of the weights; this module runs the sam
 (RMSNorm, rotary, grouped-query attention, SiLU-gated MLP, residual adds) with what the
 extraction needs and transformers' generic path does not give:
 
-* **right padding**, so a batch's attention is plain causal attention (no padding mask, one
-  fused kernel whatever the width; padded positions come after every real token and no real
-  token ever sees them);
+* **packed batches**: the matrix products and element-wise work run on the real tokens only
+  (``[tokens, features]``); only the attention sees a right-padded grid (plain causal attention,
+  no padding mask: padded positions come after every real token and no real token sees them);
+* a **shared prefix** (one persona's system prompt) computed once: its keys and values are put
+  before every row's own keys, and the attention is causal from the lower right
+  (:meth:`FusedDecoder.prefix_kv`, :class:`Layout`);
 * **one matrix product** for q/k/v and one for gate/up: the module weights are concatenated once
   and the transformers modules are re-pointed at views of the concatenation (no extra memory,
   the transformers forward still works);
 * **fused element-wise work**: residual add + RMSNorm, rotary + head split, SiLU * up are
-  ``torch.compile``-d on CUDA (one kernel each), with the plain PyTorch functions as fallback
-  (CPU, or when compilation fails);
+  ``torch.compile``-d on CUDA once, during the probe, with a dynamic token axis (one kernel each
+  for every batch and decode step), with the plain PyTorch functions as fallback (CPU, or when
+  compilation fails; :mod:`personageo.extract._fused_ops`);
 * a **static KV cache** and a single-token decode step for generation (see ``_fused_generate``).
 
 :func:`fused_decoder` checks the architecture and then runs one short probe sequence through both
@@ -346,12 +350,10 @@ class FusedDecoder:
         return F.linear(normed, self.lm_head)
 
     def logits_at(self, normed, last):
-        """Logits of row ``b`` at position ``last[b]`` of a final-normed ``[B, T, D]``."""
-        import torch
+        """Logits at the token-major rows ``last`` of a final-normed ``[N, D]``."""
         import torch.nn.functional as F
 
-        rows = torch.arange(normed.shape[0], device=normed.device)
-        return F.linear(normed[rows, last], self.lm_head)
+        return F.linear(normed[last], self.lm_head)
 
 
 def probe_matches(fused: FusedDecoder, model, rtol: float | None = None) -> str | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 
-
 # -- element-wise work: plain PyTorch (reference and fallback) -----------------------------------
 
 def rms_norm(x, weight, eps: float):

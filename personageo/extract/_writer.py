@@ -1,14 +1,14 @@
-"""Stores written off the critical path: a background writer thread and a one-pass vectors file.
-
-:class:`StoreWriter` runs write jobs (resumable parts, finished stores) on one thread, in the
-order they were submitted, while the device computes the next method. A finished store is one
-job, so its ``manifest.json`` is still written last, atomically, and only once the vectors,
-centroids and answers are on disk.
+"""Stores written off the critical path: a one-pass vectors file, and stores streamed to disk.
 
 :func:`write_store` writes the same files as :func:`personageo.activations.write_activations`
 (byte-identical ``vectors.safetensors``), without building the file in memory first: the
 safetensors header and the array's own buffer go straight to a temp file while a second thread
-hashes them, and the centroids are computed meanwhile.
+hashes them, and the centroids are computed meanwhile; ``manifest.json`` is written last.
+
+:class:`StoreStream` writes the same files while the vectors are still being computed (the fused
+engine's methods): rows are appended, hashed and synced in item order on the stream's own
+thread as they become final, so that little is left to do once the device is done.
+:class:`HostCopy` moves each finished row range from the device into one pinned host buffer.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import struct
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -229,53 +229,46 @@ class StoreStream:
         self._pool.shutdown(wait=True)
 
 
-class StoreWriter:
-    """Runs submitted jobs on one background thread, in order; :meth:`join` re-raises."""
+class HostCopy:
+    """The host side of a device buffer ``out``: pinned memory filled row range by row range.
 
-    def __init__(self) -> None:
-        self._jobs: queue.Queue = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+    On CUDA the pinned buffer is allocated on the store's thread (a fresh 1 GB pinned block
+    takes most of a second; PyTorch's host allocator caches it for the next store), and each
+    range is copied on a side stream after the batches that computed it. On the CPU the host
+    side is ``out`` itself.
+    """
 
-    def submit(self, fn: Callable, *args, **kwargs) -> None:
-        if self._error is not None:
-            raise self._error
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="personageo-writer",
-                                            daemon=True)
-            self._thread.start()
-        self._jobs.put((fn, args, kwargs))
+    def __init__(self, out, shape) -> None:
+        self.out, self.shape, self.seconds = out, shape, 0.0
+        self.cuda = out.device.type == "cuda"
+        self._host = self.side = None
 
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            fn, args, kwargs = job
-            if self._error is None:
-                try:
-                    fn(*args, **kwargs)
-                except BaseException as exc:  # surfaced by join()
-                    self._error = exc
+    def host(self):
+        """The host array ``[personas, questions, layers, dim]`` (called on the store's thread)."""
+        import torch
 
-    def join(self) -> None:
-        """Wait for every submitted job; raise the first job error."""
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join()
-            self._thread = None
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise err
+        if not self.cuda:
+            return self.out.numpy().reshape(self.shape)
+        t = time.perf_counter()
+        self._host = torch.empty(self.out.shape, dtype=self.out.dtype, pin_memory=True)
+        self.side = torch.cuda.Stream(self.out.device)
+        self.seconds += time.perf_counter() - t
+        return self._host.numpy().reshape(self.shape)
 
-    def __enter__(self) -> StoreWriter:
-        return self
+    def after_queued(self, lo: int, hi: int):
+        """A callable that copies rows ``lo:hi`` once the work queued so far has run."""
+        if not self.cuda:
+            return None
+        import torch
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.join()
-        else:  # finish what was queued (parts of a resumable run), keep the first error
-            try:
-                self.join()
-            except BaseException:
-                pass
+        event = torch.cuda.Event()
+        event.record()
+
+        def copy() -> None:
+            t = time.perf_counter()
+            with torch.cuda.stream(self.side):
+                self.side.wait_event(event)
+                self._host[lo:hi].copy_(self.out[lo:hi], non_blocking=True)
+            self.side.synchronize()
+            self.seconds += time.perf_counter() - t
+        return copy
