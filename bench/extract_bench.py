@@ -74,6 +74,7 @@ def parse_args(argv=None):
     p.add_argument("--no-plain", action="store_true", help="skip the previous-defaults run")
     p.add_argument("--no-baseline", action="store_true", help="skip the original-style loop")
     p.add_argument("--no-b", action="store_true", help="skip Method B")
+    p.add_argument("--no-equality", action="store_true", help="skip the equality stage")
     p.add_argument("--check", type=int, default=128, help="prompts compared with transformers")
     p.add_argument("--check-tokens", type=int, default=16)
     p.add_argument("--root", default=None, help="experiment directory (default: a temp dir)")
@@ -364,10 +365,11 @@ def main(argv=None) -> dict:
     if not args.no_b:
         _stage(out, "method_b", args.out, _method_b, config, root)
 
-    model, tok = load_model_and_tokenizer(spec, dtype=dtype, device=device)
-    sites = resolve_sites(list(range(n_layers)), "block_output_0idx", n_layers)
-    _stage(out, "equality", args.out, equality, model, tok, ps.prompts, ps.closing_ids, root,
-           args, sites)
+    if not args.no_equality:
+        model, tok = load_model_and_tokenizer(spec, dtype=dtype, device=device)
+        sites = resolve_sites(list(range(n_layers)), "block_output_0idx", n_layers)
+        _stage(out, "equality", args.out, equality, model, tok, ps.prompts, ps.closing_ids,
+               root, args, sites)
     a = out.get("method_a_warm", {})
     out["summary"] = {
         "card": out["card"], "method_a_warm_s": a.get("method_a_s"),
@@ -377,7 +379,7 @@ def main(argv=None) -> dict:
         "plain_method_a_s": out.get("plain_method_a", {}).get("method_a_s"),
         "baseline_s": out.get("baseline", {}).get("wall_s"),
         "method_b_tokens_per_s": out.get("method_b", {}).get("tokens_per_s_extraction"),
-        "equal_within_tolerance": out["equality"].get("ok"),
+        "equal_within_tolerance": out.get("equality", {}).get("ok"),
         "method_a_target_met": None if args.tiny else a.get("method_a_s", 1e9) <= 4,
         "method_b_target_met": None if args.tiny or args.no_b else
         out["method_b"].get("tokens_per_s_extraction", 0) >= 25_000,

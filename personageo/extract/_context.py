@@ -11,6 +11,7 @@ The transformers engine is the plain path (hooks, ``model.generate``, a second f
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -49,6 +50,8 @@ class Context:
         self.notes: list[str] = []
         self.timings: dict[str, dict] = {}
         self.load_timings: dict[str, float] = {}
+        self._records: dict[int, tuple] = {}
+        self._records_lock = threading.Lock()
 
     # -- model and engine -------------------------------------------------------------------------
     def load(self) -> None:
@@ -166,6 +169,7 @@ class Context:
         import torch
 
         from personageo.extract._fused_generate import GenStats, fused_generate
+        from personageo.extract._writer import reserve_pinned
 
         ids = [p.ids for p in self.prompts.prompts]
         done = parts.load()
@@ -182,7 +186,8 @@ class Context:
                 self.fused, ids, indices=todo, max_new_tokens=gen["max_new_tokens"],
                 stop_ids=self._stops(), closing=self.prompts.closing_ids, rules=rules,
                 sites=sites, pad_id=self.tokenizer.pad_token_id, rows=s.generate_batch_size,
-                cuda_graphs=s.cuda_graphs, stats=stats):
+                cuda_graphs=s.cuda_graphs, stats=stats,
+                while_busy=lambda: reserve_pinned(bufs[rules[0]].shape, len(rules))):
             pending.append(self.writer.submit(parts.save, idx, new))
             done.update(zip(idx, new, strict=True))
             target = torch.as_tensor(idx, device=self.fused.device)
@@ -218,7 +223,7 @@ class Context:
             return _done(self._write(plan, vectors, manifest, answers, parts, timing))
         manifest = self._manifest(plan, self.fused.hidden, answers)
         return self._stream_fused(plan, items, parts, pre, timing, manifest,
-                                  self._answer_records(answers) if answers else None)
+                                  (lambda: self._records_of(answers)) if answers else None)
 
     def _vectors_transformers(self, plan, items, parts: PartStore, timing) -> np.ndarray:
         from personageo.extract._forward import iter_pooled
@@ -318,6 +323,14 @@ class Context:
         parts.remove()
         timing["store_s"] = time.perf_counter() - t0
         return written
+
+    def _records_of(self, answers: list[Answer]) -> list[dict]:
+        """:meth:`_answer_records`, computed once per answer list (stores share it)."""
+        with self._records_lock:
+            key = id(answers)
+            if key not in self._records:
+                self._records[key] = (answers, self._answer_records(answers))
+            return self._records[key][1]
 
     def _answer_records(self, answers: list[Answer]) -> list[dict]:
         return [{"persona": p.persona, "question_id": p.question_id, "question": p.question,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from personageo.extract._batching import bucket, length_sorted_batches
@@ -201,7 +201,8 @@ def _prefill(batch: _Batch, prompts) -> None:
     batch.start(first)
 
 
-def _decode_all(batch: _Batch, stats: GenStats, graphs: bool) -> None:
+def _decode_all(batch: _Batch, stats: GenStats, graphs: bool, while_busy: list) -> None:
+    """Decode every step; ``while_busy[0]()`` (once) when 16 graph replays are queued."""
     import torch
 
     total = batch.max_new + batch.m
@@ -213,6 +214,10 @@ def _decode_all(batch: _Batch, stats: GenStats, graphs: bool) -> None:
         graph = captured.get(width)
         if graph is not None:
             graph.replay()
+            if while_busy[0] is not None and width == batch.width and t % 16 == 15 \
+                    and total - t > 8:  # 16 steps queued since the last synchronisation
+                call, while_busy[0] = while_busy[0], None
+                call()
         else:
             batch.step(width)  # also the warm-up of a graph for this width
             if graphs and stats.graph_error is None and t + 1 < total:
@@ -241,11 +246,14 @@ def fused_generate(fused: FusedDecoder, prompts: Sequence[Sequence[int]], *,
                    rules: Sequence[str], sites: list[Site], pad_id: int,
                    indices: Sequence[int] | None = None, rows: int | None = None,
                    cuda_graphs: bool = True, stats: GenStats | None = None,
+                   while_busy: Callable[[], object] | None = None,
                    ) -> Iterator[tuple[list[int], list[Answer], dict]]:
     """Yield ``(indices, answers, {rule: vectors [b, sites, dim] float32 on the device})``.
 
     ``rules`` are answer token rules (:data:`personageo.extract.ANSWER_RULES`); every batch
     pools each of them. ``answers`` are trimmed like :func:`personageo.extract.trim_answer`.
+    ``while_busy()`` is called once while the device has about 16 captured decode steps queued
+    (host work that would otherwise stall it, such as pinning the stores' buffers).
     """
     import torch
 
@@ -261,6 +269,7 @@ def fused_generate(fused: FusedDecoder, prompts: Sequence[Sequence[int]], *,
     n_rows = rows or generation_rows(fused, len(todo), width, len(rules), len(sites))
     graphs = cuda_graphs and fused.device.type == "cuda"
     stop_set = set(int(s) for s in stop_ids)
+    busy = [while_busy]
     on_device = torch.cuda.device(fused.device) if graphs else contextlib.nullcontext()
     with torch.inference_mode(), sdpa_backends(), on_device:  # graphs use the current device
         for order in length_sorted_batches(lengths, n_rows):
@@ -273,7 +282,7 @@ def fused_generate(fused: FusedDecoder, prompts: Sequence[Sequence[int]], *,
             _prefill(batch, group)
             _sync(fused)
             t1 = time.perf_counter()
-            _decode_all(batch, stats, graphs)
+            _decode_all(batch, stats, graphs, busy)
             _sync(fused)
             stats.prefill_s += t1 - t0
             stats.decode_s += time.perf_counter() - t1

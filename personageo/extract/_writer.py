@@ -133,7 +133,7 @@ class StoreStream:
         self.cent = np.empty((self.shape[0], *self.shape[2:]), dtype=np.float32)
         self.done = self.sent = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personageo-stream")
-        self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personageo-hash")
+        self._side = ThreadPoolExecutor(max_workers=3, thread_name_prefix="personageo-hash")
         self._jobs = [self._pool.submit(self._open, vectors)]
 
     def _open(self, vectors) -> None:
@@ -162,25 +162,32 @@ class StoreStream:
         if ready is not None:
             ready()
         body = memoryview(self.flat[lo:hi]).cast("B")
-        hashed = self._side.submit(self.digest.update, body)
+        hashed = self._side.submit(self.digest.update, body)  # in order: one chunk at a time
+        cents = self._side.submit(self._centroids, self.done, hi)
         for off in range(0, len(body), _CHUNK):
             self.fh.write(body[off:off + _CHUNK])
-        q = self.vectors.shape[1]
-        for p in range(self.done // q, hi // q):  # personas completed by these rows
-            self.cent[p] = self.vectors[p].mean(axis=0, dtype=np.float64)
         self.fh.flush()
         getattr(os, "fdatasync", os.fsync)(self.fh.fileno())  # the final fsync has little left
         hashed.result()
+        cents.result()
         self.done = hi
 
-    def finish(self, answers: list[dict] | None = None, centroids: bool = True,
+    def _centroids(self, lo: int, hi: int) -> None:
+        q = self.vectors.shape[1]
+        for p in range(lo // q, hi // q):  # personas completed by rows lo:hi
+            self.cent[p] = self.vectors[p].mean(axis=0, dtype=np.float64)
+
+    def finish(self, answers=None, centroids: bool = True,
                after: Callable[[], object] | None = None):
         """A future of the written manifest (with ``vectors_sha256``); every item must be final.
 
-        ``after()`` runs on the stream's thread once the manifest is written.
+        ``answers``: the answer records, or a callable that returns them (run beside the
+        writes); ``after()`` runs on the stream's thread once the manifest is written.
         """
         if self.sent != self.items:
             raise ValueError(f"only {self.sent} of {self.items} items were advanced")
+        if callable(answers):
+            answers = self._side.submit(answers)
         return self._pool.submit(self._finish, answers, centroids, after)
 
     def _finish(self, answers, centroids, after) -> ActivationManifest:
@@ -191,6 +198,8 @@ class StoreStream:
 
         self._side.shutdown()
         try:
+            if hasattr(answers, "result"):
+                answers = answers.result()
             for job in self._jobs:
                 job.result()  # re-raise an error of an earlier write
             self.fh.flush()
@@ -227,6 +236,19 @@ class StoreStream:
         """Finish the queued writes, then remove the temp file (an interrupted extraction)."""
         self._pool.submit(self._drop)
         self._pool.shutdown(wait=True)
+
+
+def reserve_pinned(shape: tuple, count: int) -> None:
+    """Have ``count`` pinned float32 blocks of ``shape`` in PyTorch's host-allocator cache.
+
+    Pinning a gigabyte takes most of a second and holds the CUDA driver meanwhile; call this
+    while the device is busy with queued work (generation does, between its decode steps), so
+    that the stores' :class:`HostCopy` buffers come from the cache.
+    """
+    import torch
+
+    blocks = [torch.empty(shape, dtype=torch.float32, pin_memory=True) for _ in range(count)]
+    del blocks
 
 
 class HostCopy:
