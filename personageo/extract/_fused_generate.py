@@ -1,7 +1,8 @@
 """Greedy generation on the fused engine, pooling the answer tokens' states as they are computed.
 
 One batch holds as many prompts as fit the device (static KV cache ``[B, kv, T, d]`` per block,
-allocated once, zeroed). The prompts are prefilled in right-padded chunks; then every decode step
+allocated once, zeroed). The prompts are prefilled in packed chunks, the prefix a persona's prompts
+share computed once (:func:`_prefill`); then every decode step
 feeds one token per row at position ``prompt_len + t``. The state of a fed token at the
 requested sites is added to a float32 sum when the token belongs to the pooled range, so the
 vectors of the answer rules come out of generation itself, without a second forward pass over

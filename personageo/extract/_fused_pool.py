@@ -194,8 +194,10 @@ def fused_pooled(fused: FusedDecoder, items: Sequence[PoolItem], sites: list[Sit
 
     Parameters
     ----------
-    items, sites, pad_id
+    items, sites
         As for :func:`personageo.extract.iter_pooled`.
+    pad_id
+        Accepted for the same signature; packed batches hold no padding tokens.
     indices : sequence of int, optional
         Items to compute (default all); other rows of ``out`` are left as they are.
     rows : int, optional
