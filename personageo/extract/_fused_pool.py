@@ -21,9 +21,9 @@ from personageo.extract._layers import Site
 from personageo.extract._tokens import PoolItem
 
 _CUDA_TOKENS = (1024, 32768)
-"""Bounds of the padded tokens per forward pass on CUDA (the budget comes from free memory)."""
+"""Bounds of the tokens per forward pass on CUDA (the budget comes from free memory)."""
 CPU_TOKENS = 4096
-"""Padded tokens per forward pass on the CPU."""
+"""Tokens per forward pass on the CPU."""
 GROUP_OVERHEAD = {"cuda": 128, "cpu": 8}
 """What a separate prefix group costs, in tokens (its batches' fixed costs; ``prefix_groups``)."""
 
