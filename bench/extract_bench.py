@@ -9,8 +9,10 @@ output with each store's timings):
 method_a
     ``personageo extract CONFIG --methods A`` (last prompt token): the first call in this
     process (compilation and warm-up included), then ``--repeats`` warm calls. Per call: model
-    load, warm-up (engine probe, compilation), forward, device-to-host copy, store write; the
-    Method A time is forward + copy + store. Achieved TFLOP/s over the real tokens (``2 N`` per
+    load, warm-up (engine probe, compilation), forward, device-to-host copy and store write
+    (streamed while the forward runs: ``copy_s`` is the side stream's copy time, ``store_tail_s``
+    what is left after the forward); the Method A time is from the method's start to its
+    manifest written (``method_s``). Achieved TFLOP/s over the real tokens (``2 N`` per
     token for the block matmuls plus causal attention) and percent of the card's bf16 matmul
     rate, measured in the same run.
 plain
@@ -72,6 +74,7 @@ def parse_args(argv=None):
     p.add_argument("--no-plain", action="store_true", help="skip the previous-defaults run")
     p.add_argument("--no-baseline", action="store_true", help="skip the original-style loop")
     p.add_argument("--no-b", action="store_true", help="skip Method B")
+    p.add_argument("--no-equality", action="store_true", help="skip the equality stage")
     p.add_argument("--check", type=int, default=128, help="prompts compared with transformers")
     p.add_argument("--check-tokens", type=int, default=16)
     p.add_argument("--root", default=None, help="experiment directory (default: a temp dir)")
@@ -259,7 +262,9 @@ def equality(model, tok, prompts, closing, root: Path, args, sites) -> dict:
             for i, a in zip(idx, gen, strict=True):
                 same += a.token_ids == answers[i]["answer_token_ids"][:len(a.token_ids)]
         out["answers_equal_first_tokens"] = {"prompts": m, "tokens": k, "equal": int(same)}
-    tol = 5e-2 if str(model.dtype) != "torch.float32" else 1e-4
+    # bf16: the transformers path's own batch-size dependence sets the scale of "equal"
+    spread = out["reference_plain_batch1_vs_batch32_max_rel_err"]
+    tol = max(5e-2, 1.5 * spread) if str(model.dtype) != "torch.float32" else 1e-4
     out["tolerance"] = tol
     out["ok"] = all(v <= tol for key, v in out.items() if key.endswith("rel_err"))
     return out
@@ -289,12 +294,14 @@ def _method_b(config: Path, root: Path) -> dict:
             "tokens_per_s_extraction": round(t["generated_tokens"] / stage),
             "tokens_per_s_cli_call": round(t["generated_tokens"] / run["wall_s"]),
             **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in t.items()},
-            "store_bc_s": round(tc.get("store_s", 0), 3)}
+            "store_bc_tail_s": round(tc.get("store_tail_s", tc.get("store_s", 0)), 3)}
 
 
 def _method_a(run: dict, flops: float, peak: float) -> dict:
     t = run["stores"]["A"]["timings"]
-    stage = t.get("forward_s", 0) + t.get("copy_s", 0) + t.get("store_s", 0)
+    # fused engine: the store is streamed while the forward runs; method_s is the wall time from
+    # the method's start to its manifest written. Transformers engine: the parts in sequence.
+    stage = t.get("method_s") or t.get("forward_s", 0) + t.get("copy_s", 0) + t.get("store_s", 0)
     return {"cli_wall_s": round(run["wall_s"], 2), "method_a_s": round(stage, 3),
             "tflops": round(flops / t["forward_s"] / 1e12, 1),
             "pct_of_matmul": round(100 * flops / t["forward_s"] / peak, 1),
@@ -341,13 +348,15 @@ def main(argv=None) -> dict:
     del model
     _free()
 
-    runs = [run_cli(config, root, "A") for _ in range(1 + args.repeats)]
-    out["method_a_first_call"] = _method_a(runs[0], flops, peak)
-    warm = [_method_a(r, flops, peak) for r in runs[1:]]
-    out["method_a_warm"] = sorted(warm, key=lambda r: r["method_a_s"])[len(warm) // 2]
-    out["method_a_warm_all_s"] = [r["method_a_s"] for r in warm]
-    if args.out:
-        Path(args.out).write_text(json.dumps(out, indent=1), encoding="utf-8")
+    first = _stage(out, "method_a_first_call", args.out,
+                   lambda: _method_a(run_cli(config, root, "A"), flops, peak))
+    warm = [_stage(out, "method_a_warm", args.out,
+                   lambda: _method_a(run_cli(config, root, "A"), flops, peak))
+            for _ in range(args.repeats if "error" not in first else 0)]
+    warm = [w for w in warm if "error" not in w]
+    if warm:
+        out["method_a_warm"] = sorted(warm, key=lambda r: r["method_a_s"])[len(warm) // 2]
+        out["method_a_warm_all_s"] = [r["method_a_s"] for r in warm]
     if not args.no_plain:
         plain_cfg = write_experiment(root, spec, n_layers, args,
                                      {**fixed, "engine": "transformers", "batch_size": 32})
@@ -356,21 +365,22 @@ def main(argv=None) -> dict:
     if not args.no_b:
         _stage(out, "method_b", args.out, _method_b, config, root)
 
-    model, tok = load_model_and_tokenizer(spec, dtype=dtype, device=device)
-    sites = resolve_sites(list(range(n_layers)), "block_output_0idx", n_layers)
-    _stage(out, "equality", args.out, equality, model, tok, ps.prompts, ps.closing_ids, root,
-           args, sites)
-    a = out["method_a_warm"]
+    if not args.no_equality:
+        model, tok = load_model_and_tokenizer(spec, dtype=dtype, device=device)
+        sites = resolve_sites(list(range(n_layers)), "block_output_0idx", n_layers)
+        _stage(out, "equality", args.out, equality, model, tok, ps.prompts, ps.closing_ids,
+               root, args, sites)
+    a = out.get("method_a_warm", {})
     out["summary"] = {
-        "card": out["card"], "method_a_warm_s": a["method_a_s"],
-        "method_a_first_call_s": out["method_a_first_call"]["method_a_s"],
+        "card": out["card"], "method_a_warm_s": a.get("method_a_s"),
+        "method_a_first_call_s": out["method_a_first_call"].get("method_a_s"),
         "first_call_warmup_s": out["method_a_first_call"].get("warmup_s"),
-        "method_a_pct_of_matmul": a["pct_of_matmul"],
+        "method_a_pct_of_matmul": a.get("pct_of_matmul"),
         "plain_method_a_s": out.get("plain_method_a", {}).get("method_a_s"),
         "baseline_s": out.get("baseline", {}).get("wall_s"),
         "method_b_tokens_per_s": out.get("method_b", {}).get("tokens_per_s_extraction"),
-        "equal_within_tolerance": out["equality"].get("ok"),
-        "method_a_target_met": None if args.tiny else a["method_a_s"] <= 4,
+        "equal_within_tolerance": out.get("equality", {}).get("ok"),
+        "method_a_target_met": None if args.tiny else a.get("method_a_s", 1e9) <= 4,
         "method_b_target_met": None if args.tiny or args.no_b else
         out["method_b"].get("tokens_per_s_extraction", 0) >= 25_000,
     }

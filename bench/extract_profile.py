@@ -89,7 +89,7 @@ def main(argv=None) -> dict:
                        sites=sites, pad_id=pad)
         sync()
         t = time.perf_counter()
-        _prefill(batch, ids[:rows], pad)
+        _prefill(batch, ids[:rows])
         sync()
         out["prefill_s"] = round(time.perf_counter() - t, 3)
         w = 64 * -(-(batch.tp + 1) // 64)

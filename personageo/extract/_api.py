@@ -52,8 +52,10 @@ class ExtractResult:
     skipped: bool
     warnings: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
-    """Seconds spent (``load_s``, ``warmup_s``, ``forward_s``, ``copy_s``, ``store_s``, and for
-    generation ``generate_s``, ``prefill_s``, ``decode_s``, ``tokens_per_s``) and ``engine``."""
+    """Seconds spent (``load_s``, ``warmup_s``, ``forward_s``, ``copy_s``, then ``store_s`` on the
+    transformers engine or, on the fused engine whose store is written while the forward runs,
+    ``store_tail_s`` (after the forward) and ``method_s`` (the method's start to its manifest);
+    for generation ``generate_s``, ``prefill_s``, ``decode_s``, ``tokens_per_s``) and ``engine``."""
 
 
 @dataclass

@@ -62,25 +62,3 @@ def dist_env() -> tuple[int, int, int]:
 def bucket(width: int, multiple: int) -> int:
     """``width`` rounded up to a multiple of ``multiple`` (fewer distinct shapes)."""
     return -(-width // multiple) * multiple
-
-
-def plan_batches(lengths: Sequence[int], *, rows: int | None = None, tokens: int | None = None,
-                 multiple: int = 1) -> list[list[int]]:
-    """Length-sorted batches (longest first) of at most ``rows`` rows or ``tokens`` padded tokens.
-
-    A batch is padded to its longest member rounded up to ``multiple``; with ``tokens`` each
-    batch takes as many rows as fit ``rows_in_batch * padded_width <= tokens`` (at least one).
-    """
-    if rows is not None:
-        return length_sorted_batches(lengths, rows)
-    if tokens is None or tokens < 1:
-        raise ValueError("plan_batches needs rows or a positive token budget")
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    out: list[list[int]] = []
-    i = 0
-    while i < len(order):
-        width = bucket(max(1, lengths[order[i]]), multiple)
-        take = max(1, tokens // width)
-        out.append(order[i:i + take])
-        i += take
-    return out

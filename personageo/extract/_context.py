@@ -1,14 +1,17 @@
 """One checkpoint's extraction once a model is needed: engine choice, answers, vectors, stores.
 
-The fused engine (``extract.engine: auto|fused``, :mod:`personageo.extract._fused`) keeps every
-vector on the device until a method is complete, copies it to the host once and hands the
-store to a background writer; answer-based methods get their vectors from generation itself.
+The fused engine (``extract.engine: auto|fused``, :mod:`personageo.extract._fused`) computes a
+method's vectors on the device in item order and streams each finished row range through one
+pinned host buffer into the store while the next rows compute (:class:`StoreStream`);
+answer-based methods get their vectors from generation itself, and their stores are written
+while the other methods compute.
 The transformers engine is the plain path (hooks, ``model.generate``, a second forward pass).
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -21,7 +24,7 @@ from personageo.extract._generate import generate_vllm, iter_generate_transforme
 from personageo.extract._layers import resolve_sites
 from personageo.extract._store import AnswerParts, PartStore, write_centroids
 from personageo.extract._tokens import Answer, pool_item
-from personageo.extract._writer import write_store
+from personageo.extract._writer import HostCopy, write_store
 from personageo.files import sha256_json, sha256_text
 
 TRANSFORMERS_BATCH = 32
@@ -47,6 +50,8 @@ class Context:
         self.notes: list[str] = []
         self.timings: dict[str, dict] = {}
         self.load_timings: dict[str, float] = {}
+        self._records: dict[int, tuple] = {}
+        self._records_lock = threading.Lock()
 
     # -- model and engine -------------------------------------------------------------------------
     def load(self) -> None:
@@ -117,9 +122,14 @@ class Context:
                 answers[gid] = self._answers(gen, parts)
             gen_dirs.append(parts)
         self.load()
-        futures = [self._method(p, answers.get(sha256_json(p.generation)), pooled.get(p.key))
-                   for p in plans]
-        out = [f.result() for f in futures]
+        # stores whose vectors were pooled while generating first: their writes then overlap
+        # the forward passes of the other methods
+        futures = {}
+        for k in sorted(range(len(plans)), key=lambda k: plans[k].key not in pooled):
+            p = plans[k]
+            futures[k] = self._method(p, answers.get(sha256_json(p.generation)),
+                                      pooled.get(p.key))
+        out = [futures[k].result() for k in range(len(plans))]
         for parts in gen_dirs:
             parts.remove()
         return out
@@ -159,6 +169,7 @@ class Context:
         import torch
 
         from personageo.extract._fused_generate import GenStats, fused_generate
+        from personageo.extract._writer import reserve_pinned
 
         ids = [p.ids for p in self.prompts.prompts]
         done = parts.load()
@@ -175,7 +186,8 @@ class Context:
                 self.fused, ids, indices=todo, max_new_tokens=gen["max_new_tokens"],
                 stop_ids=self._stops(), closing=self.prompts.closing_ids, rules=rules,
                 sites=sites, pad_id=self.tokenizer.pad_token_id, rows=s.generate_batch_size,
-                cuda_graphs=s.cuda_graphs, stats=stats):
+                cuda_graphs=s.cuda_graphs, stats=stats,
+                while_busy=lambda: reserve_pinned(bufs[rules[0]].shape, len(rules))):
             pending.append(self.writer.submit(parts.save, idx, new))
             done.update(zip(idx, new, strict=True))
             target = torch.as_tensor(idx, device=self.fused.device)
@@ -209,12 +221,9 @@ class Context:
             vectors = flat.reshape(len(ps.personas), len(ps.question_ids), *flat.shape[1:])
             manifest = self._manifest(plan, vectors.shape[-1], answers)
             return _done(self._write(plan, vectors, manifest, answers, parts, timing))
-        host = self._vectors_fused(plan, items, parts, pre, timing)
-        vectors = host.numpy().reshape(len(ps.personas), len(ps.question_ids),
-                                       *host.shape[1:])
-        manifest = self._manifest(plan, vectors.shape[-1], answers)
-        return self.writer.submit(self._write, plan, vectors, manifest, answers, parts, timing,
-                                  host)
+        manifest = self._manifest(plan, self.fused.hidden, answers)
+        return self._stream_fused(plan, items, parts, pre, timing, manifest,
+                                  (lambda: self._records_of(answers)) if answers else None)
 
     def _vectors_transformers(self, plan, items, parts: PartStore, timing) -> np.ndarray:
         from personageo.extract._forward import iter_pooled
@@ -232,17 +241,28 @@ class Context:
         timing["forward_s"] = time.perf_counter() - t0
         return np.stack([done[i] for i in range(len(items))])
 
-    def _vectors_fused(self, plan, items, parts: PartStore, pre, timing):
+    def _stream_fused(self, plan, items, parts: PartStore, pre, timing, manifest,
+                      records) -> Future:
+        """Vectors on the fused engine, streamed into the store while they are computed.
+
+        Items are computed in order (one persona's prompts after the other); whenever the
+        items before some index are final, they are copied from the device into a pinned host
+        buffer and written by the store's own thread (:class:`StoreStream`), so that only the
+        last rows, the rename and the manifest are left once the device is done.
+        """
         import torch
 
-        from personageo.extract._fused_pool import fused_pooled, to_host
+        from personageo.extract._fused_pool import fused_pooled
+        from personageo.extract._writer import StoreStream
 
-        dev, sites = self.fused.device, self.sites()
+        ps, dev, sites = self.prompts, self.fused.device, self.sites()
+        n = len(items)
+        t0 = time.perf_counter()
         done = parts.load()
         if pre is not None:
             out, have = pre[0], set(pre[1])
         else:
-            out = torch.zeros((len(items), len(sites), self.fused.hidden), dtype=torch.float32,
+            out = torch.zeros((n, len(sites), self.fused.hidden), dtype=torch.float32,
                               device=dev)
             have = set()
         old = sorted(i for i in done if i not in have)
@@ -250,38 +270,67 @@ class Context:
             out[torch.as_tensor(old, device=dev)] = torch.from_numpy(
                 np.stack([done[i] for i in old])).to(dev)
         have.update(old)
-        todo = [i for i in range(len(items)) if i not in have]
-        every = self.config.extract.part_every_s
-        state = {"pending": [], "last": time.perf_counter(), "n": len(have)}
+        todo = [i for i in range(n) if i not in have]
+        copier = HostCopy(out, (len(ps.personas), len(ps.question_ids), len(sites),
+                                 self.fused.hidden))
+        stream = StoreStream(plan.directory, copier.host, manifest)
+        state = {"front": 0, "pending": [], "last": time.perf_counter(), "n": len(have)}
+
+        def advance() -> None:
+            f = state["front"]
+            while f < n and f in have:
+                f += 1
+            if f > state["front"]:
+                stream.advance(f, copier.after_queued(state["front"], f))
+                state["front"] = f
 
         def on_batch(idx):
+            have.update(idx)
             state["pending"] += idx
             state["n"] += len(idx)
-            if time.perf_counter() - state["last"] >= every:
+            if time.perf_counter() - state["last"] >= self.config.extract.part_every_s:
                 pend = state["pending"]
                 parts.save(pend, out[torch.as_tensor(pend, device=dev)].cpu().numpy())
                 state["pending"], state["last"] = [], time.perf_counter()
+            advance()
             self.progress(f"method {plan.method.id}", state["n"], len(items))
 
-        t0 = time.perf_counter()
-        fused_pooled(self.fused, items, sites, pad_id=self.tokenizer.pad_token_id,
-                     indices=todo, rows=self.config.extract.batch_size, out=out,
-                     on_batch=on_batch)
+        try:
+            advance()  # rows already final (pooled while generating, or resumed)
+            fused_pooled(self.fused, items, sites, pad_id=self.tokenizer.pad_token_id,
+                         indices=todo, rows=self.config.extract.batch_size, out=out,
+                         on_batch=on_batch)
+            advance()
+        except BaseException:
+            stream.abort()
+            raise
         _sync(dev)
         t1 = time.perf_counter()
-        host = to_host(out)
-        timing.update(forward_s=t1 - t0, copy_s=time.perf_counter() - t1, computed=len(todo))
-        return host
+        timing.update(forward_s=t1 - t0, computed=len(todo))
 
-    def _write(self, plan, vectors, manifest, answers, parts: PartStore, timing, host=None):
+        def after() -> None:
+            parts.remove()
+            now = time.perf_counter()
+            timing.update(copy_s=copier.seconds, store_tail_s=now - t1, method_s=now - t0)
+
+        return stream.finish(records, after=after)
+
+    def _write(self, plan, vectors, manifest, answers, parts: PartStore, timing):
         t0 = time.perf_counter()
         written = write_store(plan.directory, vectors, manifest,
                               self._answer_records(answers) if answers else None,
                               centroids=write_centroids)
         parts.remove()
         timing["store_s"] = time.perf_counter() - t0
-        del host  # the pinned buffer returns to PyTorch's cache only now
         return written
+
+    def _records_of(self, answers: list[Answer]) -> list[dict]:
+        """:meth:`_answer_records`, computed once per answer list (stores share it)."""
+        with self._records_lock:
+            key = id(answers)
+            if key not in self._records:
+                self._records[key] = (answers, self._answer_records(answers))
+            return self._records[key][1]
 
     def _answer_records(self, answers: list[Answer]) -> list[dict]:
         return [{"persona": p.persona, "question_id": p.question_id, "question": p.question,

@@ -4,15 +4,19 @@ The transformers model stays the source of the weights; this module runs the sam
 (RMSNorm, rotary, grouped-query attention, SiLU-gated MLP, residual adds) with what the
 extraction needs and transformers' generic path does not give:
 
-* **right padding**, so a batch's attention is plain causal attention (no padding mask, one
-  fused kernel whatever the width; padded positions come after every real token and no real
-  token ever sees them);
+* **packed batches**: the matrix products and element-wise work run on the real tokens only
+  (``[tokens, features]``); only the attention sees a right-padded grid (plain causal attention,
+  no padding mask: padded positions come after every real token and no real token sees them);
+* a **shared prefix** (one persona's system prompt) computed once: its keys and values are put
+  before every row's own keys, and the attention is causal from the lower right
+  (:meth:`FusedDecoder.prefix_kv`, :class:`Layout`);
 * **one matrix product** for q/k/v and one for gate/up: the module weights are concatenated once
   and the transformers modules are re-pointed at views of the concatenation (no extra memory,
   the transformers forward still works);
 * **fused element-wise work**: residual add + RMSNorm, rotary + head split, SiLU * up are
-  ``torch.compile``-d on CUDA (one kernel each), with the plain PyTorch functions as fallback
-  (CPU, or when compilation fails);
+  ``torch.compile``-d on CUDA once, during the probe, with a dynamic token axis (one kernel each
+  for every batch and decode step), with the plain PyTorch functions as fallback (CPU, or when
+  compilation fails; :mod:`personageo.extract._fused_ops`);
 * a **static KV cache** and a single-token decode step for generation (see ``_fused_generate``).
 
 :func:`fused_decoder` checks the architecture and then runs one short probe sequence through both
@@ -22,8 +26,17 @@ this engine and the transformers model; any disagreement beyond rounding refuses
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
+
+from personageo.extract._fused_ops import (  # noqa: F401 - re-exported
+    MaybeCompiled,
+    add_rms_norm,
+    rms_norm,
+    rope_qk,
+    sdpa_backends,
+    silu_mul,
+    split_v,
+)
 
 SUPPORTED_TYPES = ("llama", "qwen2")
 _ROPE_TYPES = ("default", "linear", "llama3", "yarn")
@@ -33,90 +46,26 @@ class FusedUnsupported(Exception):
     """The model cannot run on the fused engine (the message says why)."""
 
 
-# -- element-wise work: plain PyTorch (reference and fallback) -----------------------------------
+@dataclass
+class Layout:
+    """Where the ``N`` tokens of a batch sit in the attention's padded ``[b, t]`` grid.
 
-def rms_norm(x, weight, eps: float):
-    import torch
-
-    xf = x.float()
-    return weight * (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype)
-
-
-def add_rms_norm(x, delta, weight, eps: float):
-    """``(x + delta, rms_norm(x + delta))``: the residual add and the next block's input norm."""
-    s = x + delta
-    return s, rms_norm(s, weight, eps)
-
-
-def silu_mul(gate_up):
-    import torch
-
-    gate, up = gate_up.chunk(2, dim=-1)
-    return torch.nn.functional.silu(gate) * up
-
-
-def _rotate_half(x):
-    import torch
-
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-
-
-def rope_qk(qkv, cos, sin, n_heads: int, n_kv: int):
-    """Rotated q ``[B, T, H, d]`` and k ``[B, T, kv, d]`` from ``qkv [B, T, (H + 2 kv) d]``.
-
-    Token-major like the projection's output, so reading and writing are both contiguous (the
-    attention takes transposed views; v is a view of ``qkv``, see :func:`split_v`).
+    ``flat[n] = row * t + column`` (None: dense, token ``n`` is cell ``n``, ``N == b * t``).
+    ``prefix``: the number of shared key positions before every row (a prefix computed once,
+    see :meth:`FusedDecoder.prefix_kv`); the rows' tokens then sit at positions ``prefix +
+    column`` and attend to the prefix and to their own earlier tokens (lower-right causal).
     """
-    b, t, width = qkv.shape
-    d = width // (n_heads + 2 * n_kv)
-    q = qkv[..., :n_heads * d].view(b, t, n_heads, d)
-    k = qkv[..., n_heads * d:(n_heads + n_kv) * d].view(b, t, n_kv, d)
-    cos, sin = cos[:, :, None], sin[:, :, None]
-    q = q * cos + _rotate_half(q) * sin
-    k = k * cos + _rotate_half(k) * sin
-    return q.contiguous(), k.contiguous()
 
+    b: int
+    t: int
+    flat: object = None
+    prefix: int = 0
+    flat_kv: object = None
 
-def split_v(qkv, n_heads: int, n_kv: int):
-    """v ``[B, T, kv, d]``: a view of ``qkv`` (no copy)."""
-    b, t, width = qkv.shape
-    d = width // (n_heads + 2 * n_kv)
-    return qkv[..., (n_heads + n_kv) * d:].view(b, t, n_kv, d)
-
-
-def sdpa_backends():
-    """Flash/efficient/math only: cuDNN attention would build a plan for every new shape."""
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-
-    return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION,
-                        SDPBackend.MATH])
-
-
-class _MaybeCompiled:
-    """``torch.compile(fn)`` on first use, falling back to ``fn`` (with a warning) if it fails."""
-
-    def __init__(self, fn, enabled: bool) -> None:
-        self.fn, self.enabled, self.compiled = fn, enabled, None
-
-    def __call__(self, *args):
-        if self.enabled:
-            try:
-                if self.compiled is None:
-                    import torch
-
-                    # automatic dynamic shapes: only the sizes that change (batch, sequence)
-                    # become symbolic, the feature sizes stay constants in the kernels. With
-                    # dynamic=True the SiLU·up and rotary kernels ran 3-25x under the memory
-                    # bound on an H200 (bench/RESULTS.md); this change is not yet measured.
-                    self.compiled = torch.compile(self.fn, fullgraph=True)
-                return self.compiled(*args)
-            except Exception as exc:  # pragma: no cover - depends on the compiler stack
-                warnings.warn(f"torch.compile of {self.fn.__name__} failed, running it "
-                              f"uncompiled: {type(exc).__name__}: {str(exc)[:200]}",
-                              stacklevel=2)
-                self.enabled = False
-        return self.fn(*args)
+    def __post_init__(self) -> None:
+        if self.flat is not None and self.prefix:
+            s = self.prefix + self.t
+            self.flat_kv = (self.flat // self.t) * s + self.prefix + self.flat % self.t
 
 
 @dataclass
@@ -212,10 +161,10 @@ class FusedDecoder:
                                           wgu, m.down_proj.weight))
         on_cuda = self.device.type == "cuda"
         self.compiled = bool(compile and on_cuda)
-        self.add_rms_norm = _MaybeCompiled(add_rms_norm, self.compiled)
-        self.rms_norm = _MaybeCompiled(rms_norm, self.compiled)
-        self.silu_mul = _MaybeCompiled(silu_mul, self.compiled)
-        self.rope_qk = _MaybeCompiled(rope_qk, self.compiled)
+        self.add_rms_norm = MaybeCompiled(add_rms_norm, self.compiled)
+        self.rms_norm = MaybeCompiled(rms_norm, self.compiled)
+        self.silu_mul = MaybeCompiled(silu_mul, self.compiled)
+        self.rope_qk = MaybeCompiled(rope_qk, self.compiled)
 
     # -- pieces ---------------------------------------------------------------------------------
     def rope(self, positions):
@@ -244,59 +193,122 @@ class FusedDecoder:
     def _next_norm(self, i: int):
         return self.layers[i + 1].ln1 if i + 1 < self.n_blocks else self.norm
 
-    # -- full sequences (right padded) ----------------------------------------------------------
+    # -- full sequences: right padded, or packed (no padding) with a shared prefix -------------
     def forward(self, ids, *, depth: int | None = None, on_site=None, kv_out=None):
         """Causal forward of right-padded ``ids [B, T]`` through blocks ``0 .. depth - 1``.
 
-        ``on_site(kind, block, hidden)`` is called with the embedding output (``"embed"``), each
-        block's output (``"block"``) and, after the last block, the final norm (``"norm"``).
-        ``kv_out(block, k, v)`` receives each block's rotated keys and values ``[B, kv, T, d]``.
-        Returns the last computed residual stream and its normed version.
+        ``on_site(kind, block, hidden [B, T, D])`` is called with the embedding output
+        (``"embed"``), each block's output (``"block"``) and, after the last block, the final
+        norm (``"norm"``). ``kv_out(block, k, v)`` receives each block's rotated keys and values
+        ``[B, kv, T, d]``. Returns the last computed residual stream and its normed version.
         """
         import torch
-        import torch.nn.functional as F
 
         b, t = ids.shape
+        pos = torch.arange(t, device=ids.device).repeat(b)
+        site = None if on_site is None else \
+            (lambda kind, blk, hid: on_site(kind, blk, hid.view(b, t, -1)))
+        kv = None if kv_out is None else (lambda i, k, v: kv_out(
+            i, k.view(b, t, self.n_kv, -1).transpose(1, 2),
+            v.view(b, t, self.n_kv, -1).transpose(1, 2)))
+        x, normed = self.forward_packed(ids.reshape(-1), pos, Layout(b, t), depth=depth,
+                                        on_site=site, kv_out=kv)
+        return x.view(b, t, -1), normed.view(b, t, -1)
+
+    def forward_packed(self, ids, pos, layout: Layout, *, past=None, depth: int | None = None,
+                       on_site=None, kv_out=None):
+        """Causal forward of ``N`` tokens ``ids [N]`` at positions ``pos [N]``.
+
+        ``layout`` places them in rows (:class:`Layout`); ``past[i] = (k, v)`` ``[P, kv, d]`` are
+        block ``i``'s keys and values of the shared prefix (``layout.prefix == P``). Callbacks as
+        in :meth:`forward`, with token-major ``[N, ...]`` tensors.
+        """
+        import torch.nn.functional as F
+
         depth = self.n_blocks if depth is None else depth
-        pos = torch.arange(t, device=ids.device)
-        cos, sin = self.rope(pos[None])
+        cos, sin = self.rope(pos)
         x = F.embedding(ids, self.embed)
         if on_site is not None:
             on_site("embed", None, x)
         normed = self.rms_norm(x, self.layers[0].ln1, self.eps)
         for i in range(depth):
-            x, normed = self.block(i, x, normed, cos, sin, kv_out)
+            x, normed = self.block(i, x, normed, cos, sin, layout,
+                                   None if past is None else past[i], kv_out)
             if on_site is not None:
                 on_site("block", i, x)
         if on_site is not None and depth == self.n_blocks:
             on_site("norm", None, normed)
         return x, normed
 
-    def block(self, i: int, x, normed, cos, sin, kv_out=None):
-        """Block ``i`` on the residual stream ``x [B, T, D]`` (``normed``: its input norm).
+    def prefix_kv(self, ids, depth: int | None = None) -> list:
+        """Keys and values ``[(k, v) [P, kv, d]]`` of blocks ``0 .. depth - 1`` for ``ids [P]``."""
+        import torch
+
+        out: list = []
+        self.forward_packed(ids, torch.arange(len(ids), device=ids.device),
+                            Layout(1, len(ids)), depth=depth,
+                            kv_out=lambda i, k, v: out.append((k, v)))
+        return out
+
+    def block(self, i: int, x, normed, cos, sin, layout: Layout, past=None, kv_out=None):
+        """Block ``i`` on the residual stream ``x [N, D]`` (``normed``: its input norm).
 
         Returns the block's output and that output normed for the next block (the final norm
         after the last block).
         """
         import torch.nn.functional as F
 
-        b, t = x.shape[:2]
-        h, kv, d = self.n_heads, self.n_kv, self.head_dim
         layer = self.layers[i]
         qkv = F.linear(normed, layer.wqkv, layer.bqkv)
-        q, k = self.rope_qk(qkv, cos, sin, h, kv)
-        v = split_v(qkv, h, kv)
+        q, k = self.rope_qk(qkv, cos, sin, self.n_heads, self.n_kv)
+        v = split_v(qkv, self.n_heads, self.n_kv)
         if kv_out is not None:
-            kv_out(i, k.transpose(1, 2), v.transpose(1, 2))
-        if h > kv:  # each KV head serves h // kv consecutive query heads
-            k = k[:, :, :, None].expand(b, t, kv, h // kv, d).reshape(b, t, h, d)
-            v = v[:, :, :, None].expand(b, t, kv, h // kv, d).reshape(b, t, h, d)
-        att = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2),
-                                             v.transpose(1, 2), is_causal=True,
-                                             scale=self.scaling)
-        att = att.transpose(1, 2).reshape(b, t, h * d)
+            kv_out(i, k, v)
+        att = self.attend(q, k, v, layout, past)
         x, normed = self.add_rms_norm(x, F.linear(att, layer.wo), layer.ln2, self.eps)
         return self.add_rms_norm(x, self._mlp(layer, normed), self._next_norm(i), self.eps)
+
+    def attend(self, q, k, v, layout: Layout, past=None):
+        """Causal attention ``[N, H * d]`` of token-major ``q [N, H, d]``, ``k, v [N, kv, d]``.
+
+        Packed tokens are scattered into the padded grid (zeros elsewhere: padding comes after
+        every real token, so no real query sees it) and gathered back; a shared prefix is put
+        before every row's keys and the mask is causal from the lower right.
+        """
+        import torch.nn.functional as F
+
+        h, kv, d = self.n_heads, self.n_kv, self.head_dim
+        b, t, p = layout.b, layout.t, layout.prefix
+        s = p + t
+        if layout.flat is None:
+            qp = q.view(b, t, h, d)
+        else:
+            qp = q.new_zeros((b * t, h, d)).index_copy_(0, layout.flat, q).view(b, t, h, d)
+        if layout.flat is None and not p:
+            keys, vals = k.view(b, t, kv, d), v.view(b, t, kv, d)
+        else:
+            keys, vals = k.new_zeros((b, s, kv, d)), v.new_zeros((b, s, kv, d))
+            if p:
+                keys[:, :p], vals[:, :p] = past[0], past[1]
+            if layout.flat is None:
+                keys[:, p:], vals[:, p:] = k.view(b, t, kv, d), v.view(b, t, kv, d)
+            else:
+                flat_kv = layout.flat if not p else layout.flat_kv
+                keys.view(b * s, kv, d).index_copy_(0, flat_kv, k)
+                vals.view(b * s, kv, d).index_copy_(0, flat_kv, v)
+        if h > kv:  # each KV head serves h // kv consecutive query heads
+            keys = keys[:, :, :, None].expand(b, s, kv, h // kv, d).reshape(b, s, h, d)
+            vals = vals[:, :, :, None].expand(b, s, kv, h // kv, d).reshape(b, s, h, d)
+        qt, kt, vt = qp.transpose(1, 2), keys.transpose(1, 2), vals.transpose(1, 2)
+        if p:
+            from torch.nn.attention.bias import causal_lower_right
+
+            att = F.scaled_dot_product_attention(qt, kt, vt, attn_mask=causal_lower_right(t, s),
+                                                 scale=self.scaling)
+        else:
+            att = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True, scale=self.scaling)
+        att = att.transpose(1, 2).reshape(b * t, h * d)
+        return att if layout.flat is None else att.index_select(0, layout.flat)
 
     # -- one new token per row against a static cache -------------------------------------------
     def decode(self, tokens, positions, cache_k, cache_v, width: int, on_site=None):
@@ -311,39 +323,37 @@ class FusedDecoder:
 
         b = tokens.shape[0]
         d, kv, rep = self.head_dim, self.n_kv, self.n_heads // self.n_kv
-        cos, sin = self.rope(positions[:, None])
+        cos, sin = self.rope(positions)
         cols = torch.arange(width, device=tokens.device)
         mask = (cols[None, :] <= positions[:, None])[:, None, None, :]
         index = positions[:, None, None, None].expand(b, kv, 1, d)
-        x = F.embedding(tokens[:, None], self.embed)
+        x = F.embedding(tokens, self.embed)
         if on_site is not None:
-            on_site("embed", None, x[:, 0])
+            on_site("embed", None, x)
         normed = self.rms_norm(x, self.layers[0].ln1, self.eps)
         for i, layer in enumerate(self.layers):
             qkv = F.linear(normed, layer.wqkv, layer.bqkv)
             q, k = self.rope_qk(qkv, cos, sin, self.n_heads, kv)
-            cache_k[i].scatter_(2, index, k.transpose(1, 2))
-            cache_v[i].scatter_(2, index, split_v(qkv, self.n_heads, kv).transpose(1, 2))
+            cache_k[i].scatter_(2, index, k[:, :, None])
+            cache_v[i].scatter_(2, index, split_v(qkv, self.n_heads, kv)[:, :, None])
             att = F.scaled_dot_product_attention(
                 q.view(b, kv, rep, d), cache_k[i][:, :, :width], cache_v[i][:, :, :width],
                 attn_mask=mask, scale=self.scaling)
-            att = att.reshape(b, 1, self.n_heads * d)
+            att = att.reshape(b, self.n_heads * d)
             x, normed = self.add_rms_norm(x, F.linear(att, layer.wo), layer.ln2, self.eps)
             x, normed = self.add_rms_norm(x, self._mlp(layer, normed), self._next_norm(i),
                                           self.eps)
             if on_site is not None:
-                on_site("block", i, x[:, 0])
+                on_site("block", i, x)
         if on_site is not None:
-            on_site("norm", None, normed[:, 0])
-        return F.linear(normed[:, 0], self.lm_head)
+            on_site("norm", None, normed)
+        return F.linear(normed, self.lm_head)
 
     def logits_at(self, normed, last):
-        """Logits of row ``b`` at position ``last[b]`` of a final-normed ``[B, T, D]``."""
-        import torch
+        """Logits at the token-major rows ``last`` of a final-normed ``[N, D]``."""
         import torch.nn.functional as F
 
-        rows = torch.arange(normed.shape[0], device=normed.device)
-        return F.linear(normed[rows, last], self.lm_head)
+        return F.linear(normed[last], self.lm_head)
 
 
 def probe_matches(fused: FusedDecoder, model, rtol: float | None = None) -> str | None:
@@ -364,16 +374,17 @@ def probe_matches(fused: FusedDecoder, model, rtol: float | None = None) -> str 
 
     with torch.inference_mode():
         hs = model(input_ids=ids, output_hidden_states=True, use_cache=False).hidden_states
-        cos, sin = fused.rope(torch.arange(ids.shape[1], device=ids.device)[None])
+        b, t = ids.shape
+        cos, sin = fused.rope(torch.arange(t, device=ids.device).repeat(b))
         errors = {("embed", None): rel(torch.nn.functional.embedding(ids, fused.embed), hs[0])}
         for i in range(fused.n_blocks):
-            x = hs[i]
+            x = hs[i].reshape(b * t, -1)
             out, normed = fused.block(i, x, fused.rms_norm(x, fused.layers[i].ln1, fused.eps),
-                                      cos, sin)
+                                      cos, sin, Layout(b, t))
             if i + 1 < fused.n_blocks:
-                errors[("block", i)] = rel(out - x, hs[i + 1] - x)
+                errors[("block", i)] = rel(out - x, hs[i + 1].reshape(b * t, -1) - x)
             else:
-                errors[("norm", None)] = rel(normed, hs[i + 1])
+                errors[("norm", None)] = rel(normed, hs[i + 1].reshape(b * t, -1))
     for key, err in errors.items():
         if not err <= tol:
             return f"probe mismatch at {key}: relative error {err:.2e} > {tol:.0e}"

@@ -1,7 +1,8 @@
 """Greedy generation on the fused engine, pooling the answer tokens' states as they are computed.
 
 One batch holds as many prompts as fit the device (static KV cache ``[B, kv, T, d]`` per block,
-allocated once, zeroed). The prompts are prefilled in right-padded chunks; then every decode step
+allocated once, zeroed). The prompts are prefilled in packed chunks, the prefix a persona's prompts
+share computed once (:func:`_prefill`); then every decode step
 feeds one token per row at position ``prompt_len + t``. The state of a fed token at the
 requested sites is added to a float32 sum when the token belongs to the pooled range, so the
 vectors of the answer rules come out of generation itself, without a second forward pass over
@@ -24,12 +25,19 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from personageo.extract._batching import bucket, length_sorted_batches
 from personageo.extract._fused import FusedDecoder, sdpa_backends
-from personageo.extract._fused_pool import right_pad, token_budget
+from personageo.extract._fused_pool import (
+    GROUP_OVERHEAD,
+    _chunks,
+    _to,
+    pack,
+    prefix_groups,
+    token_budget,
+)
 from personageo.extract._layers import Site
 from personageo.extract._tokens import ANSWER_RULES, Answer
 
@@ -135,10 +143,9 @@ class _Batch:
         def on_site(kind, block, hidden):
             slots = self.where.get((kind, block))
             if slots:
-                h = hidden.float()
-                for s_i in slots:
+                for s_i in slots:  # float32 sums of the model-dtype states
                     for r in self.rules:
-                        self.sums[r][:, s_i].addcmul_(h, weight[r][:, None])
+                        self.sums[r][:, s_i].addcmul_(hidden, weight[r][:, None])
 
         pos = (self.plen + self.t).clamp(max=self.width - 1)
         logits = self.fused.decode(self.tok, pos, self.cache_k, self.cache_v, width, on_site)
@@ -158,28 +165,45 @@ class _Batch:
         self.t.add_(1)
 
 
-def _prefill(batch: _Batch, prompts, pad_id: int) -> None:
+def _prefill(batch: _Batch, prompts) -> None:
+    """Every row's prompt into the cache, and its first generated token.
+
+    Rows that share a token prefix (one persona's prompts, found by sorting the prompts) get
+    that prefix's keys and values computed once; the rest runs in packed batches.
+    """
+    import numpy as np
     import torch
 
-    fused = batch.fused
-    chunk = max(1, token_budget(fused) // bucket(batch.tp, 8))
-    firsts = []
-    for r0 in range(0, batch.b, chunk):
-        part = prompts[r0:r0 + chunk]
-        w = max(len(p) for p in part)
-        ids = right_pad(part, w, pad_id, fused.device)
-        n = len(part)
+    fused, dev = batch.fused, batch.fused.device
+    order = sorted(range(batch.b), key=lambda r: prompts[r])
+    lengths = [len(p) for p in prompts]
+    first = torch.zeros(batch.b, dtype=torch.long, device=dev)
+    for prefix, members in prefix_groups(prompts, order, [n - 1 for n in lengths],
+                                         GROUP_OVERHEAD.get(dev.type, 8)):
+        past = None
+        if prefix:
+            past = fused.prefix_kv(_to(torch.as_tensor(prompts[members[0]][:prefix]), dev))
+            rows = _to(torch.as_tensor(members), dev)
+            for i, (k, v) in enumerate(past):
+                batch.cache_k[i, rows, :, :prefix] = k.transpose(0, 1)
+                batch.cache_v[i, rows, :, :prefix] = v.transpose(0, 1)
+        for idx in _chunks(members, lengths, prefix, None, token_budget(fused)):
+            d, layout, lens = pack(fused, [prompts[r] for r in idx], prefix)
+            rows = _to(torch.from_numpy(np.repeat(np.asarray(idx, dtype=np.int64), lens)), dev)
 
-        def kv_out(i, k, v, r0=r0, n=n, w=w):
-            batch.cache_k[i, r0:r0 + n, :, :w] = k
-            batch.cache_v[i, r0:r0 + n, :, :w] = v
+            def kv_out(i, k, v, rows=rows, pos=d["pos"]):
+                batch.cache_k[i][rows, :, pos] = k
+                batch.cache_v[i][rows, :, pos] = v
 
-        _, normed = fused.forward(ids, kv_out=kv_out)
-        firsts.append(fused.logits_at(normed, batch.plen[r0:r0 + len(part)] - 1).argmax(-1))
-    batch.start(torch.cat(firsts))
+            _, normed = fused.forward_packed(d["ids"], d["pos"], layout, past=past,
+                                             kv_out=kv_out)
+            last = d["offsets"] + _to(torch.from_numpy(lens - 1), dev)
+            first[_to(torch.as_tensor(idx), dev)] = fused.logits_at(normed, last).argmax(-1)
+    batch.start(first)
 
 
-def _decode_all(batch: _Batch, stats: GenStats, graphs: bool) -> None:
+def _decode_all(batch: _Batch, stats: GenStats, graphs: bool, while_busy: list) -> None:
+    """Decode every step; ``while_busy[0]()`` (once) when 16 graph replays are queued."""
     import torch
 
     total = batch.max_new + batch.m
@@ -191,6 +215,10 @@ def _decode_all(batch: _Batch, stats: GenStats, graphs: bool) -> None:
         graph = captured.get(width)
         if graph is not None:
             graph.replay()
+            if while_busy[0] is not None and width == batch.width and t % 16 == 15 \
+                    and total - t > 8:  # 16 steps queued since the last synchronisation
+                call, while_busy[0] = while_busy[0], None
+                call()
         else:
             batch.step(width)  # also the warm-up of a graph for this width
             if graphs and stats.graph_error is None and t + 1 < total:
@@ -219,11 +247,14 @@ def fused_generate(fused: FusedDecoder, prompts: Sequence[Sequence[int]], *,
                    rules: Sequence[str], sites: list[Site], pad_id: int,
                    indices: Sequence[int] | None = None, rows: int | None = None,
                    cuda_graphs: bool = True, stats: GenStats | None = None,
+                   while_busy: Callable[[], object] | None = None,
                    ) -> Iterator[tuple[list[int], list[Answer], dict]]:
     """Yield ``(indices, answers, {rule: vectors [b, sites, dim] float32 on the device})``.
 
     ``rules`` are answer token rules (:data:`personageo.extract.ANSWER_RULES`); every batch
     pools each of them. ``answers`` are trimmed like :func:`personageo.extract.trim_answer`.
+    ``while_busy()`` is called once while the device has about 16 captured decode steps queued
+    (host work that would otherwise stall it, such as pinning the stores' buffers).
     """
     import torch
 
@@ -239,6 +270,7 @@ def fused_generate(fused: FusedDecoder, prompts: Sequence[Sequence[int]], *,
     n_rows = rows or generation_rows(fused, len(todo), width, len(rules), len(sites))
     graphs = cuda_graphs and fused.device.type == "cuda"
     stop_set = set(int(s) for s in stop_ids)
+    busy = [while_busy]
     on_device = torch.cuda.device(fused.device) if graphs else contextlib.nullcontext()
     with torch.inference_mode(), sdpa_backends(), on_device:  # graphs use the current device
         for order in length_sorted_batches(lengths, n_rows):
@@ -248,10 +280,10 @@ def fused_generate(fused: FusedDecoder, prompts: Sequence[Sequence[int]], *,
             batch = _Batch(fused, group, max_new=max_new_tokens, stops=stop_set,
                            closing=closing, rules=rules, sites=sites, pad_id=pad_id)
             t0 = time.perf_counter()
-            _prefill(batch, group, pad_id)
+            _prefill(batch, group)
             _sync(fused)
             t1 = time.perf_counter()
-            _decode_all(batch, stats, graphs)
+            _decode_all(batch, stats, graphs, busy)
             _sync(fused)
             stats.prefill_s += t1 - t0
             stats.decode_s += time.perf_counter() - t1

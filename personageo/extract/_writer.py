@@ -1,14 +1,14 @@
-"""Stores written off the critical path: a background writer thread and a one-pass vectors file.
-
-:class:`StoreWriter` runs write jobs (resumable parts, finished stores) on one thread, in the
-order they were submitted, while the device computes the next method. A finished store is one
-job, so its ``manifest.json`` is still written last, atomically, and only once the vectors,
-centroids and answers are on disk.
+"""Stores written off the critical path: a one-pass vectors file, and stores streamed to disk.
 
 :func:`write_store` writes the same files as :func:`personageo.activations.write_activations`
 (byte-identical ``vectors.safetensors``), without building the file in memory first: the
 safetensors header and the array's own buffer go straight to a temp file while a second thread
-hashes them, and the centroids are computed meanwhile.
+hashes them, and the centroids are computed meanwhile; ``manifest.json`` is written last.
+
+:class:`StoreStream` writes the same files while the vectors are still being computed (the fused
+engine's methods): rows are appended, hashed and synced in item order on the stream's own
+thread as they become final, so that little is left to do once the device is done.
+:class:`HostCopy` moves each finished row range from the device into one pinned host buffer.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import struct
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,53 +110,187 @@ def write_store(directory: str | Path, vectors: np.ndarray, manifest: Activation
     return manifest
 
 
-class StoreWriter:
-    """Runs submitted jobs on one background thread, in order; :meth:`join` re-raises."""
+class StoreStream:
+    """A store written while its vectors are still being computed.
 
-    def __init__(self) -> None:
-        self._jobs: queue.Queue = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+    ``vectors`` is the whole ``[personas, questions, layers, dim]`` float32 host array (or a
+    callable returning it, run on the stream's thread), filled in item order; :meth:`advance`
+    says that the items before ``upto`` are final (after ``ready()``, run on the stream's
+    thread: a device copy to wait for). The stream's own thread
+    appends them to a temp file, hashes them, syncs them to disk and computes the centroid of
+    every persona that is complete, so that :meth:`finish` has only the last rows, the rename,
+    the answers and the manifest left. Files as :func:`write_store` writes them (the vectors
+    file byte-identical, the manifest last).
+    """
 
-    def submit(self, fn: Callable, *args, **kwargs) -> None:
-        if self._error is not None:
-            raise self._error
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="personageo-writer",
-                                            daemon=True)
-            self._thread.start()
-        self._jobs.put((fn, args, kwargs))
+    def __init__(self, directory: str | Path, vectors, manifest: ActivationManifest) -> None:
+        from concurrent.futures import ThreadPoolExecutor
 
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            fn, args, kwargs = job
-            if self._error is None:
-                try:
-                    fn(*args, **kwargs)
-                except BaseException as exc:  # surfaced by join()
-                    self._error = exc
+        self.dir = Path(directory)
+        self.shape = (len(manifest.personas), len(manifest.question_ids), len(manifest.layers),
+                      manifest.dim)
+        self.manifest, self.items = manifest, self.shape[0] * self.shape[1]
+        self.cent = np.empty((self.shape[0], *self.shape[2:]), dtype=np.float32)
+        self.done = self.sent = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personageo-stream")
+        self._side = ThreadPoolExecutor(max_workers=3, thread_name_prefix="personageo-hash")
+        self._jobs = [self._pool.submit(self._open, vectors)]
 
-    def join(self) -> None:
-        """Wait for every submitted job; raise the first job error."""
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join()
-            self._thread = None
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise err
+    def _open(self, vectors) -> None:
+        """``vectors``: the host array, or a callable that returns it (run on this thread)."""
+        vectors = vectors() if callable(vectors) else vectors
+        if tuple(vectors.shape) != self.shape or vectors.dtype != np.float32 \
+                or not vectors.flags.c_contiguous:
+            raise ValueError(f"vectors {vectors.shape} {vectors.dtype} do not match the "
+                             f"manifest {self.shape} (float32, contiguous)")
+        self.vectors, self.flat = vectors, vectors.reshape(self.items, -1)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.dir / VECTORS
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.dir)
+        self.fh = os.fdopen(fd, "wb")
+        head = safetensors_header("vectors", vectors.shape, vectors.nbytes)
+        self.digest = hashlib.sha256(head)
+        self.fh.write(head)
 
-    def __enter__(self) -> StoreWriter:
-        return self
+    def advance(self, upto: int, ready: Callable[[], object] | None = None) -> None:
+        """Items ``< upto`` are final once ``ready()`` returns."""
+        if upto > self.sent:
+            lo, self.sent = self.sent, upto
+            self._jobs.append(self._pool.submit(self._write, lo, upto, ready))
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.join()
-        else:  # finish what was queued (parts of a resumable run), keep the first error
-            try:
-                self.join()
-            except BaseException:
-                pass
+    def _write(self, lo: int, hi: int, ready) -> None:
+        if ready is not None:
+            ready()
+        body = memoryview(self.flat[lo:hi]).cast("B")
+        hashed = self._side.submit(self.digest.update, body)  # in order: one chunk at a time
+        cents = self._side.submit(self._centroids, self.done, hi)
+        for off in range(0, len(body), _CHUNK):
+            self.fh.write(body[off:off + _CHUNK])
+        self.fh.flush()
+        getattr(os, "fdatasync", os.fsync)(self.fh.fileno())  # the final fsync has little left
+        hashed.result()
+        cents.result()
+        self.done = hi
+
+    def _centroids(self, lo: int, hi: int) -> None:
+        q = self.vectors.shape[1]
+        for p in range(lo // q, hi // q):  # personas completed by rows lo:hi
+            self.cent[p] = self.vectors[p].mean(axis=0, dtype=np.float64)
+
+    def finish(self, answers=None, centroids: bool = True,
+               after: Callable[[], object] | None = None):
+        """A future of the written manifest (with ``vectors_sha256``); every item must be final.
+
+        ``answers``: the answer records, or a callable that returns them (run beside the
+        writes); ``after()`` runs on the stream's thread once the manifest is written.
+        """
+        if self.sent != self.items:
+            raise ValueError(f"only {self.sent} of {self.items} items were advanced")
+        if callable(answers):
+            answers = self._side.submit(answers)
+        return self._pool.submit(self._finish, answers, centroids, after)
+
+    def _finish(self, answers, centroids, after) -> ActivationManifest:
+        from safetensors.numpy import save
+
+        from personageo.extract._store import CENTROIDS
+        from personageo.files import atomic_write_bytes
+
+        self._side.shutdown()
+        try:
+            if hasattr(answers, "result"):
+                answers = answers.result()
+            for job in self._jobs:
+                job.result()  # re-raise an error of an earlier write
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            os.chmod(self.tmp, 0o666 & ~_umask())
+            os.replace(self.tmp, self.dir / VECTORS)
+        except BaseException:
+            self._drop()
+            raise
+        finally:
+            self._jobs = []
+        if centroids:
+            atomic_write_bytes(self.dir / CENTROIDS, save({"centroids": self.cent}))
+        if answers is not None:
+            atomic_write_text(self.dir / ANSWERS,
+                              "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers))
+        manifest = self.manifest.model_copy(update={"vectors_sha256": self.digest.hexdigest()})
+        atomic_write_text(self.dir / MANIFEST, dump_json(manifest.model_dump(mode="json")))
+        if after is not None:
+            after()
+        self._pool.shutdown(wait=False)
+        return manifest
+
+    def _drop(self) -> None:
+        self._side.shutdown()
+        fh = getattr(self, "fh", None)
+        if fh is not None:
+            fh.close()
+            Path(self.tmp).unlink(missing_ok=True)
+        self._pool.shutdown(wait=False)
+
+    def abort(self) -> None:
+        """Finish the queued writes, then remove the temp file (an interrupted extraction)."""
+        self._pool.submit(self._drop)
+        self._pool.shutdown(wait=True)
+
+
+def reserve_pinned(shape: tuple, count: int) -> None:
+    """Have ``count`` pinned float32 blocks of ``shape`` in PyTorch's host-allocator cache.
+
+    Pinning a gigabyte takes most of a second and holds the CUDA driver meanwhile; call this
+    while the device is busy with queued work (generation does, between its decode steps), so
+    that the stores' :class:`HostCopy` buffers come from the cache.
+    """
+    import torch
+
+    blocks = [torch.empty(shape, dtype=torch.float32, pin_memory=True) for _ in range(count)]
+    del blocks
+
+
+class HostCopy:
+    """The host side of a device buffer ``out``: pinned memory filled row range by row range.
+
+    On CUDA the pinned buffer is allocated on the store's thread (a fresh 1 GB pinned block
+    takes most of a second; PyTorch's host allocator caches it for the next store), and each
+    range is copied on a side stream after the batches that computed it. On the CPU the host
+    side is ``out`` itself.
+    """
+
+    def __init__(self, out, shape) -> None:
+        self.out, self.shape, self.seconds = out, shape, 0.0
+        self.cuda = out.device.type == "cuda"
+        self._host = self.side = None
+
+    def host(self):
+        """The host array ``[personas, questions, layers, dim]`` (called on the store's thread)."""
+        import torch
+
+        if not self.cuda:
+            return self.out.numpy().reshape(self.shape)
+        t = time.perf_counter()
+        self._host = torch.empty(self.out.shape, dtype=self.out.dtype, pin_memory=True)
+        self.side = torch.cuda.Stream(self.out.device)
+        self.seconds += time.perf_counter() - t
+        return self._host.numpy().reshape(self.shape)
+
+    def after_queued(self, lo: int, hi: int):
+        """A callable that copies rows ``lo:hi`` once the work queued so far has run."""
+        if not self.cuda:
+            return None
+        import torch
+
+        event = torch.cuda.Event()
+        event.record()
+
+        def copy() -> None:
+            t = time.perf_counter()
+            with torch.cuda.stream(self.side):
+                self.side.wait_event(event)
+                self._host[lo:hi].copy_(self.out[lo:hi], non_blocking=True)
+            self.side.synchronize()
+            self.seconds += time.perf_counter() - t
+        return copy

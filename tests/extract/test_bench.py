@@ -21,7 +21,8 @@ def test_tiny_bench_runs_the_cli_and_checks_equality(capsys, tmp_path):
     for key in ("method_a_first_call", "method_a_warm"):
         row = result[key]
         assert row["engine"] == "fused" and row["computed"] == 12, row
-        assert {"forward_s", "copy_s", "store_s", "warmup_s", "load_s"} <= set(row)
+        assert {"forward_s", "copy_s", "store_tail_s", "warmup_s", "load_s"} <= set(row)
+        assert row["method_a_s"] == round(row["method_s"], 3) >= row["forward_s"] > 0
     assert result["plain_method_a"]["engine"] == "transformers"
     b = result["method_b"]
     assert "error" not in b, b

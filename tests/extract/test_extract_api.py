@@ -291,7 +291,7 @@ def test_fused_engine_resumes_from_its_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(fpool, "fused_pooled", spy)
     out = extract_checkpoint(cfg, "base", root=tmp_path, out_root=tmp_path / "act")
     done = sorted(i for part in saved for i in part)
-    assert seen == [sorted(set(range(15)) - set(done))] and len(done) == 8
+    assert seen == [sorted(set(range(15)) - set(done))] and 0 < len(done) < 15
     vec, _ = read_activations(out[0].store_dir)
     np.testing.assert_allclose(vec, read_activations(ref[0].store_dir)[0], rtol=1e-6,
                                atol=1e-6)

@@ -15,10 +15,9 @@ from personageo.extract import (
     pooled_vectors,
     resolve_sites,
 )
-from personageo.extract._batching import bucket, plan_batches
 from personageo.extract._fused import FusedDecoder, FusedUnsupported, fused_decoder
 from personageo.extract._fused_generate import fused_generate
-from personageo.extract._fused_pool import fused_pooled
+from personageo.extract._fused_pool import _chunks, fused_pooled, prefix_groups
 from personageo.inputs import Question, QuestionFile
 
 from .conftest import PERSONAS, QUESTIONS, tiny_spec
@@ -149,8 +148,8 @@ def test_a_wrong_block_fails_the_probe():
     broken, _ = load_model_and_tokenizer(tiny_spec(seed=3), dtype="float32")
     real = FusedDecoder.block
 
-    def wrong_block(self, i, x, normed, cos, sin, kv_out=None):
-        out, nxt = real(self, i, x, normed, cos, sin, kv_out)
+    def wrong_block(self, i, x, normed, cos, sin, layout, past=None, kv_out=None):
+        out, nxt = real(self, i, x, normed, cos, sin, layout, past, kv_out)
         return (out * 1.5 if i == 2 else out), nxt
 
     with pytest.MonkeyPatch.context() as mp:
@@ -167,14 +166,53 @@ def test_unsupported_model_type_is_refused(tiny_model):
             FusedDecoder(model)
 
 
-@settings(derandomize=True, max_examples=60, deadline=None)
-@given(st.lists(st.integers(1, 90), max_size=60), st.integers(1, 400), st.sampled_from([1, 8]))
-def test_token_budget_batches_cover_every_index_within_the_budget(lengths, tokens, multiple):
-    batches = plan_batches(lengths, tokens=tokens, multiple=multiple)
-    flat = [i for b in batches for i in b]
-    assert sorted(flat) == list(range(len(lengths)))
-    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
-    for b in batches:
-        width = bucket(max(lengths[i] for i in b), multiple)
-        assert width % multiple == 0 and width >= max(lengths[i] for i in b)
-        assert len(b) == 1 or len(b) * width <= tokens
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 12)), min_size=1, max_size=12),
+       st.integers(0, 40), st.integers(1, 120))
+def test_prefix_groups_cover_every_item_in_order_and_save_what_brute_force_saves(
+        spec, overhead, tokens):
+    """Persona prefix + question sequences: groups keep the order, every shared prefix is
+    common to its members and leaves each a token, batches hold the budget, and the tokens
+    saved equal the best segmentation into runs (brute force over every split)."""
+    import itertools
+
+    prefixes = [[100 + p] * (3 + 4 * p) + [7] for p in range(4)]
+    seqs = [prefixes[p] + [q, q + 1] * (1 + q % 3) for p, q in spec]
+    limits = [len(s) - 1 for s in seqs]
+    order = list(range(len(seqs)))
+    groups = prefix_groups(seqs, order, limits, overhead)
+    assert [i for _, m in groups for i in m] == order
+    lengths = [len(s) for s in seqs]
+    for prefix, members in groups:
+        assert all(seqs[i][:prefix] == seqs[members[0]][:prefix] and prefix <= limits[i]
+                   for i in members)
+        chunks = _chunks(members, lengths, prefix, None, tokens)
+        assert [i for c in chunks for i in c] == members
+        for c in chunks:
+            assert len(c) == 1 or sum(lengths[i] - prefix for i in c) <= tokens
+
+    def saved(run):
+        columns = list(zip(*(seqs[i] for i in run), strict=False))
+        common = next((k for k, col in enumerate(columns) if len(set(col)) > 1), len(columns))
+        common = min(common, *(limits[i] for i in run))
+        return max(0, (len(run) - 1) * common - overhead)
+
+    got = sum((len(m) - 1) * p - overhead for p, m in groups if p)
+    if len(seqs) <= 9:  # brute force over every segmentation
+        n = len(seqs)
+        want = max(sum(saved(order[a:b]) for a, b in zip((0, *cuts), (*cuts, n), strict=True))
+                   for r in range(n) for cuts in itertools.combinations(range(1, n), r))
+        assert got == want
+
+
+def test_a_personas_prompts_share_one_prefix_computation(gqa, monkeypatch):
+    model, tok, ps, fused = gqa
+    calls = []
+    real = FusedDecoder.prefix_kv
+    monkeypatch.setattr(FusedDecoder, "prefix_kv",
+                        lambda self, ids, depth=None: calls.append(len(ids)) or
+                        real(self, ids, depth))
+    items = [pool_item("last_prompt_token", p) for p in ps.prompts]
+    fused_pooled(fused, items, _all_sites(model), pad_id=tok.pad_token_id)
+    assert len(calls) == len(ps.personas)  # byte-level tokens: the prefix holds the persona
+    assert all(c > len(ps.persona_prompts[n]) for c, n in zip(calls, ps.personas, strict=True))

@@ -56,3 +56,44 @@ def test_shape_mismatch_writes_nothing(tmp_path):
     with pytest.raises(ValueError, match="does not match the manifest"):
         write_store(tmp_path / "s", np.zeros((2, 3, 2, 7), np.float32), _manifest((2, 3, 2, 8)))
     assert not (tmp_path / "s/manifest.json").exists()
+
+
+@pytest.mark.parametrize("cuts", [[6], [1, 2, 6], [4, 5, 6], [3, 6]])
+def test_streamed_store_equals_the_one_pass_store(tmp_path, cuts):
+    """Rows advanced in any ranges: the same vectors file, centroids, answers and manifest."""
+    from personageo.extract._writer import StoreStream
+
+    shape = (3, 2, 2, 5)
+    arr = np.random.default_rng(len(cuts)).standard_normal(shape).astype(np.float32)
+    answers = [{"persona": "p", "question_id": i, "answer": "y"} for i in range(6)]
+    want = write_store(tmp_path / "one", arr, _manifest(shape), answers,
+                       centroids=write_centroids)
+    host = np.full(shape, np.nan, dtype=np.float32)  # filled only as rows become final
+    flat, src = host.reshape(6, -1), arr.reshape(6, -1)
+    stream = StoreStream(tmp_path / "s", host, _manifest(shape))
+    lo = 0
+    for hi in cuts:
+        stream.advance(hi, lambda lo=lo, hi=hi: flat.__setitem__(slice(lo, hi), src[lo:hi]))
+        lo = hi
+    got = stream.finish(answers).result()
+    assert got.vectors_sha256 == want.vectors_sha256
+    for name in ("vectors.safetensors", "centroids.safetensors", "answers.jsonl"):
+        assert (tmp_path / "s" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    assert not list((tmp_path / "s").glob(".*.tmp"))
+
+
+def test_streamed_store_refuses_unfinished_rows_and_cleans_up_on_abort(tmp_path):
+    from personageo.extract._writer import StoreStream
+
+    shape = (2, 2, 1, 3)
+    stream = StoreStream(tmp_path / "s", np.zeros(shape, np.float32), _manifest(shape))
+    stream.advance(3)
+    with pytest.raises(ValueError, match="only 3 of 4 items"):
+        stream.finish()
+    stream.abort()
+    assert not list((tmp_path / "s").iterdir())
+    bad = StoreStream(tmp_path / "b", np.zeros((2, 2, 1, 4), np.float32), _manifest(shape))
+    bad.advance(4)
+    with pytest.raises(ValueError, match="do not match the manifest"):
+        bad.finish().result()
+    assert not (tmp_path / "b" / "manifest.json").exists()
