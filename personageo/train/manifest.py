@@ -36,6 +36,13 @@ def gpu_info() -> dict:
             "cuda": torch.version.cuda}
 
 
+def peak_memory_gib() -> float | None:
+    """Most GPU memory this process had allocated (torch's allocator), GiB; None on the CPU."""
+    import torch
+
+    return torch.cuda.max_memory_allocated() / 2 ** 30 if torch.cuda.is_available() else None
+
+
 def peak_flops(device_name: str | None) -> float | None:
     if not device_name:
         return None

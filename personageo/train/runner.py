@@ -175,8 +175,8 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     from transformers import TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
 
-    args = TrainingArguments(
-        output_dir=str(work), seed=seed, learning_rate=cond.training.lr,
+    args = _training_arguments(
+        TrainingArguments, output_dir=str(work), seed=seed, learning_rate=cond.training.lr,
         max_steps=cond.training.steps or -1, num_train_epochs=settings.epochs,
         per_device_train_batch_size=settings.per_device_batch,
         gradient_accumulation_steps=settings.grad_accum,
@@ -274,6 +274,18 @@ def warmup_steps(settings: TrainSettings, max_steps: int | None, n_examples: int
     return math.ceil(max_steps * settings.warmup_ratio)
 
 
+def _training_arguments(cls, **kwargs):
+    """``TrainingArguments`` of the installed transformers: 5.x dropped ``logging_dir`` (its
+    TensorBoard callback reads ``TENSORBOARD_LOGGING_DIR``)."""
+    import dataclasses
+    import os
+
+    known = {f.name for f in dataclasses.fields(cls)}
+    if "logging_dir" not in known and "logging_dir" in kwargs:
+        os.environ.setdefault("TENSORBOARD_LOGGING_DIR", kwargs["logging_dir"])
+    return cls(**{k: v for k, v in kwargs.items() if k in known or k != "logging_dir"})
+
+
 def _cuda() -> bool:
     import torch
 
@@ -332,7 +344,7 @@ def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
         "train_time_s": train_time, "tokens_this_session": trainer.tokens_trained,
         "supervised_tokens_this_session": trainer.supervised_trained,
         "tokens_per_s": tok_s, "tokens_per_s_basis": "rank 0 tokens x world size",
-        "flops_per_token": fpt, "n_params": n_params,
+        "flops_per_token": fpt, "n_params": n_params, "peak_gpu_memory_gib": mf.peak_memory_gib(),
         "mfu_convention": "6N + 12 L d s model FLOPs per token (PaLM; s = token-weighted mean "
                           "sequence length), dense bf16 peak; LoRA runs use the same formula",
         "mfu": mf.mfu(tok_s, fpt, (gpus["names"] or [None])[0], n_dev) if tok_s else None,
