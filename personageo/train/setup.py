@@ -2,21 +2,16 @@
 
 Launching on several GPUs or nodes
 ----------------------------------
-Full-parameter runs use DeepSpeed ZeRO-3 through the Trainer (``train.deepspeed:
-configs/deepspeed/zero3.json``). Launch the same command on every process::
+``train.strategy`` (``single``, ``zero3``, ``zero2``, ``fsdp2``; see
+:mod:`personageo.train.strategy`) says how a run spreads over its processes; launch the same
+command on every process::
 
-    # one node, 4 GPUs
-    torchrun --nproc_per_node 4 -m personageo.cli.main train config.yaml
-    accelerate launch --num_processes 4 -m personageo.cli.main train config.yaml
+    torchrun --standalone --nproc_per_node 4 -m personageo.cli.main train config.yaml
     deepspeed --num_gpus 4 --module personageo.cli.main train config.yaml
 
-    # two nodes: a hostfile lists each node and its GPU slots, one line per node
-    #   node-a slots=4
-    #   node-b slots=4
-    deepspeed --hostfile hostfile --master_addr node-a --module personageo.cli.main train config.yaml
-
-The effective batch is ``per_device_batch x grad_accum x world_size``; it is recorded in the
-manifest with the topology. Without ``train.deepspeed`` a run is one plain process (CPU or one GPU).
+Several nodes (torchrun rendezvous, or the DeepSpeed launcher with a hostfile), with the exact
+commands: ``docs/training.md``. The effective batch is ``per_device_batch x grad_accum x
+world_size``; it is recorded in the manifest with the topology.
 """
 
 from __future__ import annotations
