@@ -134,5 +134,6 @@ def test_zero2_two_ranks_cpu(tmp_path):
     assert "terminate called" not in proc.stderr
     man = json.loads((tmp_path / "result.json").read_text())
     assert man["topology"]["strategy"] == {"name": "zero2", "deepspeed_config": "built-in zero2"}
+    assert man["topology"]["optimizer"] == "adamw_torch"  # fused asked, CPU falls back
     assert (man["world_size"], man["effective_batch"], man["optimizer_steps"]) == (2, 4, 2)
     assert man["weight_norms"]["global_l2"] > 0
