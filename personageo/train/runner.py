@@ -33,7 +33,12 @@ from personageo.train import setup
 from personageo.train.data import load_chat_data
 from personageo.train.masking import ChatRenderer, encode_dataset
 from personageo.train.norms import weight_delta_norms, weights_sha256
-from personageo.train.strategy import resolve_optim, resolve_strategy, trainer_arguments
+from personageo.train.strategy import (
+    load_dtype,
+    resolve_optim,
+    resolve_strategy,
+    trainer_arguments,
+)
 
 MANIFEST = "train_manifest.json"
 MANIFEST_VERSION = 1
@@ -199,7 +204,8 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
 
     set_seed(seed)  # LoRA's A matrices are drawn when the model is built, before Trainer seeds
     device = None if use_cpu or strategy.zero3 else f"cuda:{setup.local_rank()}"
-    model = setup.load_train_model(base_dir, settings, method, lora_spec, device)
+    model = setup.load_train_model(base_dir, settings, method, lora_spec, device,
+                                   load_dtype(strategy, settings))
     speed = _speed(model, encoded, world)
     collator = setup.make_collator(tokenizer, settings)
     trainer = setup.counting_trainer(

@@ -150,20 +150,22 @@ def materialize_base(model_spec, runs_dir: Path) -> Path:
     return target
 
 
-def load_train_model(base_dir: Path, settings, method: str, lora_spec, device: str | None = None):
-    """The model to train, from the base directory, in fp32 (master weights), LoRA-wrapped.
+def load_train_model(base_dir: Path, settings, method: str, lora_spec, device: str | None = None,
+                     dtype: str = "float32"):
+    """The model to train, from the base directory, LoRA-wrapped.
 
     transformers builds the module on the meta device and reads the weights into it, so no
     random initialisation runs; ``device`` (``cuda:N``) reads them straight onto that GPU
-    (not under ZeRO-3, whose ``zero.Init`` places each rank's shard itself).
+    (not under ZeRO-3, whose ``zero.Init`` places each rank's shard itself). ``dtype`` is that
+    of the weights as read (see :func:`personageo.train.strategy.load_dtype`).
     """
     import torch
     from transformers import AutoModelForCausalLM
 
     placement = {"device_map": {"": device}} if device else {}
     model = AutoModelForCausalLM.from_pretrained(
-        str(base_dir), dtype=torch.float32, attn_implementation=settings.attn_implementation,
-        **placement)
+        str(base_dir), dtype=getattr(torch, dtype),
+        attn_implementation=settings.attn_implementation, **placement)
     model.config.use_cache = False  # also required for sdpa packed-sequence masks
     if method == "lora":
         from peft import LoraConfig, get_peft_model

@@ -127,6 +127,16 @@ def trainer_arguments(strategy: Strategy, settings) -> dict:
     return {"gradient_checkpointing": settings.gradient_checkpointing}
 
 
+def load_dtype(strategy: Strategy, settings) -> str:
+    """The dtype the checkpoint is read in: ``bfloat16`` for bf16 FSDP2, else ``float32``.
+
+    DeepSpeed's bf16 mode (the original recipe's) casts the model to bf16 and makes its fp32
+    master weights from those values; accelerate's FSDP2 makes them from whatever it is given.
+    Reading bf16 for FSDP2 gives both the same starting masters (and halves the load).
+    """
+    return "bfloat16" if strategy.name == "fsdp2" and settings.bf16 else "float32"
+
+
 def resolve_optim(optim: str, cuda: bool) -> str:
     """``adamw_torch_fused`` on CUDA; its plain twin ``adamw_torch`` on the CPU."""
     return "adamw_torch" if optim == "adamw_torch_fused" and not cuda else optim

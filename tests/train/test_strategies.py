@@ -15,6 +15,7 @@ from personageo.train import manifest as mf
 from personageo.train.runner import _key_settings
 from personageo.train.strategy import (
     BUILTIN_DEEPSPEED,
+    load_dtype,
     resolve_optim,
     resolve_strategy,
     trainer_arguments,
@@ -76,6 +77,14 @@ def test_fsdp2_on_the_cpu_is_refused_not_silently_ddp(tmp_path):
     cfg = tiny_config(tmp_path, train={"strategy": "fsdp2"})
     with pytest.raises(InputError, match="fsdp2 needs CUDA"):
         train_condition(cfg, "full", 1, runs_dir=tmp_path / "runs")
+
+
+def test_only_bf16_fsdp2_reads_the_checkpoint_in_bf16():
+    # DeepSpeed bf16 builds fp32 masters from the bf16-cast weights; FSDP2 from what it is given
+    for name, bf16, want in [("fsdp2", True, "bfloat16"), ("fsdp2", False, "float32"),
+                             ("zero2", True, "float32"), ("single", True, "float32")]:
+        settings = TrainSettings(strategy=name, bf16=bf16)
+        assert load_dtype(resolve_strategy(settings), settings) == want
 
 
 def test_fused_adamw_on_cuda_plain_on_cpu():
