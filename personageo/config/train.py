@@ -67,7 +67,8 @@ class TrainSettings(Section):
     """Padding of un-packed batches (the original: 8)."""
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flex_attention"] = "sdpa"
     """Attention kernels. With ``packing`` every one of them attends within each sequence only
-    (transformers derives the sequences from the restarting ``position_ids``)."""
+    (transformers derives the sequences from the restarting ``position_ids``). ``flex_attention``
+    trains on CUDA only (torch has no CPU backward for it) and is not benchmarked here yet."""
     optim: str = "adamw_torch"
     """Trainer optimizer name. ``adamw_torch_fused`` (same maths, one kernel per step on CUDA)
     falls back to ``adamw_torch`` on the CPU; the manifest records the one used."""
