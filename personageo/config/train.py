@@ -47,8 +47,18 @@ class TrainSettings(Section):
     template_default_system: Literal["strip", "keep"] = "strip"
     """When a conversation has no system message and ``system_prompt`` is unset: ``strip`` the
     default system prompt some chat templates inject (Qwen, SmolLM2), or ``keep`` it (original)."""
+    strategy: Literal["auto", "single", "zero3", "zero2", "fsdp2"] = "auto"
+    """How weights, gradients and optimizer state are spread over the processes: ``single`` (one
+    plain process), ``zero3`` / ``zero2`` (DeepSpeed; the file ``deepspeed``, else the built-in
+    config of that stage, the same as ``configs/deepspeed/zero<N>.json``), ``fsdp2`` (torch
+    ``fully_shard`` through accelerate). ``auto``: the stage of ``deepspeed`` when it is set,
+    else ``single``. ZeRO-2 and FSDP2 without re-sharding keep whole bf16 weights on every GPU,
+    so they gather them once per optimizer step, not in every forward and backward as ZeRO-3."""
     deepspeed: str | None = None
     """Path of a DeepSpeed config (ZeRO-3 for full-parameter runs); None = plain single process."""
+    fsdp_reshard_after_forward: bool = False
+    """FSDP2: free the gathered weights after each forward and gather them again in backward
+    (ZeRO-3-like, less memory); ``false`` keeps them from forward to backward."""
     save_steps: list[int] = Field(default_factory=list)
     """Extra checkpoints to keep (step dose-response)."""
     packing: bool = False
@@ -56,9 +66,13 @@ class TrainSettings(Section):
     ids (flash-attention varlen, or a block-diagonal mask with sdpa); same loss as padding."""
     pad_to_multiple_of: int | None = 8
     """Padding of un-packed batches (the original: 8)."""
-    attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] = "sdpa"
+    attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flex_attention"] = "sdpa"
+    """Attention kernels. With ``packing`` every one of them attends within each sequence only
+    (transformers derives the sequences from the restarting ``position_ids``). ``flex_attention``
+    trains on CUDA only (torch has no CPU backward for it) and is not benchmarked here yet."""
     optim: str = "adamw_torch"
-    """Trainer optimizer name (``adamw_torch_fused`` on GPU is faster, same maths)."""
+    """Trainer optimizer name. ``adamw_torch_fused`` (same maths, one kernel per step on CUDA)
+    falls back to ``adamw_torch`` on the CPU; the manifest records the one used."""
     adam_beta1: float = 0.9
     adam_beta2: float = 0.999
     adam_epsilon: float = 1e-8

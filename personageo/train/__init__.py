@@ -1,4 +1,4 @@
-"""The training stage: full-parameter SFT (HF Trainer + DeepSpeed ZeRO-3) and LoRA (peft).
+"""The training stage: full-parameter SFT (HF Trainer; DeepSpeed ZeRO-3/ZeRO-2 or FSDP2) and LoRA.
 
 Public API::
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+from dataclasses import dataclass
 
 PACKAGES = ("personageo", "torch", "transformers", "peft", "deepspeed", "accelerate",
             "tokenizers", "safetensors", "datasets", "flash-attn", "gguf")
@@ -35,6 +36,13 @@ def gpu_info() -> dict:
             "cuda": torch.version.cuda}
 
 
+def peak_memory_gib() -> float | None:
+    """Most GPU memory this process had allocated (torch's allocator), GiB; None on the CPU."""
+    import torch
+
+    return torch.cuda.max_memory_allocated() / 2 ** 30 if torch.cuda.is_available() else None
+
+
 def peak_flops(device_name: str | None) -> float | None:
     if not device_name:
         return None
@@ -48,9 +56,39 @@ def train_flops_per_token(n_params: int, n_layers: int, hidden: int, mean_seq_le
     """Model FLOPs per trained token: ``6 N + 12 L d s`` (dense matmuls + causal attention).
 
     The PaLM convention (Chowdhery et al. 2022, appendix B): recomputation from gradient
-    checkpointing is not counted, so MFU compares recipes on the useful work alone.
+    checkpointing is not counted, so MFU compares recipes on the useful work alone. ``s`` is
+    the length a token attends over; for sequences of different lengths pass
+    :func:`attention_length`.
     """
     return 6.0 * n_params + 12.0 * n_layers * hidden * mean_seq_len
+
+
+def attention_length(lengths: list[int]) -> float:
+    """Token-weighted mean sequence length ``sum(s^2) / sum(s)``: every token of a sequence of
+    length ``s`` attends over ``s`` positions in the ``12 L d s`` term, and a packed row attends
+    within each sequence only."""
+    return sum(n * n for n in lengths) / sum(lengths)
+
+
+@dataclass(frozen=True)
+class Speed:
+    """Turns a timed interval of training into ``step_time_s``, ``tokens_per_s``, ``mfu``."""
+
+    flops_per_token: float
+    world: int
+    """Processes; tokens are counted on rank 0 and scaled by this (equal shares per rank)."""
+    peak_flops: float | None
+    """Dense bf16 peak of all the job's devices together (None on the CPU: no MFU)."""
+    n_params: int = 0
+
+    def interval(self, seconds: float, rank_tokens: int, steps: int) -> dict[str, float]:
+        if seconds <= 0 or steps <= 0:
+            return {}
+        tokens_per_s = rank_tokens * self.world / seconds
+        out = {"step_time_s": seconds / steps, "tokens_per_s": tokens_per_s}
+        if self.peak_flops:
+            out["mfu"] = tokens_per_s * self.flops_per_token / self.peak_flops
+        return out
 
 
 def mfu(tokens_per_s_total: float, flops_per_token: float, device_name: str | None,

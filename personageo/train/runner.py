@@ -31,6 +31,12 @@ from personageo.train import setup
 from personageo.train.data import load_chat_data
 from personageo.train.masking import ChatRenderer, encode_dataset
 from personageo.train.norms import weight_delta_norms, weights_sha256
+from personageo.train.strategy import (
+    load_dtype,
+    resolve_optim,
+    resolve_strategy,
+    trainer_arguments,
+)
 
 MANIFEST = "train_manifest.json"
 MANIFEST_VERSION = 1
@@ -62,9 +68,22 @@ def run_key(config: ExperimentConfig, condition_id: str, seed: int, settings: Tr
     return sha256_json({
         "code": _CODE_VERSION, "model": config.model.model_dump(mode="json"),
         "training": cond.training.model_dump(mode="json", exclude={"seeds", "overrides"}),
-        "settings": settings.model_dump(mode="json", exclude={"keep_work_dir", "logging_steps",
-                                                              "report_to"}),
+        "settings": _key_settings(settings),
         "seed": seed, "data": data_fingerprint, "world_size": world})
+
+
+#: settings added after runs were recorded: left out of the run key while at their defaults, so
+#: that finished runs stay finished
+_LATER_SETTINGS = ("strategy", "fsdp_reshard_after_forward")
+
+
+def _key_settings(settings: TrainSettings) -> dict:
+    out = settings.model_dump(mode="json", exclude={"keep_work_dir", "logging_steps",
+                                                    "report_to"})
+    for name in _LATER_SETTINGS:
+        if out[name] == TrainSettings.model_fields[name].default:
+            del out[name]
+    return out
 
 
 def _finished(manifest_path: Path, key: str) -> dict | None:
@@ -109,9 +128,15 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
                          hint=f"one of {[c.id for c in config.conditions]}") from None
     settings = effective_settings(config, condition_id)
     method = cond.training.method
-    if method == "lora" and settings.deepspeed:
-        raise InputError("LoRA runs are single-process here; unset train.deepspeed for them",
+    strategy = resolve_strategy(settings)
+    if method == "lora" and strategy.distributed:
+        raise InputError("LoRA runs are single-process here; unset train.deepspeed and set "
+                         "train.strategy to auto or single for them",
                          Location(pointer=f"/conditions/{condition_id}/training"))
+    if strategy.name == "fsdp2" and not _cuda():
+        raise InputError("train.strategy fsdp2 needs CUDA devices (accelerate runs FSDP on GPUs "
+                         "only; on the CPU it would silently fall back to DDP)",
+                         Location(pointer="/train/strategy"), hint="use zero2 or zero3 on the CPU")
     runs = Path(runs_dir)
     ckid = checkpoint_id(condition_id, seed)
     final_dir = runs / ckid
@@ -142,25 +167,24 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     (work / "run_key").write_text(key, encoding="utf-8")
 
     use_cpu = not _cuda()
-    if settings.deepspeed:
-        setup.init_deepspeed_distributed(use_cpu)
+    setup.init_distributed(strategy, use_cpu)
+    optim = resolve_optim(settings.optim, not use_cpu)
     from transformers import TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
 
-    args = TrainingArguments(
-        output_dir=str(work), seed=seed, learning_rate=cond.training.lr,
+    args = _training_arguments(
+        TrainingArguments, output_dir=str(work), seed=seed, learning_rate=cond.training.lr,
         max_steps=cond.training.steps or -1, num_train_epochs=settings.epochs,
         per_device_train_batch_size=settings.per_device_batch,
         gradient_accumulation_steps=settings.grad_accum,
         warmup_steps=warmup_steps(settings, cond.training.steps, len(encoded.examples), world),
         weight_decay=settings.weight_decay,
         max_grad_norm=settings.max_grad_norm, lr_scheduler_type=settings.lr_scheduler,
-        optim=settings.optim, adam_beta1=settings.adam_beta1, adam_beta2=settings.adam_beta2,
+        optim=optim, adam_beta1=settings.adam_beta1, adam_beta2=settings.adam_beta2,
         adam_epsilon=settings.adam_epsilon, bf16=settings.bf16,
-        gradient_checkpointing=settings.gradient_checkpointing,
         gradient_checkpointing_kwargs={"use_reentrant": False},
         average_tokens_across_devices=settings.average_tokens_across_devices,
-        deepspeed=settings.deepspeed, use_cpu=use_cpu,
+        use_cpu=use_cpu, **trainer_arguments(strategy, settings),
         save_strategy="steps" if settings.resume_every else "no",
         save_steps=settings.resume_every or 500, save_total_limit=1,
         logging_steps=settings.logging_steps, report_to=list(settings.report_to) or "none",
@@ -171,10 +195,13 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
     from transformers import set_seed
 
     set_seed(seed)  # LoRA's A matrices are drawn when the model is built, before Trainer seeds
-    model = setup.load_train_model(base_dir, settings, method, lora_spec)
+    device = None if use_cpu or strategy.zero3 else f"cuda:{setup.local_rank()}"
+    model = setup.load_train_model(base_dir, settings, method, lora_spec, device,
+                                   load_dtype(strategy, settings))
+    speed = _speed(model, encoded, world)
     collator = setup.make_collator(tokenizer, settings)
     trainer = setup.counting_trainer(
-        model=model, args=args, train_dataset=setup.list_dataset(encoded.examples),
+        speed=speed, model=model, args=args, train_dataset=setup.list_dataset(encoded.examples),
         data_collator=collator, processing_class=tokenizer)
     step_dirs: dict[int, Path] = {}
 
@@ -213,7 +240,8 @@ def train_condition(config: ExperimentConfig, condition_id: str, seed: int, *,
         return TrainResult(final_dir, final_dir / MANIFEST, {}, skipped=False)
 
     common = _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
-                              base_dir, world, model, trainer, state, train_time, last)
+                              base_dir, world, speed, trainer, state, train_time, last)
+    common["topology"] |= {"strategy": strategy.describe(), "optimizer": optim}
     saved = []
     for step in sorted(settings.save_steps):
         sdir = runs / checkpoint_id(condition_id, seed, step)
@@ -244,6 +272,18 @@ def warmup_steps(settings: TrainSettings, max_steps: int | None, n_examples: int
     return math.ceil(max_steps * settings.warmup_ratio)
 
 
+def _training_arguments(cls, **kwargs):
+    """``TrainingArguments`` of the installed transformers: 5.x dropped ``logging_dir`` (its
+    TensorBoard callback reads ``TENSORBOARD_LOGGING_DIR``)."""
+    import dataclasses
+    import os
+
+    known = {f.name for f in dataclasses.fields(cls)}
+    if "logging_dir" not in known and "logging_dir" in kwargs:
+        os.environ.setdefault("TENSORBOARD_LOGGING_DIR", kwargs["logging_dir"])
+    return cls(**{k: v for k, v in kwargs.items() if k in known or k != "logging_dir"})
+
+
 def _cuda() -> bool:
     import torch
 
@@ -255,16 +295,23 @@ def _read_key(work: Path) -> str | None:
     return p.read_text(encoding="utf-8") if p.exists() else None
 
 
-def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer, base_dir, world,
-                     model, trainer, state, train_time, resumed_from) -> dict:
-    gpus = mf.gpu_info()
-    hf_cfg = getattr(model, "config", None)
+def _speed(model, encoded, world: int) -> mf.Speed:
+    """FLOPs per token of this model on this data, and the job's peak (for MFU in the logs)."""
+    cfg = model.config
     n_params = sum(p.ds_numel if hasattr(p, "ds_numel") else p.numel()
                    for p in model.parameters())
-    lens = [len(e.input_ids) for e in encoded.examples]
-    mean_len = sum(lens) / len(lens)
-    fpt = mf.train_flops_per_token(n_params, hf_cfg.num_hidden_layers, hf_cfg.hidden_size,
-                                   mean_len)
+    fpt = mf.train_flops_per_token(n_params, cfg.num_hidden_layers, cfg.hidden_size,
+                                   mf.attention_length([len(e.input_ids)
+                                                        for e in encoded.examples]))
+    gpus = mf.gpu_info()
+    peak = mf.peak_flops((gpus["names"] or [None])[0])
+    return mf.Speed(fpt, world, peak * world if peak and gpus["count"] else None, n_params)
+
+
+def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer, base_dir, world,
+                     speed, trainer, state, train_time, resumed_from) -> dict:
+    gpus = mf.gpu_info()
+    fpt, n_params = speed.flops_per_token, speed.n_params
     tok_s_rank = trainer.tokens_trained / train_time if train_time > 0 else None
     tok_s = tok_s_rank * world if tok_s_rank is not None else None
     n_dev = gpus["count"] and world
@@ -289,14 +336,15 @@ def _common_manifest(config, cond, seed, settings, key, data, encoded, renderer,
                      "grad_accum": settings.grad_accum, "deepspeed": settings.deepspeed,
                      "packing": settings.packing, "devices": gpus},
         "optimizer_steps": state.global_step, "resumed_from": resumed_from,
-        "loss_curve": [{k: h[k] for k in ("step", "loss", "learning_rate", "grad_norm") if k in h}
+        "loss_curve": [{k: h[k] for k in ("step", "loss", "learning_rate", "grad_norm",
+                                          "step_time_s", "tokens_per_s", "mfu") if k in h}
                        for h in state.log_history if "loss" in h],
         "train_time_s": train_time, "tokens_this_session": trainer.tokens_trained,
         "supervised_tokens_this_session": trainer.supervised_trained,
         "tokens_per_s": tok_s, "tokens_per_s_basis": "rank 0 tokens x world size",
-        "flops_per_token": fpt, "n_params": n_params,
-        "mfu_convention": "6N + 12 L d s model FLOPs per token (PaLM), dense bf16 peak; "
-                          "LoRA runs use the same formula",
+        "flops_per_token": fpt, "n_params": n_params, "peak_gpu_memory_gib": mf.peak_memory_gib(),
+        "mfu_convention": "6N + 12 L d s model FLOPs per token (PaLM; s = token-weighted mean "
+                          "sequence length), dense bf16 peak; LoRA runs use the same formula",
         "mfu": mf.mfu(tok_s, fpt, (gpus["names"] or [None])[0], n_dev) if tok_s else None,
         "versions": mf.package_versions(),
     }

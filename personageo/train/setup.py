@@ -2,21 +2,16 @@
 
 Launching on several GPUs or nodes
 ----------------------------------
-Full-parameter runs use DeepSpeed ZeRO-3 through the Trainer (``train.deepspeed:
-configs/deepspeed/zero3.json``). Launch the same command on every process::
+``train.strategy`` (``single``, ``zero3``, ``zero2``, ``fsdp2``; see
+:mod:`personageo.train.strategy`) says how a run spreads over its processes; launch the same
+command on every process::
 
-    # one node, 4 GPUs
-    torchrun --nproc_per_node 4 -m personageo.cli.main train config.yaml
-    accelerate launch --num_processes 4 -m personageo.cli.main train config.yaml
+    torchrun --standalone --nproc_per_node 4 -m personageo.cli.main train config.yaml
     deepspeed --num_gpus 4 --module personageo.cli.main train config.yaml
 
-    # two nodes: a hostfile lists each node and its GPU slots, one line per node
-    #   node-a slots=4
-    #   node-b slots=4
-    deepspeed --hostfile hostfile --master_addr node-a --module personageo.cli.main train config.yaml
-
-The effective batch is ``per_device_batch x grad_accum x world_size``; it is recorded in the
-manifest with the topology. Without ``train.deepspeed`` a run is one plain process (CPU or one GPU).
+Several nodes (torchrun rendezvous, or the DeepSpeed launcher with a hostfile), with the exact
+commands: ``docs/training.md``. The effective batch is ``per_device_batch x grad_accum x
+world_size``; it is recorded in the manifest with the topology.
 """
 
 from __future__ import annotations
@@ -34,6 +29,10 @@ from personageo.modeling import load_model_and_tokenizer
 
 def rank() -> int:
     return int(os.environ.get("RANK", "0"))
+
+
+def local_rank() -> int:
+    return int(os.environ.get("LOCAL_RANK", "0"))
 
 
 def world_size() -> int:
@@ -57,19 +56,45 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def init_deepspeed_distributed(use_cpu: bool) -> None:
-    """Start the process group before ``TrainingArguments`` (gloo on CPU, nccl on GPUs)."""
+def _process_env() -> None:
+    """Rank variables of a lone process that no launcher started (a free port, never a fixed one)."""
     if "MASTER_PORT" not in os.environ and world_size() == 1:
         os.environ["MASTER_PORT"] = str(_free_port())  # a lone process is its own master
     for key, default in (("RANK", "0"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "1"),
                          ("MASTER_ADDR", "127.0.0.1")):
         os.environ.setdefault(key, default)
+
+
+def init_deepspeed_distributed(use_cpu: bool) -> None:
+    """Start the process group before ``TrainingArguments`` (gloo on CPU, nccl on GPUs)."""
+    _process_env()
     if use_cpu:
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
     import deepspeed
 
     deepspeed.init_distributed(dist_backend="gloo" if use_cpu else "nccl")
     atexit.register(shutdown_distributed)
+
+
+def init_torch_distributed(use_cpu: bool) -> None:
+    """The process group of an FSDP2 run (gloo on CPU, nccl on GPUs), torn down at exit."""
+    import torch
+    import torch.distributed as dist
+
+    _process_env()
+    if not dist.is_initialized():
+        if not use_cpu:
+            torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
+        dist.init_process_group(backend="gloo" if use_cpu else "nccl")
+    atexit.register(shutdown_distributed)
+
+
+def init_distributed(strategy, use_cpu: bool) -> None:
+    """The process group a strategy needs (none for ``single``)."""
+    if strategy.deepspeed is not None:
+        init_deepspeed_distributed(use_cpu)
+    elif strategy.distributed:
+        init_torch_distributed(use_cpu)
 
 
 def shutdown_distributed() -> None:
@@ -106,7 +131,10 @@ def materialize_base(model_spec, runs_dir: Path) -> Path:
     if (target / "config.json").exists():
         return target
     if rank() == 0:
-        model, tok = load_model_and_tokenizer(spec, dtype="float32", device="cpu")
+        # a random-init model is built where ``init_device`` says (a large one on the GPU)
+        # and saved from there
+        device = (spec.get("random_init") or {}).get("init_device", "cpu")
+        model, tok = load_model_and_tokenizer(spec, dtype="float32", device=device)
         tmp = target.with_name(target.name + f".tmp{os.getpid()}")
         model.save_pretrained(tmp, safe_serialization=True)
         tok.save_pretrained(tmp)
@@ -122,13 +150,22 @@ def materialize_base(model_spec, runs_dir: Path) -> Path:
     return target
 
 
-def load_train_model(base_dir: Path, settings, method: str, lora_spec):
-    """The model to train, from the base directory, in fp32 (master weights), LoRA-wrapped."""
+def load_train_model(base_dir: Path, settings, method: str, lora_spec, device: str | None = None,
+                     dtype: str = "float32"):
+    """The model to train, from the base directory, LoRA-wrapped.
+
+    transformers builds the module on the meta device and reads the weights into it, so no
+    random initialisation runs; ``device`` (``cuda:N``) reads them straight onto that GPU
+    (not under ZeRO-3, whose ``zero.Init`` places each rank's shard itself). ``dtype`` is that
+    of the weights as read (see :func:`personageo.train.strategy.load_dtype`).
+    """
     import torch
     from transformers import AutoModelForCausalLM
 
+    placement = {"device_map": {"": device}} if device else {}
     model = AutoModelForCausalLM.from_pretrained(
-        str(base_dir), dtype=torch.float32, attn_implementation=settings.attn_implementation)
+        str(base_dir), dtype=getattr(torch, dtype),
+        attn_implementation=settings.attn_implementation, **placement)
     model.config.use_cache = False  # also required for sdpa packed-sequence masks
     if method == "lora":
         from peft import LoraConfig, get_peft_model
@@ -152,24 +189,41 @@ def merge_lora_adapter(base_dir: Path, adapter_dir: Path):
     return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
 
 
-def counting_trainer(**kwargs):
+def counting_trainer(speed=None, **kwargs):
     """A ``transformers.Trainer`` that counts the real and supervised tokens it trained on.
 
     Counted in ``training_step``, so batches skipped on resume or prefetched but unused are not
     counted: ``tokens_trained`` / ``supervised_trained`` are this process's, this session's.
+    With ``speed`` (a :class:`personageo.train.manifest.Speed`) every logged loss comes with
+    ``step_time_s``, ``tokens_per_s`` and ``mfu`` over the steps since the previous log (in the
+    log history, the progress line and the ``report_to`` integrations).
     """
+    import time
+
     from transformers import Trainer
 
     class CountingTrainer(Trainer):
         tokens_trained = 0
         supervised_trained = 0
+        _mark: tuple[float, int, int] | None = None  # (time, tokens, step) of the last log
 
         def training_step(self, model, inputs, *args, **kw):
+            if self._mark is None:
+                self._mark = (time.perf_counter(), self.tokens_trained, self.state.global_step)
             mask = inputs.get("attention_mask")
             self.tokens_trained += int(mask.sum() if mask is not None
                                        else inputs["input_ids"].numel())
             self.supervised_trained += int((inputs["labels"] != -100).sum())
             return super().training_step(model, inputs, *args, **kw)
+
+        def log(self, logs, *args, **kw):
+            if speed is not None and "loss" in logs and self._mark is not None:
+                now = time.perf_counter()
+                t0, tokens0, step0 = self._mark
+                logs.update(speed.interval(now - t0, self.tokens_trained - tokens0,
+                                           self.state.global_step - step0))
+                self._mark = (now, self.tokens_trained, self.state.global_step)
+            return super().log(logs, *args, **kw)
 
     return CountingTrainer(**kwargs)
 
@@ -222,9 +276,12 @@ def progress_callback(trainer, ckid: str, progress):
         def on_train_begin(self, args, state, control, **kwargs):
             self.t0, self.tokens0 = time.perf_counter(), trainer.tokens_trained
 
+        mfu: float | None = None
+
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
                 self.loss = float(logs["loss"])
+                self.mfu = logs.get("mfu", self.mfu)
                 self._report(state)
 
         def on_step_end(self, args, state, control, **kwargs):
@@ -235,8 +292,9 @@ def progress_callback(trainer, ckid: str, progress):
             elapsed = time.perf_counter() - (self.t0 or time.perf_counter())
             rate = (trainer.tokens_trained - self.tokens0) / elapsed if elapsed > 0 else 0.0
             loss = f" loss {self.loss:.4f}" if self.loss is not None else ""
+            mfu = f" MFU {self.mfu:.1%}" if self.mfu is not None else ""
             progress(f"train {ckid} step {state.global_step}/{state.max_steps}{loss} "
-                     f"{rate:,.0f} tokens/s", state.global_step, state.max_steps)
+                     f"{rate:,.0f} tokens/s{mfu}", state.global_step, state.max_steps)
 
     return Progress()
 
