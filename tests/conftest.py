@@ -8,13 +8,21 @@ from pathlib import Path
 import pytest
 
 from tests import builders
-from tests.reference import in_ci, reference_path, require_reference
+from tests.reference import in_ci, missing_stack, reference_path, require_reference
 
 
 def pytest_sessionstart(session):
-    if in_ci() and not reference_path().is_dir():
+    """Under CI nothing may be skipped for want of an input: the reference material and the
+    whole CPU stack must be there (elsewhere those tests skip with their reason)."""
+    if not in_ci():
+        return
+    if not reference_path().is_dir():
         raise pytest.UsageError(f"CI needs the reference material at {reference_path()}: it is "
                                 "missing")
+    missing = missing_stack()
+    if missing:
+        raise pytest.UsageError(f"CI needs the full CPU stack (`make setup`); missing: "
+                                f"{', '.join(missing)}")
 
 
 #: test folders whose tests load a model or train one (deselected by ``make test-fast``)

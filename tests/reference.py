@@ -31,6 +31,20 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+#: what ``make setup`` installs for the GPU stages on a CPU (the ``demo``/``cpu`` extras and the
+#: dev tools): tests of those stages skip with ``importorskip`` where one is missing, which is
+#: right on a developer's core-only install and wrong under CI, where it would hide breakage
+CI_STACK = ("torch", "transformers", "peft", "accelerate", "deepspeed", "gguf", "datasets",
+            "playwright")
+
+
+def missing_stack() -> list[str]:
+    """The modules of :data:`CI_STACK` that cannot be found (located, not imported)."""
+    import importlib.util
+
+    return [m for m in CI_STACK if importlib.util.find_spec(m) is None]
+
+
 def require_reference() -> Path:
     """The reference folder; a missing one fails the test under CI and skips it elsewhere."""
     where = reference_path()

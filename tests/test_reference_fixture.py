@@ -48,3 +48,19 @@ def test_the_fixture_itself_fails_under_ci_and_skips_elsewhere(tmp_path, monkeyp
         require_reference()
     monkeypatch.setenv("PERSONAGEO_REFERENCE_DIR", str(tmp_path))
     assert require_reference() == tmp_path
+
+
+def test_under_ci_a_missing_part_of_the_stack_stops_the_run(monkeypatch):
+    """``importorskip`` would silently skip the train and extract suites where torch or
+    deepspeed is missing: under CI the session refuses to start instead, naming the module."""
+    import tests.conftest as conftest
+    import tests.reference as reference
+
+    monkeypatch.setattr(reference, "CI_STACK", ("json", "no_such_module_for_this_test"))
+    assert reference.missing_stack() == ["no_such_module_for_this_test"]
+    monkeypatch.setattr(conftest, "missing_stack", reference.missing_stack)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.UsageError, match="missing: no_such_module_for_this_test"):
+        conftest.pytest_sessionstart(None)
+    monkeypatch.delenv("CI")
+    assert conftest.pytest_sessionstart(None) is None  # outside CI: those tests skip instead

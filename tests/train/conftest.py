@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
+
+
+def torchrun_cpu(worker: str, *args: str, nproc: int = 2, timeout: int = 1200
+                 ) -> subprocess.CompletedProcess:
+    """``worker`` (a file beside this one) under ``torch.distributed.run`` on ``nproc`` gloo CPU
+    ranks (``--standalone``: a free rendezvous port, never a fixed one); asserts that it exited 0
+    and that no rank aborted at exit ("terminate called ..."), and returns the process."""
+    pytest.importorskip("deepspeed")
+    env = {**os.environ, "DS_ACCELERATOR": "cpu", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+         str(nproc), str(Path(__file__).with_name(worker)), *args],
+        env=env, capture_output=True, text=True, timeout=timeout)
+    assert "terminate called" not in proc.stderr, proc.stderr[-4000:]
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc
 
 
 @pytest.fixture(scope="session")

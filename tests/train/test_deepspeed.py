@@ -5,11 +5,10 @@ About a minute on a 2-core machine; skip it with ``PERSONAGEO_SKIP_DEEPSPEED_TES
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests.train.conftest import torchrun_cpu
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     os.environ.get("PERSONAGEO_SKIP_DEEPSPEED_TESTS") == "1",
@@ -17,15 +16,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 
 
 def test_zero3_two_ranks_cpu(tmp_path):
-    pytest.importorskip("deepspeed")
-    worker = Path(__file__).with_name("ds_worker.py")
-    env = {**os.environ, "DS_ACCELERATOR": "cpu", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(worker), str(tmp_path)],  # --standalone: a free rendezvous port, no fixed one
-        env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    assert "terminate called" not in proc.stderr  # the process group is torn down before exit
+    torchrun_cpu("ds_worker.py", str(tmp_path), timeout=900)
     man = json.loads((tmp_path / "result.json").read_text())
     assert (man["world_size"], man["effective_batch"], man["optimizer_steps"]) == (2, 4, 2)
     assert man["weight_norms"]["global_l2"] > 0

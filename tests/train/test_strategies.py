@@ -3,8 +3,6 @@ and a 2-rank ZeRO-2 run on the CPU (gloo)."""
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from personageo.train.strategy import (
     resolve_strategy,
     trainer_arguments,
 )
+from tests.train.conftest import torchrun_cpu
 
 from .conftest import tiny_config
 
@@ -132,15 +131,7 @@ def test_logged_steps_carry_speed(tmp_path):
 @pytest.mark.skipif(os.environ.get("PERSONAGEO_SKIP_DEEPSPEED_TESTS") == "1",
                     reason="PERSONAGEO_SKIP_DEEPSPEED_TESTS=1 skips the 2-rank DeepSpeed tests")
 def test_zero2_two_ranks_cpu(tmp_path):
-    pytest.importorskip("deepspeed")
-    worker = Path(__file__).with_name("strategy_worker.py")
-    env = {**os.environ, "DS_ACCELERATOR": "cpu", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(worker), str(tmp_path), "zero2"],
-        env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    assert "terminate called" not in proc.stderr
+    torchrun_cpu("strategy_worker.py", str(tmp_path), "zero2")
     man = json.loads((tmp_path / "result.json").read_text())
     assert man["topology"]["strategy"] == {"name": "zero2", "deepspeed_config": "built-in zero2"}
     assert man["topology"]["optimizer"] == "adamw_torch"  # fused asked, CPU falls back
