@@ -17,7 +17,8 @@ extraction needs and transformers' generic path does not give:
   ``torch.compile``-d on CUDA once, during the probe, with a dynamic token axis (one kernel each
   for every batch and decode step), with the plain PyTorch functions as fallback (CPU, or when
   compilation fails; :mod:`personageo.extract._fused_ops`);
-* a **static KV cache** and a single-token decode step for generation (see ``_fused_generate``).
+* a **static KV cache** (token-major) and a single-token decode step for generation whose
+  attention reads only each row's own keys on CUDA (``_decode_attention``, ``_fused_generate``).
 
 :func:`fused_decoder` checks the architecture and then runs one short probe sequence through both
 this engine and the transformers model; any disagreement beyond rounding refuses the engine
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from personageo.extract._decode_attention import DecodeAttention
 from personageo.extract._fused_ops import (  # noqa: F401 - re-exported
     MaybeCompiled,
     add_rms_norm,
@@ -165,6 +167,7 @@ class FusedDecoder:
         self.rms_norm = MaybeCompiled(rms_norm, self.compiled)
         self.silu_mul = MaybeCompiled(silu_mul, self.compiled)
         self.rope_qk = MaybeCompiled(rope_qk, self.compiled)
+        self.decode_attention = DecodeAttention(self.device, self.dtype, self.scaling)
 
     # -- pieces ---------------------------------------------------------------------------------
     def rope(self, positions):
@@ -314,19 +317,18 @@ class FusedDecoder:
     def decode(self, tokens, positions, cache_k, cache_v, width: int, on_site=None):
         """Logits ``[B, vocab]`` for one token per row at ``positions [B]``.
 
-        The token's keys/values are written into ``cache_k[i] / cache_v[i] [B, kv, T, d]`` at
-        column ``positions[b]``; attention reads columns ``< width`` that are ``<= positions[b]``
-        (the query heads sharing a KV head are folded into the query axis: no K/V copies).
+        The token's keys/values are written into ``cache_k[i] / cache_v[i] [B, T, kv, d]``
+        (token-major) at column ``positions[b]``; row ``b`` then attends to its columns
+        ``<= positions[b]`` (:class:`~personageo.extract._decode_attention.DecodeAttention`:
+        per-row key counts on CUDA, else a mask over the first ``width`` columns).
         """
         import torch
         import torch.nn.functional as F
 
-        b = tokens.shape[0]
-        d, kv, rep = self.head_dim, self.n_kv, self.n_heads // self.n_kv
+        b, t = tokens.shape[0], cache_k.shape[2]
+        kv = self.n_kv
         cos, sin = self.rope(positions)
-        cols = torch.arange(width, device=tokens.device)
-        mask = (cols[None, :] <= positions[:, None])[:, None, None, :]
-        index = positions[:, None, None, None].expand(b, kv, 1, d)
+        flat = torch.arange(b, device=tokens.device) * t + positions
         x = F.embedding(tokens, self.embed)
         if on_site is not None:
             on_site("embed", None, x)
@@ -334,12 +336,9 @@ class FusedDecoder:
         for i, layer in enumerate(self.layers):
             qkv = F.linear(normed, layer.wqkv, layer.bqkv)
             q, k = self.rope_qk(qkv, cos, sin, self.n_heads, kv)
-            cache_k[i].scatter_(2, index, k[:, :, None])
-            cache_v[i].scatter_(2, index, split_v(qkv, self.n_heads, kv)[:, :, None])
-            att = F.scaled_dot_product_attention(
-                q.view(b, kv, rep, d), cache_k[i][:, :, :width], cache_v[i][:, :, :width],
-                attn_mask=mask, scale=self.scaling)
-            att = att.reshape(b, self.n_heads * d)
+            cache_k[i].view(b * t, kv, -1).index_copy_(0, flat, k)
+            cache_v[i].view(b * t, kv, -1).index_copy_(0, flat, split_v(qkv, self.n_heads, kv))
+            att = self.decode_attention(q, cache_k[i], cache_v[i], positions, width)
             x, normed = self.add_rms_norm(x, F.linear(att, layer.wo), layer.ln2, self.eps)
             x, normed = self.add_rms_norm(x, self._mlp(layer, normed), self._next_norm(i),
                                           self.eps)
@@ -406,5 +405,6 @@ def fused_decoder(model, *, compile: bool = True) -> FusedDecoder:
     problem = probe_matches(fused, model)
     if problem is not None:
         raise FusedUnsupported(problem)
+    fused.decode_attention.reason  # noqa: B018 - decided now, never during a graph capture
     model._personageo_fused = fused
     return fused

@@ -16,8 +16,11 @@ prompt + answer:
   stop token), ``mean_answer_tokens_with_closing`` pools answer + closing tokens: the same
   positions as :func:`personageo.extract.pool_item`.
 
-On CUDA each decode step is captured once per attention width (widths grow in buckets of 64
-columns) in a CUDA graph and replayed; the plain step runs where capture is not possible.
+The cache is token-major (``[blocks, B, T, kv, d]``). Where the decode attention reads only each
+row's own keys (:mod:`personageo.extract._decode_attention`: CUDA, bf16/fp16) every step has the
+same shapes and one CUDA graph is captured and replayed for all of them; with the padding-mask
+fallback a step is captured once per attention width (widths grow in buckets of 64 columns). The
+plain step runs where capture is not possible.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class GenStats:
     batches: list[int] = field(default_factory=list)
     cuda_graphs: bool = False
     graph_error: str | None = None
+    attention: str | None = None
 
 
 def generation_rows(fused: FusedDecoder, n: int, cache_width: int, n_rules: int,
@@ -87,7 +91,7 @@ class _Batch:
         self.b = len(prompts)
         self.tp = max(len(p) for p in prompts)
         self.width = bucket(self.tp + max_new + self.m, WIDTH_STEP)
-        shape = (fused.n_blocks, self.b, fused.n_kv, self.width, fused.head_dim)
+        shape = (fused.n_blocks, self.b, self.width, fused.n_kv, fused.head_dim)  # token-major
         self.cache_k = torch.zeros(shape, dtype=fused.dtype, device=dev)
         self.cache_v = torch.zeros(shape, dtype=fused.dtype, device=dev)
         self.plen = torch.as_tensor([len(p) for p in prompts], device=dev)
@@ -185,15 +189,15 @@ def _prefill(batch: _Batch, prompts) -> None:
             past = fused.prefix_kv(_to(torch.as_tensor(prompts[members[0]][:prefix]), dev))
             rows = _to(torch.as_tensor(members), dev)
             for i, (k, v) in enumerate(past):
-                batch.cache_k[i, rows, :, :prefix] = k.transpose(0, 1)
-                batch.cache_v[i, rows, :, :prefix] = v.transpose(0, 1)
+                batch.cache_k[i, rows, :prefix] = k
+                batch.cache_v[i, rows, :prefix] = v
         for idx in _chunks(members, lengths, prefix, None, token_budget(fused)):
             d, layout, lens = pack(fused, [prompts[r] for r in idx], prefix)
             rows = _to(torch.from_numpy(np.repeat(np.asarray(idx, dtype=np.int64), lens)), dev)
 
             def kv_out(i, k, v, rows=rows, pos=d["pos"]):
-                batch.cache_k[i][rows, :, pos] = k
-                batch.cache_v[i][rows, :, pos] = v
+                batch.cache_k[i][rows, pos] = k
+                batch.cache_v[i][rows, pos] = v
 
             _, normed = fused.forward_packed(d["ids"], d["pos"], layout, past=past,
                                              kv_out=kv_out)
@@ -209,9 +213,12 @@ def _decode_all(batch: _Batch, stats: GenStats, graphs: bool, while_busy: list) 
     total = batch.max_new + batch.m
     captured: dict[int, object] = {}
     pool = None
+    exact = batch.fused.decode_attention.exact_lengths  # one width (one graph) serves all
+    stats.attention = "per-row key counts" if exact else \
+        f"padding mask ({batch.fused.decode_attention.reason})"
     t = 0
     while t < total:
-        width = min(batch.width, bucket(batch.tp + t + 1, WIDTH_STEP))
+        width = batch.width if exact else min(batch.width, bucket(batch.tp + t + 1, WIDTH_STEP))
         graph = captured.get(width)
         if graph is not None:
             graph.replay()
