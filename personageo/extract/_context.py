@@ -202,7 +202,8 @@ class Context:
         info = {"generate_s": wall, "prefill_s": stats.prefill_s, "decode_s": stats.decode_s,
                 "decode_steps": stats.steps, "batches": stats.batches,
                 "generated_tokens": generated, "tokens_per_s": generated / max(wall, 1e-9),
-                "cuda_graphs": stats.cuda_graphs, "graph_error": stats.graph_error}
+                "cuda_graphs": stats.cuda_graphs, "graph_error": stats.graph_error,
+                "decode_attention": stats.attention}
         for p in group:
             pooled[p.key] = (bufs[p.method.token_rule], computed)
             self.timings.setdefault(p.method.id, {}).update(info)
@@ -311,7 +312,8 @@ class Context:
         def after() -> None:
             parts.remove()
             now = time.perf_counter()
-            timing.update(copy_s=copier.seconds, store_tail_s=now - t1, method_s=now - t0)
+            timing.update(copy_s=copier.seconds, store_tail_s=now - t1, method_s=now - t0,
+                          **{k: round(v, 4) for k, v in stream.times.items()})
 
         return stream.finish(records, after=after)
 

@@ -132,6 +132,7 @@ class StoreStream:
         self.manifest, self.items = manifest, self.shape[0] * self.shape[1]
         self.cent = np.empty((self.shape[0], *self.shape[2:]), dtype=np.float32)
         self.done = self.sent = 0
+        self.times: dict[str, float] = {}  # seconds spent per part (store_*_s), for timings
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="personageo-stream")
         self._side = ThreadPoolExecutor(max_workers=3, thread_name_prefix="personageo-hash")
         self._jobs = [self._pool.submit(self._open, vectors)]
@@ -158,18 +159,30 @@ class StoreStream:
             lo, self.sent = self.sent, upto
             self._jobs.append(self._pool.submit(self._write, lo, upto, ready))
 
+    def _timed(self, name: str, fn, *args) -> None:
+        t = time.perf_counter()
+        fn(*args)
+        self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - t
+
     def _write(self, lo: int, hi: int, ready) -> None:
         if ready is not None:
-            ready()
+            self._timed("store_wait_copy_s", ready)
         body = memoryview(self.flat[lo:hi]).cast("B")
-        hashed = self._side.submit(self.digest.update, body)  # in order: one chunk at a time
-        cents = self._side.submit(self._centroids, self.done, hi)
+        hashed = self._side.submit(self._timed, "store_hash_s", self.digest.update, body)
+        cents = self._side.submit(self._timed, "store_centroids_s", self._centroids, self.done,
+                                  hi)
+        t = time.perf_counter()
         for off in range(0, len(body), _CHUNK):
             self.fh.write(body[off:off + _CHUNK])
         self.fh.flush()
+        t1 = time.perf_counter()
         getattr(os, "fdatasync", os.fsync)(self.fh.fileno())  # the final fsync has little left
+        t2 = time.perf_counter()
         hashed.result()
         cents.result()
+        for name, dt in (("store_write_s", t1 - t), ("store_sync_s", t2 - t1),
+                         ("store_wait_side_s", time.perf_counter() - t2)):
+            self.times[name] = self.times.get(name, 0.0) + dt
         self.done = hi
 
     def _centroids(self, lo: int, hi: int) -> None:
@@ -199,9 +212,11 @@ class StoreStream:
         self._side.shutdown()
         try:
             if hasattr(answers, "result"):
+                self._timed("store_wait_answers_s", answers.result)
                 answers = answers.result()
             for job in self._jobs:
                 job.result()  # re-raise an error of an earlier write
+            t0 = time.perf_counter()
             self.fh.flush()
             os.fsync(self.fh.fileno())
             self.fh.close()
@@ -212,6 +227,8 @@ class StoreStream:
             raise
         finally:
             self._jobs = []
+        t1 = time.perf_counter()
+        self.times["store_final_sync_s"] = t1 - t0
         if centroids:
             atomic_write_bytes(self.dir / CENTROIDS, save({"centroids": self.cent}))
         if answers is not None:
@@ -219,6 +236,7 @@ class StoreStream:
                               "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers))
         manifest = self.manifest.model_copy(update={"vectors_sha256": self.digest.hexdigest()})
         atomic_write_text(self.dir / MANIFEST, dump_json(manifest.model_dump(mode="json")))
+        self.times["store_small_files_s"] = time.perf_counter() - t1
         if after is not None:
             after()
         self._pool.shutdown(wait=False)

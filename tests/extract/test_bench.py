@@ -28,6 +28,12 @@ def test_tiny_bench_runs_the_cli_and_checks_equality(capsys, tmp_path):
     assert "error" not in b, b
     assert b["engine"] == "fused" and b["batches"] == [12]
     assert 0 < b["generated_tokens"] <= 12 * (4 + 1)
+    alone = result["method_b_alone"]
+    assert "error" not in alone and alone["batches"] == [12] and "store_bc_tail_s" not in alone
+    assert alone["generated_tokens"] == b["generated_tokens"]
+    assert b["decode_attention"].startswith("padding mask")  # CPU: the masked reference
+    for key in ("method_a_first_call", "method_a_warm"):
+        assert result[key]["pct_of_matmul_full_prompts"] > 0
     eq = result["equality"]
     assert eq["ok"] and eq["answers_equal_first_tokens"]["equal"] == 12, eq
     assert (tmp_path / "exp/activations/base/BC/manifest.json").exists()
