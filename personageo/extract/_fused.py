@@ -167,7 +167,8 @@ class FusedDecoder:
         self.rms_norm = MaybeCompiled(rms_norm, self.compiled)
         self.silu_mul = MaybeCompiled(silu_mul, self.compiled)
         self.rope_qk = MaybeCompiled(rope_qk, self.compiled)
-        self.decode_attention = DecodeAttention(self.device, self.dtype, self.scaling)
+        self.decode_attention = DecodeAttention(self.device, self.dtype, self.scaling,
+                                                self.n_heads, self.n_kv, self.head_dim)
 
     # -- pieces ---------------------------------------------------------------------------------
     def rope(self, positions):

@@ -46,7 +46,7 @@ def test_masked_path_reads_only_each_rows_keys(width):
     pos = pos.clamp(max=width - 1)
     got = masked_decode_attention(q, k, v, pos, width, 0.25).numpy()
     np.testing.assert_allclose(got, _brute(q, k, v, pos, 0.25), rtol=1e-5, atol=1e-5)
-    attn = DecodeAttention(torch.device("cpu"), torch.float32, 0.25)
+    attn = DecodeAttention(torch.device("cpu"), torch.float32, 0.25, 6, 2, 16)
     assert attn.reason == "not a CUDA device" and not attn.exact_lengths
     np.testing.assert_allclose(attn(q, k, v, pos, width).numpy(), got)
 
@@ -61,8 +61,8 @@ def test_cuda_path_reads_only_each_rows_keys(dtype):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     dev, dt = torch.device("cuda"), getattr(torch, dtype)
-    attn = DecodeAttention(dev, dt, 128 ** -0.5)
-    assert attn.exact_lengths == (dtype == "bfloat16"), attn.reason
+    attn = DecodeAttention(dev, dt, 128 ** -0.5, 28, 4, 128)
+    assert attn.exact_lengths == (dtype == "bfloat16"), attn.reason  # the Triton kernel
     q, k, v, pos = _case("cuda", dt, h=28, kv=4, d=128, t=96)
     got = attn(q, k, v, pos, 96).float().cpu().numpy()
     want = _brute(q.cpu(), k.cpu(), v.cpu(), pos.cpu(), 128 ** -0.5)

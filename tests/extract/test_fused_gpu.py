@@ -64,7 +64,7 @@ def test_fused_engine_equals_the_plain_path_on_cuda(dtype, tol):
         for r in rules:
             pooled[r].update(zip(idx, vec[r].cpu().numpy(), strict=True))
     assert stats.cuda_graphs and stats.graph_error is None
-    # bf16: the flash kernel reads each row's own keys; float32: the padding-mask fallback
+    # bf16: the Triton kernel reads each row's own keys; float32: the padding-mask fallback
     assert (stats.attention == "per-row key counts") == (dtype == "bfloat16"), stats.attention
     answers = [answers[i] for i in range(len(ids))]
     if dtype == "float32":  # greedy answers equal those of model.generate
