@@ -23,7 +23,7 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
 
-## The inner loop: everything but model loading and training (CI runs the whole suite).
+## The inner loop (< 1 min): no model loading or training, no slow tests (CI runs the whole suite).
 test-fast: setup
 	$(PY) -m pytest -q -p no:cacheprovider -m "not slow and not model"
 

@@ -27,6 +27,9 @@ def pytest_sessionstart(session):
 
 #: test folders whose tests load a model or train one (deselected by ``make test-fast``)
 MODEL_DIRS = ("extract", "train", "pipeline")
+#: test folders whose tests render whole write-ups with their figures or run fuzz campaigns
+#: (seconds each): marked ``slow``, so ``make test-fast`` stays within a minute
+SLOW_DIRS = ("report", "report_update", "fuzz")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -35,6 +38,8 @@ def pytest_collection_modifyitems(config, items):
         parts = Path(str(item.path)).relative_to(tests_dir).parts
         if parts and parts[0] in MODEL_DIRS:
             item.add_marker(pytest.mark.model)
+        if parts and parts[0] in SLOW_DIRS:
+            item.add_marker(pytest.mark.slow)
     if os.environ.get("PERSONAGEO_GPU_TESTS") == "1":
         return
     skip = pytest.mark.skip(reason="GPU test: set PERSONAGEO_GPU_TESTS=1 on a CUDA machine")

@@ -18,6 +18,9 @@ import pytest
 
 from tests.reference import REPO
 
+pytestmark = pytest.mark.slow  # renders a whole write-up first
+
+
 #: the render line of ``make regen`` (run from the repository root): the demo's issue and the
 #: repository its config names (``configs/demo.yaml`` experiment.repo)
 RENDER = ["report", "render", "--issue", "1", "--repo", "example/persona-research",

@@ -24,6 +24,7 @@ def _pytest(tmp_path, ci: bool) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
+@pytest.mark.slow
 def test_under_ci_a_missing_reference_folder_fails_the_run(tmp_path):
     run = _pytest(tmp_path, ci=True)
     assert run.returncode != 0, run.stdout
@@ -32,6 +33,7 @@ def test_under_ci_a_missing_reference_folder_fails_the_run(tmp_path):
     assert "passed" not in run.stdout and "skipped" not in run.stdout
 
 
+@pytest.mark.slow
 def test_outside_ci_a_missing_reference_folder_skips_with_the_reason(tmp_path):
     run = _pytest(tmp_path, ci=False)
     assert run.returncode == 0, run.stdout + run.stderr

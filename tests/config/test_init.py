@@ -17,6 +17,7 @@ from personageo.report import PublishTarget, render
 from tests.builders import toy
 
 
+@pytest.mark.slow
 def test_init_writes_a_valid_commented_config_and_a_narrative(tmp_path, capsys):
     assert main(["init", "pilot", "--issue", "7", "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out

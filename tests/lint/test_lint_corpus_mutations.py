@@ -17,6 +17,9 @@ from personageo.lint.numbers import kind_of
 from personageo.numfmt import parse_number
 from tests.lint._corpus import case_names, checker, load_case
 
+pytestmark = pytest.mark.slow  # many full lint runs (mutation campaigns)
+
+
 _NUMBER = re.compile(r"(?P<sign>[+\-\u2212]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>[%×x]?)")
 RECALL_TARGET = 0.95
 

@@ -118,6 +118,7 @@ def _run_step(s: dict, inputs: dict, outputs: dict, env: dict) -> subprocess.Com
                           env=step_env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="bash steps")
 def test_action_steps_keep_one_lint_comment(fake, token, tmp_path):
     """Fetch -> lint -> comment, twice (an edit in between): still one marked comment."""

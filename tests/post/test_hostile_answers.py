@@ -51,6 +51,7 @@ def test_redirect_to_another_host_is_refused(fake, make_client, token):
     assert len(fake.requests) == 1
 
 
+@pytest.mark.slow
 def test_endless_202_gives_up_after_a_bounded_number_of_answers(fake, make_client):
     fake.fail("GET", ISSUE + "/comments", 202, body=b"", times=10_000)
     client = make_client(retry=RetryPolicy(max_processing=1))

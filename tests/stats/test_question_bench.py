@@ -8,9 +8,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.reference import REPO
 
 
+@pytest.mark.slow
 def test_tiny_bench_times_analyze_per_stage_and_compares_backends(tmp_path):
     out = tmp_path / "bench.json"
     env = dict(os.environ, PYTHONPATH=str(REPO), CUDA_VISIBLE_DEVICES="")

@@ -20,6 +20,9 @@ from personageo.schema.bindings import strip_keys
 from tests.lint.numbers.mutate import KINDS, batches, caught, mutations, tracker_copy
 from tests.report.conftest import render_238
 
+pytestmark = pytest.mark.slow  # many full lint runs (mutation campaigns)
+
+
 REPO = Path(__file__).resolve().parents[3]
 DEMO_RESULTS = REPO / "eval_results" / "issue_1" / "run_result.json"
 

@@ -17,6 +17,9 @@ from personageo.lint.numbers._inbody import read_in_body
 from personageo.numfmt import parse_number
 from tests.report.conftest import render_238
 
+pytestmark = pytest.mark.slow  # renders a whole write-up first
+
+
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory, r238, r205):
