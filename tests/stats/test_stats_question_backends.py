@@ -8,6 +8,8 @@ hard (ties, a tiny centroid, centroids far from the origin, two-sided boundaries
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -55,7 +57,11 @@ def test_fast_backend_returns_the_reference_result(name, arrays, alternative, ba
                         backend="float64")
     fast = question_test(base, post, n_perm=600, seed=3, alternative=alternative,
                          backend=backend, **options)
-    assert fast == ref
+    if backend == "float32":  # the host's centroids: the very same statistic
+        assert fast == ref
+    else:  # the GPU sums the centroids in another order: the statistic to float64 rounding
+        assert fast.statistic == pytest.approx(ref.statistic, rel=1e-11, abs=1e-15)
+        assert dataclasses.replace(fast, statistic=ref.statistic) == ref
 
 
 @pytest.mark.parametrize("seed", range(4))
