@@ -362,3 +362,16 @@ def inside_root(root: str | os.PathLike, path: str | os.PathLike, what: str,
                               "symlink out of it), or pass the path explicitly on the command "
                               "line")
     return target
+
+
+def write_generated(argv: list[str] | None, default: Path, render, prog: str) -> int:
+    """``python -m <prog> [PATH]``: write the generated text ``render()`` atomically to PATH
+    (default ``default``) and say where; ``--help`` explains instead of naming a file."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog=f"python -m {prog}", description=render.__doc__)
+    ap.add_argument("path", nargs="?", type=Path, default=default,
+                    help=f"where to write it (default: {default})")
+    args = ap.parse_args(argv)
+    print(f"wrote {atomic_write_text(args.path, render())}")
+    return 0

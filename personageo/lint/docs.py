@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from personageo.files import atomic_write_text
+from personageo.files import atomic_write_text, write_generated
 from personageo.lint.registry import DOC_SECTIONS, Registry, all_rules
 
 REGEN_COMMAND = "python -m personageo.lint.docs"
@@ -56,5 +56,4 @@ def write_rules_doc(path: str | Path = DEFAULT_PATH) -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    target = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_PATH
-    print(f"wrote {write_rules_doc(target)}")
+    sys.exit(write_generated(sys.argv[1:], DEFAULT_PATH, render_rules_markdown, __spec__.name))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from personageo.files import atomic_write_text
+from personageo.files import write_generated
 from personageo.findings import CODES as ALL_CODES
 from personageo.findings import INTERNAL_ERROR
 from personageo.schema.invariants import ABS_TOL, REL_TOL, VERIFY_CODE
@@ -27,6 +27,7 @@ def _exp(x: float) -> str:
 
 
 def codes_markdown() -> str:
+    """The verify and schema finding codes, one table per family, generated from the registry."""
     lines = [
         "# personageo verify findings",
         "",
@@ -72,9 +73,7 @@ def codes_markdown() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    path = Path(argv[0]) if argv else DEFAULT_PATH
-    atomic_write_text(path, codes_markdown())
-    return 0
+    return write_generated(argv, DEFAULT_PATH, codes_markdown, "personageo.verify.docs")
 
 
 if __name__ == "__main__":  # pragma: no cover
