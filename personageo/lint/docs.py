@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from personageo.files import atomic_write_text, write_generated
+from personageo.files import write_generated
 from personageo.lint.registry import DOC_SECTIONS, Registry, all_rules
 
 REGEN_COMMAND = "python -m personageo.lint.docs"
@@ -48,11 +48,6 @@ def render_rules_markdown(registry: Registry | None = None) -> str:
             out += [f"**{title}.** " + " ".join(sections.get(title, "").split()), ""]
         out.pop()
     return "\n".join(out) + "\n"
-
-
-def write_rules_doc(path: str | Path = DEFAULT_PATH) -> Path:
-    """Write the generated rules document atomically."""
-    return atomic_write_text(path, render_rules_markdown())
 
 
 if __name__ == "__main__":  # pragma: no cover

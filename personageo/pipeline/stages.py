@@ -213,7 +213,7 @@ class AnalyzeOutcome:
 
     def warnings(self) -> list[str]:
         """Tests that cannot, or do not, hold their level (also checked by verify: V106,
-        V206)."""
+        V206), and ratios over a baseline from another base extraction (V315 recounts them)."""
         from personageo.stats import unreachable_alpha
 
         run, out = self.run, []
